@@ -24,8 +24,26 @@ from prosperity.methods.benchmark import (
     spc_proportion_limits,
 )
 from prosperity.methods.intervals import Interval, byars_interval, exact_poisson_interval, wilson_interval
+from prosperity.methods.trend import (
+    Direction,
+    DirectionOfTravel,
+    TrendMarker,
+    TrendMarkerResult,
+    TrendPoint,
+    cagr,
+    direction_of_travel,
+    fingertips_trend_marker,
+)
 
 __all__ = [
+    "Direction",
+    "DirectionOfTravel",
+    "TrendMarker",
+    "TrendMarkerResult",
+    "TrendPoint",
+    "cagr",
+    "direction_of_travel",
+    "fingertips_trend_marker",
     "BenchmarkComparison",
     "Comparison",
     "IncompleteCoverage",
