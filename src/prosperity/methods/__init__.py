@@ -24,6 +24,25 @@ from prosperity.methods.benchmark import (
     spc_proportion_limits,
 )
 from prosperity.methods.intervals import Interval, byars_interval, exact_poisson_interval, wilson_interval
+from prosperity.methods.progress_linear import LinearProjection, WeatherSymbol, linear_projection_status
+from prosperity.methods.progress_opensdg import (
+    OpenSdgIndicatorProgress,
+    OpenSdgProgress,
+    open_sdg_indicator_progress,
+    open_sdg_progress,
+)
+from prosperity.methods.target import (
+    RequiredRate,
+    ResolvedTarget,
+    Target,
+    TargetAssessment,
+    TargetKind,
+    YearReached,
+    assess_target,
+    required_annual_rate,
+    resolve_target,
+    year_target_reached,
+)
 from prosperity.methods.trend import (
     Direction,
     DirectionOfTravel,
@@ -36,6 +55,23 @@ from prosperity.methods.trend import (
 )
 
 __all__ = [
+    "LinearProjection",
+    "OpenSdgIndicatorProgress",
+    "OpenSdgProgress",
+    "RequiredRate",
+    "ResolvedTarget",
+    "Target",
+    "TargetAssessment",
+    "TargetKind",
+    "WeatherSymbol",
+    "YearReached",
+    "assess_target",
+    "linear_projection_status",
+    "open_sdg_indicator_progress",
+    "open_sdg_progress",
+    "required_annual_rate",
+    "resolve_target",
+    "year_target_reached",
     "Direction",
     "DirectionOfTravel",
     "TrendMarker",

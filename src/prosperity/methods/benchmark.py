@@ -302,7 +302,13 @@ def compare_with_benchmark(
     has_998 = lower_99_8 is not None and upper_99_8 is not None
     if has_95 and has_998:
         return compare_ci_two_levels(
-            value, benchmark, lower_95, upper_95, lower_99_8, upper_99_8, polarity  # type: ignore[arg-type]
+            value,
+            benchmark,
+            lower_95,
+            upper_95,
+            lower_99_8,
+            upper_99_8,
+            polarity,  # type: ignore[arg-type]
         )
     if has_95:
         return compare_ci_95(value, benchmark, lower_95, upper_95, polarity)  # type: ignore[arg-type]

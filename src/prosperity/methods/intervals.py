@@ -113,7 +113,12 @@ def exact_poisson_interval(count: int, confidence: float = 0.95) -> Interval:
     lower = 0.0 if count == 0 else _gamma_quantile(count, alpha / 2.0)
     upper = _gamma_quantile(count + 1, 1.0 - alpha / 2.0)
     return Interval(
-        method="exact-poisson", source=SOURCE_EXACT, lower=lower, upper=upper, confidence=confidence, z=z,
+        method="exact-poisson",
+        source=SOURCE_EXACT,
+        lower=lower,
+        upper=upper,
+        confidence=confidence,
+        z=z,
         count=float(count),
     )
 

@@ -86,9 +86,7 @@ def _valid(point: TrendPoint, kind: str) -> bool:
         return False
     if kind == "proportion":
         return point.count is not None and point.denominator is not None and point.denominator > 0
-    return (
-        point.lower_95 is not None and point.upper_95 is not None and point.upper_95 > point.lower_95
-    )
+    return point.lower_95 is not None and point.upper_95 is not None and point.upper_95 > point.lower_95
 
 
 def _unbroken_recent(points: Sequence[TrendPoint], kind: str) -> list[TrendPoint]:
@@ -203,8 +201,10 @@ def fingertips_trend_marker(
         message = f"Significant {marker.value} trend over {used_periods[0]}–{used_periods[-1]}"
     else:
         marker, judgement = TrendMarker.NO_SIGNIFICANT_CHANGE, Comparison.NOT_COMPARED
-        reason = "the slope changes sign when a point is left out" if not signs_agree else (
-            f"χ² = {chi_square:.2f} is not above {TREND_CHI_SQUARE_CRITICAL:.4f}"
+        reason = (
+            "the slope changes sign when a point is left out"
+            if not signs_agree
+            else (f"χ² = {chi_square:.2f} is not above {TREND_CHI_SQUARE_CRITICAL:.4f}")
         )
         message = f"No significant change over {used_periods[0]}–{used_periods[-1]}: {reason}"
     return TrendMarkerResult(

@@ -1,0 +1,249 @@
+"""The ``prosperity`` command: a thin shell over the library.
+
+Every command that touches the warehouse takes ``--db`` (or ``PROSPERITY_DB``); every command that reads
+sources takes ``--mirror`` (or ``PROSPERITY_MIRROR``). Data commands print a table by default and JSON or CSV
+with ``--format``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from prosperity import __version__
+from prosperity.errors import ProsperityError
+from prosperity.output import Format, emit
+from prosperity.warehouse import Warehouse, default_db
+from prosperity.warehouse.build import BuildSummary, build
+
+app = typer.Typer(
+    help="Monitor a city region's growth strategy against official statistics.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+out = Console()
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", envvar="PROSPERITY_DB", help="Warehouse file [default: ./prosperity.duckdb]."),
+]
+MirrorOption = Annotated[
+    Path | None,
+    typer.Option("--mirror", envvar="PROSPERITY_MIRROR",
+                 help="Read source files from this local mirror directory instead of fetching them live."),
+]  # fmt: skip
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+
+
+def _fail(e: ProsperityError) -> typer.Exit:
+    err.print(f"[bold red]Error:[/] {e}", highlight=False)
+    return typer.Exit(2)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"prosperity {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,  # fmt: skip
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details to standard error.")] = False,
+) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")  # fmt: skip
+
+
+def _print_summary(s: BuildSummary) -> None:
+    table = Table(title=f"Build of {s.db}", show_lines=False)
+    for c in ("dataset", "status", "release", "rows", "notes"):
+        table.add_column(c, overflow="fold")
+    style = {"loaded": "green", "unchanged": "dim", "rejected": "bold red", "missing": "yellow",
+             "unavailable": "yellow"}  # fmt: skip
+    for r in s.results:
+        notes = r.message or "; ".join(f"{n:,} {why} set aside" for n, why in r.set_aside)
+        table.add_row(r.dataset_id, f"[{style[r.status]}]{r.status}[/]", str(r.release_id or ""),
+                      f"{r.rows:,}" if r.rows else "", notes)  # fmt: skip
+    out.print(table)
+    if s.ignored:
+        out.print(f"[dim]{len(s.ignored)} other files in the mirror are not loaded "
+                  "(`prosperity build --format json` lists them with the reason).[/]")  # fmt: skip
+    counts = ", ".join(f"{s.count(k)} {k}" for k in ("loaded", "unchanged", "rejected", "missing", "unavailable")
+                       if s.count(k))  # fmt: skip
+    out.print(f"{len(s.results)} datasets: {counts}. {'Warehouse updated' if s.wrote else 'Nothing changed'} "
+              f"in {s.seconds:.1f} s.")  # fmt: skip
+
+
+@app.command("build")
+def build_cmd(
+    mirror: MirrorOption = None,
+    db: DbOption = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit with status 1 if any dataset was rejected.")] = False,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Summary format (table or json).")] = Format.table,
+    cache: Annotated[Path | None, typer.Option("--cache", envvar="PROSPERITY_CACHE",
+                                               help="Where live downloads are kept.")] = None,  # fmt: skip
+) -> None:
+    """Read the sources (a mirror, or live), validate and load every dataset as a release.
+
+    Example: prosperity build --mirror ../shared/data
+    """
+    db_path = db or default_db()
+    try:
+        if sys.stderr.isatty() and fmt is Format.table:
+            with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                          console=err, transient=True) as bar:  # fmt: skip
+                task = bar.add_task("Building", total=None)
+
+                def tick(ds: str, i: int, n: int, status: str) -> None:
+                    bar.update(task, total=n, completed=i, description=f"{ds} ({status})")
+
+                summary = build(db_path, mirror=mirror, cache=cache, progress=tick)
+        else:
+
+            def line(ds: str, i: int, n: int, status: str) -> None:
+                print(f"[{i}/{n}] {ds}: {status}", file=sys.stderr, flush=True)
+
+            summary = build(db_path, mirror=mirror, cache=cache, progress=line)
+    except ProsperityError as e:
+        raise _fail(e) from None
+    if fmt is Format.json:
+        import json
+
+        json.dump(
+            {
+                "db": str(summary.db),
+                "seconds": round(summary.seconds, 3),
+                "wrote": summary.wrote,
+                "datasets": [
+                    {"dataset": r.dataset_id, "status": r.status, "release_id": r.release_id, "rows": r.rows,
+                     "message": r.message, "set_aside": [{"rows": n, "reason": why} for n, why in r.set_aside]}
+                    for r in summary.results
+                ],
+                "ignored": [{"path": p, "reason": why} for p, why in summary.ignored],
+            },
+            sys.stdout,
+            indent=2,
+        )  # fmt: skip
+        print()
+    else:
+        _print_summary(summary)
+    if strict and summary.rejected:
+        raise typer.Exit(1)
+
+
+@app.command("areas")
+def areas_cmd(
+    db: DbOption = None,
+    level: Annotated[str | None, typer.Option(help="Only this level, e.g. combined-authority, "
+                                              "metropolitan-district, itl3, lsoa.")] = None,  # fmt: skip
+    parent: Annotated[str | None, typer.Option(help="Only areas within this area (e.g. E47000004).")] = None,
+    search: Annotated[str | None, typer.Option(help="Only areas whose name contains this text.")] = None,
+    all_levels: Annotated[bool, typer.Option("--all", help="Include LSOAs, wards, parishes and constituencies.")] = False,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """List the areas the warehouse knows, with their level and parent.
+
+    Example: prosperity areas --parent E47000004
+    """
+    try:
+        with Warehouse.open(db) as wh:
+            rows = wh.areas(level=level, parent=parent, search=search, include_small=all_levels)
+    except ProsperityError as e:
+        raise _fail(e) from None
+    emit(rows, fmt, ["code", "name", "level", "parent"], title=f"{len(rows):,} areas")
+
+
+@app.command("indicators")
+def indicators_cmd(
+    db: DbOption = None,
+    dataset: Annotated[str | None, typer.Option(help="Only this dataset, e.g. els/gross-value-added.")] = None,
+    search: Annotated[str | None, typer.Option(help="Only indicators whose id or label contains this text.")] = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """List the indicators the warehouse holds, with unit, source and the periods covered.
+
+    Example: prosperity indicators --search productivity
+    """
+    try:
+        with Warehouse.open(db) as wh:
+            rows = wh.indicators(dataset=dataset, search=search)
+    except ProsperityError as e:
+        raise _fail(e) from None
+    emit(rows, fmt, ["id", "label", "unit", "first_period", "last_period", "dataset", "release_date"],
+         title=f"{len(rows)} indicators")  # fmt: skip
+
+
+@app.command("series")
+def series_cmd(
+    indicator: Annotated[str, typer.Argument(help="Indicator id, e.g. gross-value-added-per-hour-worked.")],
+    area: Annotated[str, typer.Argument(help="Area code, e.g. E47000004.")],
+    db: DbOption = None,
+    breakdown: Annotated[str | None, typer.Option(help="Breakdown, e.g. an industry code; all if omitted.")] = None,
+    history: Annotated[bool, typer.Option("--history", help="Every release's values, showing revisions.")] = False,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="As the warehouse stood on this date (YYYY-MM-DD).")]
+    = None,  # fmt: skip
+    fmt: FormatOption = Format.table,
+) -> None:
+    """One area's time series: every period with value, 95% interval, status, unit and release.
+
+    Example: prosperity series gross-value-added-per-hour-worked E47000004
+    """
+    try:
+        with Warehouse.open(db) as wh:
+            meta = wh.indicator(indicator)
+            place = wh.area(area)
+            obs = wh.series(indicator, area, breakdown=breakdown, history=history, as_of=as_of)
+    except ProsperityError as e:
+        raise _fail(e) from None
+    if not obs:
+        err.print(f"No observations of {indicator} for {area} ({place['name']}).")
+        raise typer.Exit(1)
+    rows = [o.as_dict() for o in obs]
+    cols = ["period", "period_label", "value", "lci_95", "uci_95", "status", "unit", "release_id", "release_date"]
+    if any(o.breakdown for o in obs):
+        cols.insert(0, "breakdown")
+    if fmt is Format.table:
+        cols.remove("period")
+        dp = meta["decimal_places"] if meta["decimal_places"] is not None else 2
+        for r in rows:
+            for k in ("value", "lci_95", "uci_95"):
+                if r[k] is not None:
+                    r[k] = f"{r[k]:,.{dp}f}"
+    emit(rows, fmt, cols, title=f"{meta['label']} — {place['name']} ({area}); source: {meta['source_org'] or ''}")
+
+
+@app.command("releases")
+def releases_cmd(
+    db: DbOption = None,
+    dataset: Annotated[str | None, typer.Option(help="Only this dataset.")] = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """List every release loaded: dataset, file checksum, publisher's release date and when it was loaded."""
+    try:
+        with Warehouse.open(db) as wh:
+            rows = wh.releases(dataset)
+    except ProsperityError as e:
+        raise _fail(e) from None
+    for r in rows:
+        r["sha256"] = r["sha256"][:12]
+    emit(rows, fmt, ["release_id", "dataset", "release_date", "loaded_at", "rows", "set_aside", "current", "sha256"],
+         title=f"{len(rows)} releases")  # fmt: skip
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""Local authority CO2 emissions by sector (BEIS/DESNZ via mySociety) and dwelling completions (ONS/MHCLG).
+
+- ``emissions/la-co2``: territorial CO2 emissions by sector and sub-sector, kt CO2, for each UK local authority,
+  2005–2020, with emissions per person and per km². mySociety gives three-letter register codes; they are mapped
+  to GSS codes through the register's lookup (``local-authorities/lookup_gss_to_registry.csv``).
+- ``housing/dwelling-completions``: permanent dwellings completed, by UK local authority, financial years
+  2019/20 to 2023/24, with completions per 1,000 residents.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prosperity.errors import ValidationError
+from prosperity.sources.base import Dataset, Discovery, FileRef
+from prosperity.warehouse.loading import IndicatorMeta, LoadContext
+
+EMISSIONS_UPSTREAM = "https://raw.githubusercontent.com/mysociety/la-emissions-data/main/data/packages/emissions"
+MYSOCIETY = "https://raw.githubusercontent.com/mysociety/uk_local_authority_names_and_codes/main/data"
+DESNZ_PAGE = "https://www.gov.uk/government/collections/uk-local-authority-and-regional-greenhouse-gas-emissions-national-statistics"  # noqa: E501
+HOUSING_UPSTREAM = "https://raw.githubusercontent.com/DanOlner/ukcompare/main/data"
+HOUSING_PAGE = "https://www.gov.uk/government/statistical-data-sets/live-tables-on-house-building"
+EMISSIONS = "emissions/local_authority_emissions.csv"
+LOOKUP = "local-authorities/lookup_gss_to_registry.csv"
+HOUSING = "housing/dwelling_completions_localauthorities.csv"
+PER_PERSON, PER_KM2 = "Per Person Emissions:t", "Emissions per km2:kt"
+NOT_SECTORS = ("Population:000s", "Area:km2", PER_PERSON, PER_KM2)
+
+
+def discover(mirror: Path | None) -> Discovery:
+    found = Discovery(
+        datasets=[
+            Dataset(
+                id="emissions/la-co2", source="desnz-la-emissions",
+                title="Local authority territorial CO2 emissions by sector",
+                publisher="Department for Energy Security and Net Zero (via mySociety)",
+                files=(FileRef(EMISSIONS, f"{EMISSIONS_UPSTREAM}/local_authority_emissions.csv"),
+                       FileRef(LOOKUP, f"{MYSOCIETY}/lookup_gss_to_registry.csv", "metadata")),
+                load=load_emissions, publisher_url=DESNZ_PAGE,
+            ),
+            Dataset(
+                id="housing/dwelling-completions", source="ons-house-building",
+                title="Permanent dwellings completed, by local authority",
+                publisher="Ministry of Housing, Communities and Local Government (compiled by ONS)",
+                files=(FileRef(HOUSING, f"{HOUSING_UPSTREAM}/dwelling_completions_localauthorities.csv"),),
+                load=load_housing, publisher_url=HOUSING_PAGE,
+            ),
+        ]
+    )  # fmt: skip
+    if mirror is not None:
+        for name in ("la_labels.csv", "datapackage.yaml", "la_labels.resource.yaml",
+                     "local_authority_emissions.resource.yaml"):  # fmt: skip
+            found.ignored.append((f"emissions/{name}", "package metadata and mySociety's emissions-profile "
+                                  "labels, not official statistics"))  # fmt: skip
+    return found
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def load_emissions(ctx: LoadContext) -> None:
+    data, lookup = ctx.dataset.files
+    header = ctx.read_csv(data, "raw")
+    sectors = [h for h in header if h.endswith(":kt CO2")]
+    LoadContext.check_columns(ctx.name(data), header, ["Year", "local-authority-code", "official-name", *sectors,
+                              PER_PERSON, PER_KM2], list(NOT_SECTORS))  # fmt: skip
+    if not sectors:
+        raise ValidationError(ctx.name(data), "no sector columns (named '<sector>:kt CO2') found", row=1)
+    lh = ctx.read_csv(lookup, "lookup")
+    LoadContext.check_columns(ctx.name(lookup), lh, ["gss-code", "local-authority-code"], [])
+    unmapped = ctx.con.execute(
+        """SELECT r.row_no, r."local-authority-code", r."official-name" FROM raw r
+           LEFT JOIN lookup l ON l."local-authority-code" = r."local-authority-code"
+           WHERE l."gss-code" IS NULL ORDER BY r.row_no LIMIT 1"""
+    ).fetchone()
+    if unmapped:
+        raise ValidationError(ctx.name(data), f"register code {unmapped[1]!r} ({unmapped[2]}) has no GSS code in "
+                              f"{ctx.name(lookup)}", row=unmapped[0], column="local-authority-code")  # fmt: skip
+    joined = """(SELECT r.*, l."gss-code" AS gss FROM raw r
+                 JOIN lookup l ON l."local-authority-code" = r."local-authority-code")"""
+    file = ctx.name(data)
+    for col in sectors:
+        sector = col.rsplit(":", 1)[0]
+        ctx.stage(f"SELECT ?, row_no, ?, 'co2-emissions', gss, \"official-name\", NULL, \"Year\", ?, {_q(col)}, "
+                  f"NULL, NULL, NULL, NULL FROM {joined}", [file, col, sector])  # fmt: skip
+        ctx.breakdown_labels[("co2-emissions", sector)] = sector
+    for col, ind in ((PER_PERSON, "co2-emissions-per-person"), (PER_KM2, "co2-emissions-per-km2")):
+        ctx.stage(f"SELECT ?, row_no, ?, ?, gss, \"official-name\", NULL, \"Year\", '', {_q(col)}, "
+                  f"NULL, NULL, NULL, NULL FROM {joined}", [file, col, ind])  # fmt: skip
+    common = dict(source_org="Department for Energy Security and Net Zero", source_url=DESNZ_PAGE,
+                  experimental=False)  # fmt: skip
+    caveat = ("Territorial CO2 only (not all greenhouse gases), 2005–2020, from the DESNZ local authority "
+              "emissions statistics as packaged by mySociety; later DESNZ releases revise the whole series.")
+    ctx.add_indicator(IndicatorMeta(
+        "co2-emissions", "CO2 emissions by sector", "Territorial CO2 emissions", measure="Kilotonnes of CO2",
+        unit="kt CO2", decimal_places=1, breakdown_kind="sector",
+        description="Territorial carbon dioxide emissions by sector and sub-sector for each local authority.",
+        caveats=caveat, **common))  # fmt: skip
+    ctx.add_indicator(IndicatorMeta(
+        "co2-emissions-per-person", "CO2 emissions per person", "Per Person Emissions",
+        measure="Tonnes of CO2 per resident", unit="t CO2 per person", decimal_places=1,
+        description="Territorial CO2 emissions divided by resident population.", caveats=caveat, **common))  # fmt: skip
+    ctx.add_indicator(IndicatorMeta(
+        "co2-emissions-per-km2", "CO2 emissions per square kilometre", "Emissions per km2",
+        measure="Kilotonnes of CO2 per km²", unit="kt CO2 per km²", decimal_places=2,
+        description="Territorial CO2 emissions divided by land area.", caveats=caveat, **common))  # fmt: skip
+
+
+def load_housing(ctx: LoadContext) -> None:
+    (ref,) = ctx.dataset.files
+    header = ctx.read_csv(ref, "raw")
+    cols = ["Local Authority Code", "Local Authority Name", "financial_year", "dwelling_count",
+            "completions_per1000residents"]  # fmt: skip
+    LoadContext.check_columns(ctx.name(ref), header, cols, ["Region or Country Name", "residentpop_count",
+                              "residentpop_CI", "SY_localauthority", "GB_completions_per1000residents",
+                              "percentofGBav", "rank"])  # fmt: skip
+    period = "concat(financial_year, '/', right(CAST(CAST(financial_year AS INTEGER) + 1 AS TEXT), 2))"
+    for col, ind in (("dwelling_count", "dwelling-completions"),
+                     ("completions_per1000residents", "dwelling-completions-per-1000-residents")):  # fmt: skip
+        ctx.stage(
+            f"""SELECT ?, row_no, ?, ?, "Local Authority Code", "Local Authority Name", NULL,
+                       CASE WHEN regexp_matches(financial_year, '^\\d{{4}}$') THEN {period} ELSE financial_year END,
+                       '', {_q(col)}, NULL, NULL, NULL, NULL FROM raw""",
+            [ctx.name(ref), col, ind],
+        )
+    common = dict(source_org="Ministry of Housing, Communities and Local Government", source_url=HOUSING_PAGE,
+                  experimental=False)  # fmt: skip
+    ctx.add_indicator(IndicatorMeta(
+        "dwelling-completions", "Permanent dwellings completed", "dwelling_count", measure="Dwellings",
+        unit="dwellings", decimal_places=0,
+        description="Permanent dwellings completed in the financial year, all tenures.", **common))  # fmt: skip
+    ctx.add_indicator(IndicatorMeta(
+        "dwelling-completions-per-1000-residents", "Dwellings completed per 1,000 residents",
+        "completions_per1000residents", measure="Dwellings per 1,000 residents", unit="per 1,000 residents",
+        decimal_places=1, description="Permanent dwellings completed per 1,000 resident population.",
+        **common))  # fmt: skip

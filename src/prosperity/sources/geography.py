@@ -1,0 +1,209 @@
+"""Geography: every area with its code, name and level, the hierarchy, statistical neighbours and boundaries.
+
+Three reference datasets:
+
+- ``geography/ons-els``: the ONS Explore Local Statistics app's geography (areas list with start and end years,
+  each area's level, parents and children, ONS's 20 most similar local authorities by three measures, and the
+  simplified 2025 boundaries as TopoJSON);
+- ``local-authorities/register``: mySociety's register of UK local authorities, which also lists former GSS
+  codes and maps GSS codes to the three-letter register codes other mySociety data use;
+- ``regional-accounts/sic2007``: the SIC 2007 hierarchy, to label industries.
+
+The project's own short list of GSS codes used by ONS files but absent from these registers (Great Britain,
+England and Wales, Welsh city regions and so on) is in ``geography/supplementary_areas.csv``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from importlib import resources
+from pathlib import Path
+
+from prosperity.errors import ValidationError
+from prosperity.sources.base import Dataset, Discovery, FileRef
+from prosperity.warehouse.loading import LoadContext, level_of_code
+
+ELS_APP = "https://raw.githubusercontent.com/ONSdigital/explore-local-statistics-app/main"
+MYSOCIETY = "https://raw.githubusercontent.com/mysociety/uk_local_authority_names_and_codes/main/data"
+REGIONAL_TOOLS = "https://raw.githubusercontent.com/DanOlner/RegionalEconomicTools/main/data"
+
+NEIGHBOUR_KINDS = ("global", "economic", "demographic")
+
+
+def _els_geography() -> Dataset:
+    files = [
+        FileRef("geography/areas-list.json", f"{ELS_APP}/src/lib/data/areas-list.json"),
+        FileRef("geography/geo-metadata.json", f"{ELS_APP}/src/lib/data/geo-metadata.json"),
+        FileRef("geography/topo.json", f"{ELS_APP}/src/lib/data/topo.json"),
+        FileRef("geography/clusters/cluster-allocation.csv",
+                f"{ELS_APP}/scripts/config/clusters/cluster-allocation.csv"),
+        FileRef("geography/clusters/cluster-descriptions.json",
+                f"{ELS_APP}/scripts/config/clusters/cluster-descriptions.json", "metadata"),
+    ] + [
+        FileRef(f"geography/clusters/{k}-neighbours.csv", f"{ELS_APP}/scripts/config/clusters/{k}-neighbours.csv")
+        for k in NEIGHBOUR_KINDS
+    ]  # fmt: skip
+    return Dataset(
+        id="geography/ons-els",
+        source="ons-geography",
+        title="Areas, hierarchy, statistical neighbours and boundaries (ONS Explore Local Statistics)",
+        publisher="Office for National Statistics",
+        files=tuple(files),
+        load=load_els_geography,
+        kind="reference",
+        order=10,
+        publisher_url="https://geoportal.statistics.gov.uk/",
+    )
+
+
+def _register() -> Dataset:
+    return Dataset(
+        id="local-authorities/register",
+        source="mysociety-la-register",
+        title="Register of UK local authorities (mySociety)",
+        publisher="mySociety",
+        files=(
+            FileRef("local-authorities/uk_local_authorities_current.csv",
+                    f"{MYSOCIETY}/uk_local_authorities_current.csv"),
+            FileRef("local-authorities/lookup_gss_to_registry.csv", f"{MYSOCIETY}/lookup_gss_to_registry.csv"),
+        ),  # fmt: skip
+        load=load_register,
+        kind="reference",
+        order=20,
+        publisher_url="https://github.com/mysociety/uk_local_authority_names_and_codes",
+    )
+
+
+def _sic() -> Dataset:
+    return Dataset(
+        id="regional-accounts/sic2007",
+        source="ons-sic2007",
+        title="Standard Industrial Classification 2007 hierarchy",
+        publisher="Office for National Statistics",
+        files=(FileRef("regional-accounts/SIClookup.csv", f"{REGIONAL_TOOLS}/SIClookup.csv"),),
+        load=load_sic,
+        kind="reference",
+        order=30,
+    )
+
+
+def discover(mirror: Path | None) -> Discovery:
+    found = Discovery(datasets=[_els_geography(), _register(), _sic()])
+    if mirror is not None:
+        for name in ("lookup_lsoa_to_registry.csv", "lookup_name_to_registry.csv", "uk_local_authorities_current.json"):
+            found.ignored.append((f"local-authorities/{name}", "not needed: the register CSV and GSS lookup carry "
+                                  "the same codes, and LSOAs come from the IoD files"))  # fmt: skip
+    return found
+
+
+def _rows(ctx: LoadContext, ref: FileRef, required: list[str]) -> list[dict[str, str]]:
+    raw = ctx.path(ref).read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252")  # some publishers' CSVs are in Windows-1252
+    reader = csv.DictReader(text.splitlines())
+    missing = [c for c in required if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ValidationError(ctx.name(ref), f"missing column(s) {', '.join(missing)}", row=1)
+    rows = list(reader)
+    for i, row in enumerate(rows, start=2):
+        if None in row or any(v is None for v in row.values()):
+            raise ValidationError(ctx.name(ref), "wrong number of fields; is the file truncated?", row=i)
+    return rows
+
+
+def load_els_geography(ctx: LoadContext) -> None:
+    files = {f.path.rsplit("/", 1)[-1]: f for f in ctx.dataset.files}
+    areas_list = ctx.read_json(files["areas-list.json"])
+    meta = ctx.read_json(files["geo-metadata.json"])
+    try:
+        codes, names, parents = areas_list["areacd"], areas_list["areanm"], areas_list["parentcd"]
+        starts, ends = areas_list.get("start") or {}, areas_list.get("end") or {}
+    except (KeyError, TypeError):
+        raise ValidationError(ctx.name(files["areas-list.json"]),
+                              "expected an object with lists 'areacd', 'areanm' and 'parentcd'") from None  # fmt: skip
+    if not (len(codes) == len(names) == len(parents)):
+        raise ValidationError(ctx.name(files["areas-list.json"]), "'areacd', 'areanm' and 'parentcd' differ in length")
+    areas: dict[str, tuple] = {}
+    edges: set[tuple[str, str, int]] = set()
+    for i, (code, name, parent) in enumerate(zip(codes, names, parents, strict=True)):
+        level = level_of_code(code)
+        start, end = starts.get(str(i)), ends.get(str(i))
+        areas[code] = (code, name, level, start, end, ctx.dataset.id)
+        if parent:
+            edges.add((code, parent, 1))
+    for code, item in meta.items():
+        level = level_of_code(code)
+        prev = areas.get(code)
+        areas[code] = (code, item.get("areanm") or (prev[1] if prev else code), level,
+                       prev[3] if prev else None, prev[4] if prev else None, ctx.dataset.id)  # fmt: skip
+        for depth, parent in enumerate(item.get("parents") or [], start=1):
+            edges.add((code, parent, depth))
+    ctx.write_reference("areas", ["code", "name", "level", "start_year", "end_year", "registered_by"],
+                        list(areas.values()))  # fmt: skip
+    ctx.write_reference("area_parents", ["child", "parent", "depth", "registered_by"],
+                        [(c, p, d, ctx.dataset.id) for c, p, d in sorted(edges)])  # fmt: skip
+    neighbours = []
+    for kind in NEIGHBOUR_KINDS:
+        ref = files[f"{kind}-neighbours.csv"]
+        for row in _rows(ctx, ref, ["AREACD"]):
+            for rank in range(1, 21):
+                n = row.get(str(rank))
+                if n:
+                    neighbours.append((row["AREACD"], kind, rank, n))
+    ctx.write_reference("area_neighbours", ["area_code", "kind", "rank", "neighbour_code"], neighbours)
+    descriptions = ctx.read_json(files["cluster-descriptions.json"])
+    clusters = []
+    for row in _rows(ctx, files["cluster-allocation.csv"], ["AREACD", "Global", "Economic", "Demographic"]):
+        for kind in NEIGHBOUR_KINDS:
+            c = row[kind.capitalize()]
+            clusters.append((row["AREACD"], kind, c, (descriptions.get(kind) or {}).get(c.lower())))
+    ctx.write_reference("area_clusters", ["area_code", "kind", "cluster", "description"], clusters)
+    doc = ctx.read_json(files["topo.json"])
+    if doc.get("type") != "Topology" or "objects" not in doc:
+        raise ValidationError(ctx.name(files["topo.json"]), "expected a TopoJSON Topology with 'objects'")
+    ctx.write_reference("documents", ["name", "registered_by", "media_type", "content"],
+                        [("boundaries", ctx.dataset.id, "application/topo+json", json.dumps(doc))])  # fmt: skip
+    ctx.metadata = {"levels": sorted({a[2] for a in areas.values()}), "areas": len(areas),
+                    "boundary_objects": sorted(doc["objects"])}  # fmt: skip
+
+
+def load_register(ctx: LoadContext) -> None:
+    reg, lookup = ctx.dataset.files
+    rows = _rows(ctx, reg, ["local-authority-code", "nice-name", "gss-code", "former-gss-codes", "end-date"])
+    areas = []
+    for row in rows:
+        gss = row["gss-code"].strip()
+        if gss:
+            end = row["end-date"][:4]
+            areas.append((gss, row["nice-name"], level_of_code(gss), None, int(end) if end else None, ctx.dataset.id))
+        for old in filter(None, (c.strip() for c in row["former-gss-codes"].split(","))):
+            areas.append((old, row["nice-name"], level_of_code(old), None, None, ctx.dataset.id))
+    ctx.write_reference("areas", ["code", "name", "level", "start_year", "end_year", "registered_by"], areas)
+    codes = [(r["gss-code"], r["local-authority-code"]) for r in _rows(ctx, lookup, ["gss-code", "local-authority-code"])]
+    ctx.metadata = {"authorities": len(rows), "gss_to_register_codes": len(codes)}
+
+
+def load_sic(ctx: LoadContext) -> None:
+    (ref,) = ctx.dataset.files
+    rows = _rows(ctx, ref, ["SIC_2DIGIT_CODE", "SIC_2DIGIT_NAME", "SIC_SECTION_LETTER", "SIC_SECTION_NAME",
+                            "SIC_5DIGIT_CODE", "SIC_5DIGIT_NAME"])  # fmt: skip
+    out: dict[tuple[str, str], tuple] = {}
+    for r in rows:
+        sec, secname = r["SIC_SECTION_LETTER"], r["SIC_SECTION_NAME"]
+        out[("section", sec)] = (sec, "section", secname, sec, secname)
+        out[("division", r["SIC_2DIGIT_CODE"])] = (r["SIC_2DIGIT_CODE"], "division",
+                                                   r["SIC_2DIGIT_NAME"].split(" : ", 1)[-1], sec, secname)
+        out[("subclass", r["SIC_5DIGIT_CODE"])] = (r["SIC_5DIGIT_CODE"], "subclass",
+                                                   r["SIC_5DIGIT_NAME"].split(" : ", 1)[-1], sec, secname)
+    ctx.write_reference("sic2007", ["code", "level", "name", "section", "section_name"], list(out.values()))
+    ctx.metadata = {"codes": len(out)}
+
+
+def supplementary_areas() -> list[tuple[str, str, str]]:
+    """GSS codes ONS files use that the registers above lack, as (code, name, level)."""
+    text = resources.files("prosperity.geography").joinpath("supplementary_areas.csv").read_text(encoding="utf-8")
+    return [(r["code"], r["name"], r["level"]) for r in csv.DictReader(text.splitlines())]
+

@@ -1,0 +1,181 @@
+"""The warehouse schema, changed only through registered, recorded migrations.
+
+Observations are never updated or deleted: each belongs to the release (one loaded edition of one
+dataset) it came from. "Latest" is a view over the newest release of every dataset, and
+:func:`as_of_sql` gives the same view as it stood on a past date, so an old report can be rebuilt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import duckdb
+
+Migration = Callable[[duckdb.DuckDBPyConnection], None]
+MIGRATIONS: list[tuple[int, str, Migration]] = []
+
+
+def migration(version: int, name: str) -> Callable[[Migration], Migration]:
+    def register(fn: Migration) -> Migration:
+        MIGRATIONS.append((version, name, fn))
+        MIGRATIONS.sort(key=lambda m: m[0])
+        return fn
+
+    return register
+
+
+@migration(1, "initial schema")
+def _initial(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """
+        CREATE SEQUENCE release_seq START 1;
+        CREATE TABLE releases (
+            release_id INTEGER PRIMARY KEY,
+            dataset_id TEXT NOT NULL,
+            source TEXT NOT NULL,
+            title TEXT NOT NULL,
+            publisher TEXT,
+            file_name TEXT NOT NULL,
+            files JSON NOT NULL,
+            sha256 TEXT NOT NULL,
+            publisher_release_date DATE,
+            loaded_at TIMESTAMP NOT NULL,
+            origin TEXT NOT NULL,
+            live_url TEXT,
+            metadata JSON,
+            row_count BIGINT NOT NULL,
+            set_aside BIGINT NOT NULL DEFAULT 0,
+            previous_release_id INTEGER
+        );
+        CREATE TABLE rejections (
+            dataset_id TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            context TEXT NOT NULL,
+            rejected_at TIMESTAMP NOT NULL,
+            message TEXT NOT NULL
+        );
+        CREATE TABLE areas (
+            code TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            level TEXT NOT NULL,
+            start_year INTEGER,
+            end_year INTEGER,
+            registered_by TEXT NOT NULL
+        );
+        CREATE TABLE area_parents (
+            child TEXT NOT NULL,
+            parent TEXT NOT NULL,
+            depth INTEGER NOT NULL,
+            registered_by TEXT NOT NULL
+        );
+        CREATE TABLE area_neighbours (
+            area_code TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            rank INTEGER NOT NULL,
+            neighbour_code TEXT NOT NULL
+        );
+        CREATE TABLE area_clusters (
+            area_code TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            cluster TEXT NOT NULL,
+            description TEXT
+        );
+        CREATE TABLE documents (
+            name TEXT PRIMARY KEY,
+            registered_by TEXT NOT NULL,
+            media_type TEXT NOT NULL,
+            content TEXT NOT NULL
+        );
+        CREATE TABLE indicators (
+            indicator_id TEXT PRIMARY KEY,
+            dataset_id TEXT NOT NULL,
+            release_id INTEGER NOT NULL,
+            label TEXT NOT NULL,
+            publisher_name TEXT NOT NULL,
+            measure TEXT,
+            unit TEXT,
+            prefix TEXT,
+            suffix TEXT,
+            decimal_places INTEGER,
+            subtitle TEXT,
+            description TEXT,
+            caveats TEXT,
+            source_org TEXT,
+            source_url TEXT,
+            experimental BOOLEAN,
+            breakdown_kind TEXT
+        );
+        CREATE TABLE observations (
+            release_id INTEGER NOT NULL,
+            indicator_id TEXT NOT NULL,
+            area_code TEXT NOT NULL,
+            period TEXT NOT NULL,
+            period_start DATE NOT NULL,
+            period_end DATE NOT NULL,
+            breakdown TEXT NOT NULL,
+            value DOUBLE,
+            lci_95 DOUBLE,
+            uci_95 DOUBLE,
+            status TEXT,
+            note TEXT
+        );
+        CREATE TABLE breakdowns (
+            indicator_id TEXT NOT NULL,
+            breakdown TEXT NOT NULL,
+            label TEXT NOT NULL
+        );
+        CREATE TABLE sic2007 (
+            code TEXT NOT NULL,
+            level TEXT NOT NULL,
+            name TEXT NOT NULL,
+            section TEXT,
+            section_name TEXT
+        );
+        CREATE VIEW current_releases AS
+            SELECT r.* FROM releases r
+            WHERE r.release_id = (SELECT max(r2.release_id) FROM releases r2 WHERE r2.dataset_id = r.dataset_id);
+        CREATE VIEW latest_observations AS
+            SELECT o.* FROM observations o JOIN current_releases USING (release_id);
+        """
+    )
+
+
+def current_version(con: duckdb.DuckDBPyConnection) -> int:
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+    ).fetchone()
+    if not exists or not exists[0]:
+        return 0
+    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    return int(row[0]) if row else 0
+
+
+def pending(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, Migration]]:
+    """Migrations not yet applied (read-only: applies nothing)."""
+    have = current_version(con)
+    return [m for m in MIGRATIONS if m[0] > have]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply pending migrations in order, recording each."""
+    con.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER, name TEXT, applied_at TIMESTAMP)")
+    applied = []
+    for version, name, fn in pending(con):
+        fn(con)
+        con.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, name])
+        applied.append(version)
+    return applied
+
+
+def as_of_sql(as_of: str | None) -> str:
+    """SQL for the observations as they stood at ``as_of`` (an ISO date or timestamp), or the latest.
+
+    The result is a subquery usable in a ``FROM`` clause. Parameters are bound by the caller as ``$as_of``.
+    """
+    if as_of is None:
+        return "latest_observations"
+    return (
+        "(SELECT o.* FROM observations o WHERE o.release_id IN ("
+        " SELECT max(release_id) FROM releases WHERE loaded_at <= CAST($as_of AS TIMESTAMP)"
+        " GROUP BY dataset_id))"
+    )
