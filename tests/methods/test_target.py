@@ -152,7 +152,8 @@ def test_net_zero_gets_a_status_by_linear_projection():
     ],
 )
 def test_dns_symbols(last, symbol):
-    # Six points from 100 to `last`, target 0 in 2030: projection 3·last − 200, miss share (3·last − 200)/last.
+    # Six points from 100 to `last`, target 0 in 2030: projection 3·last − 200,
+    # so the miss is (3·last − 200)/last of the gap.
     series = [(2015 + i, 100 + (last - 100) * i / 5) for i in range(6)]
     result = linear_projection_status(series, 0.0, 2030, LOW)
     assert result.symbol is symbol
