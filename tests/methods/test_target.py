@@ -147,7 +147,8 @@ def test_net_zero_gets_a_status_by_linear_projection():
     ("last", "symbol"),
     [
         (90.0, WeatherSymbol.CLOUD),
-        (60.0, WeatherSymbol.SUN_BEHIND_CLOUD),
+        (69.0, WeatherSymbol.SUN_BEHIND_CLOUD),  # misses by 7: 10% of the gap of 69
+        (67.0, WeatherSymbol.SUN),  # misses by 1: 1.5% of the gap
         (101.0, WeatherSymbol.THUNDERSTORM),
     ],
 )
