@@ -14,6 +14,14 @@ from prosperity.methods._types import (
     NotAggregable,
     Polarity,
 )
+from prosperity.methods.aggregate import (
+    Aggregate,
+    AggregationRule,
+    aggregate,
+    aggregate_ratio_of_sums,
+    aggregate_sum,
+    aggregate_weighted_mean,
+)
 from prosperity.methods.benchmark import (
     BenchmarkComparison,
     compare_ci_95,
@@ -23,7 +31,24 @@ from prosperity.methods.benchmark import (
     compare_without_intervals,
     spc_proportion_limits,
 )
+from prosperity.methods.deprivation import (
+    IOD2019_LSOAS,
+    IOD2025_LSOAS,
+    DeprivationSummary,
+    LsoaRecord,
+    deprivation_summary,
+)
+from prosperity.methods.gap import PeopleGap, gap_in_people
+from prosperity.methods.inequality import Dispersion, GapTrend, dispersion, gap_trend
 from prosperity.methods.intervals import Interval, byars_interval, exact_poisson_interval, wilson_interval
+from prosperity.methods.peers import (
+    MadBand,
+    PeerRank,
+    mad_band,
+    ons_explorer_band,
+    rank_among_peers,
+    robust_z,
+)
 from prosperity.methods.progress_linear import LinearProjection, WeatherSymbol, linear_projection_status
 from prosperity.methods.progress_opensdg import (
     OpenSdgIndicatorProgress,
@@ -55,6 +80,29 @@ from prosperity.methods.trend import (
 )
 
 __all__ = [
+    "IOD2019_LSOAS",
+    "IOD2025_LSOAS",
+    "Aggregate",
+    "AggregationRule",
+    "DeprivationSummary",
+    "Dispersion",
+    "GapTrend",
+    "LsoaRecord",
+    "MadBand",
+    "PeerRank",
+    "PeopleGap",
+    "aggregate",
+    "aggregate_ratio_of_sums",
+    "aggregate_sum",
+    "aggregate_weighted_mean",
+    "deprivation_summary",
+    "dispersion",
+    "gap_in_people",
+    "gap_trend",
+    "mad_band",
+    "ons_explorer_band",
+    "rank_among_peers",
+    "robust_z",
     "LinearProjection",
     "OpenSdgIndicatorProgress",
     "OpenSdgProgress",
