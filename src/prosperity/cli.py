@@ -45,7 +45,7 @@ FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output for
 
 
 def _fail(e: ProsperityError) -> typer.Exit:
-    err.print(f"[bold red]Error:[/] {e}", highlight=False)
+    err.print(f"[bold red]Error:[/] {e}", highlight=False, soft_wrap=True)
     return typer.Exit(2)
 
 

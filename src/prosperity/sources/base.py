@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from prosperity.warehouse.loading import LoadContext
@@ -40,6 +40,9 @@ class Dataset:
     files: tuple[FileRef, ...]
     load: Callable[[LoadContext], None]
     kind: Kind = "observations"
+    # Optional work that needs no database (parsing a workbook): run in a background thread while other
+    # datasets load; ``load`` receives its result through ``ctx.prepared()``.
+    prepare: Callable[[Dataset, dict[str, Path]], Any] | None = None
     release_date: date | None = None
     publisher_url: str | None = None
     order: int = 100  # reference datasets load first

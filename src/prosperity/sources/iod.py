@@ -127,13 +127,14 @@ def load_2019(ctx: LoadContext) -> None:
     h1 = ctx.read_csv(f1, "raw1")
     LoadContext.check_columns(ctx.name(f1), h1, LSOA_COLUMNS + ["Index of Multiple Deprivation (IMD) Rank",
                               "Index of Multiple Deprivation (IMD) Decile"], [])  # fmt: skip
+    imd_rank, imd_decile = _q(rank_cols[DOMAINS_2019[0][0]]), _q(decile_cols[DOMAINS_2019[0][0]])
     mismatch = ctx.con.execute(
         f"""SELECT r1.row_no, r1.{code} FROM raw1 r1 LEFT JOIN raw2 r2 ON r1.{code} = r2.{code}
             WHERE r2.{code} IS NULL
-               OR replace(r1."Index of Multiple Deprivation (IMD) Rank", ',', '') <> replace(r2.{_q(rank_cols[DOMAINS_2019[0][0]])}, ',', '')
-               OR r1."Index of Multiple Deprivation (IMD) Decile" <> r2.{_q(decile_cols[DOMAINS_2019[0][0]])}
+               OR replace(r1."Index of Multiple Deprivation (IMD) Rank", ',', '') <> replace(r2.{imd_rank}, ',', '')
+               OR r1."Index of Multiple Deprivation (IMD) Decile" <> r2.{imd_decile}
             ORDER BY r1.row_no LIMIT 1"""
-    ).fetchone()  # fmt: skip
+    ).fetchone()
     if mismatch:
         raise ValidationError(ctx.name(f1), f"LSOA {mismatch[1]}: IMD rank or decile differs from {ctx.name(f2)}",
                               row=mismatch[0], column="Index of Multiple Deprivation (IMD) Rank")  # fmt: skip

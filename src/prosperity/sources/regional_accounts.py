@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -109,10 +111,10 @@ def discover(mirror: Path | None) -> Discovery:
                     publisher_url=GVA_PAGE, **common),
             Dataset(id="regional-accounts/subregional-productivity", files=(_ref(PRODUCTIVITY),),
                     title="Subregional productivity: GVA per hour worked and per filled job, ITL areas",
-                    load=load_productivity, publisher_url=PRODUCTIVITY_PAGE,
+                    load=load_productivity, prepare=prepare_productivity, publisher_url=PRODUCTIVITY_PAGE,
                     **common),
             Dataset(id="regional-accounts/la-gdp", files=(FileRef(LA_GDP, LA_GDP_UPSTREAM),),
-                    title="Regional gross domestic product by local authority", load=load_la_gdp,
+                    title="Regional gross domestic product by local authority", load=load_la_gdp, prepare=prepare_la_gdp,
                     publisher_url=LA_GDP_PAGE, **common),
         ]
     )  # fmt: skip
@@ -188,85 +190,94 @@ def load_population(ctx: LoadContext) -> None:
         source_org=ONS, source_url=GVA_PAGE, experimental=False))  # fmt: skip
 
 
-def _workbook(ctx: LoadContext, ref: FileRef) -> openpyxl.Workbook:
+@dataclass
+class WorkbookRows:
+    """What a workbook yields before any database work: staged rows per sheet, and its release note."""
+
+    rows: list[tuple[Any, ...]]
+    release_text: str | None = None
+    release_date: Any = None
+
+
+def _read_workbook(path: Path, name: str, sheets: dict[str, tuple], note_sheet: str, *, year_row: int,
+                   first_row: int, code_col: int = 1, name_col: int = 2) -> WorkbookRows:
+    """Read the named sheets of a workbook into staging rows (pure Python; safe to run in a thread)."""
     try:
-        return openpyxl.load_workbook(ctx.path(ref), read_only=True, data_only=True)
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as e:
-        raise ValidationError(ctx.name(ref), f"not a readable Excel workbook ({e})") from None
+        raise ValidationError(name, f"not a readable Excel workbook ({e})") from None
+    try:
+        out = WorkbookRows([])
+        if note_sheet in wb.sheetnames:
+            for row in wb[note_sheet].iter_rows(values_only=True):
+                for cell in row:
+                    text = str(cell or "")
+                    if m := re.search(r"published on (\d{1,2} \w+ \d{4})", text):
+                        out.release_text, out.release_date = text, datetime.strptime(m.group(1), "%d %B %Y").date()
+                    elif out.release_text is None and re.search(r"\w+ \d{4} release", text):
+                        out.release_text = text
+        for sheet, (indicator, *_rest) in sheets.items():
+            if sheet not in wb.sheetnames:
+                raise ValidationError(name, f"sheet {sheet!r} not found; the workbook has {', '.join(wb.sheetnames)}")
+            rows = list(wb[sheet].iter_rows(values_only=True))
+            if len(rows) < first_row:
+                raise ValidationError(name, f"sheet {sheet!r} has no data rows (is the file truncated?)")
+            years = {i: str(v) for i, v in enumerate(rows[year_row - 1]) if v is not None and _YEAR.match(str(v))}
+            if not years:
+                raise ValidationError(name, f"sheet {sheet!r}: no years in row {year_row}", row=year_row)
+            for n, row in enumerate(rows[first_row - 1:], start=first_row):
+                code = row[code_col] if len(row) > code_col else None
+                if code is None or str(code).strip() == "":
+                    continue
+                code = {"UK": "K02000001", "UKX": "K99000002"}.get(str(code).strip(), str(code).strip())
+                for i, year in years.items():
+                    v = row[i] if i < len(row) else None
+                    if v is not None:
+                        out.rows.append((f"{name} [{sheet}]", n, year, indicator, code, row[name_col], None, year, "",
+                                         v, None, None, None, None))  # fmt: skip
+        return out
+    finally:
+        wb.close()
 
 
-def _stage_sheet(ctx: LoadContext, ref: FileRef, wb: Any, sheet: str, indicator: str, *, year_row: int,
-                 first_row: int, code_col: int, name_col: int) -> None:
-    if sheet not in wb.sheetnames:
-        raise ValidationError(ctx.name(ref), f"sheet {sheet!r} not found; the workbook has {', '.join(wb.sheetnames)}")
-    ws = wb[sheet]
-    rows = list(ws.iter_rows(values_only=True))
-    if len(rows) < first_row:
-        raise ValidationError(ctx.name(ref), f"sheet {sheet!r} has no data rows (is the file truncated?)")
-    years = {i: str(v) for i, v in enumerate(rows[year_row - 1]) if v is not None and _YEAR.match(str(v))}
-    if not years:
-        raise ValidationError(ctx.name(ref), f"sheet {sheet!r}: no years in row {year_row}", row=year_row)
-    staged = []
-    for n, row in enumerate(rows[first_row - 1:], start=first_row):
-        code = row[code_col] if len(row) > code_col else None
-        if code is None or str(code).strip() == "":
-            continue
-        code = {"UK": "K02000001", "UKX": "K99000002"}.get(str(code).strip(), str(code).strip())
-        for i, year in years.items():
-            v = row[i] if i < len(row) else None
-            if v is None:
-                continue
-            staged.append((f"{ctx.name(ref)} [{sheet}]", n, year, indicator, code, row[name_col], None, year, "",
-                           v, None, None, None, None))  # fmt: skip
-    ctx.stage_rows(staged)
+def prepare_productivity(ds: Dataset, local: dict[str, Path]) -> WorkbookRows:
+    (ref,) = ds.files
+    return _read_workbook(local[ref.path], ref.path, PRODUCTIVITY_SHEETS, "Contents", year_row=4, first_row=6)
+
+
+def prepare_la_gdp(ds: Dataset, local: dict[str, Path]) -> WorkbookRows:
+    (ref,) = ds.files
+    return _read_workbook(local[ref.path], ref.path, LA_GDP_SHEETS, "Information", year_row=2, first_row=3)
+
+
+def _use_workbook(ctx: LoadContext, prepare: Callable[[Dataset, dict[str, Path]], WorkbookRows]) -> None:
+    book: WorkbookRows = ctx.prepared() if ctx.prepared else prepare(ctx.dataset, ctx.local)
+    ctx.stage_rows(book.rows)
+    if book.release_text:
+        ctx.metadata["release"] = book.release_text
+    if book.release_date:
+        ctx.release_date = book.release_date
 
 
 def load_productivity(ctx: LoadContext) -> None:
-    (ref,) = ctx.dataset.files
-    wb = _workbook(ctx, ref)
-    try:
-        _release_note(ctx, wb, "Contents")
-        for sheet, (ind, label, unit, measure, dp) in PRODUCTIVITY_SHEETS.items():
-            _stage_sheet(ctx, ref, wb, sheet, ind, year_row=4, first_row=6, code_col=1, name_col=2)
-            ctx.add_indicator(IndicatorMeta(
-                ind, label, label, measure=measure, unit=unit, prefix="£" if unit == "£" else None, decimal_places=dp,
-                description=f"{label}, for the UK, England and ITL1, ITL2 and ITL3 areas (ONS subregional "
-                            "productivity, June 2023 release).",
-                caveats="Current price figures are for comparing areas in a year; chained volume indices for "
-                        "growth over time within an area, not for comparing areas.",
-                source_org=ONS, source_url=PRODUCTIVITY_PAGE, experimental=True))  # fmt: skip
-    finally:
-        wb.close()
-
-
-def _release_note(ctx: LoadContext, wb: Any, sheet: str) -> None:
-    """Record the release the workbook says it belongs to; its date where the text gives one."""
-    if sheet not in wb.sheetnames:
-        return
-    for row in wb[sheet].iter_rows(values_only=True):
-        for cell in row:
-            text = str(cell or "")
-            if m := re.search(r"published on (\d{1,2} \w+ \d{4})", text):
-                ctx.release_date = datetime.strptime(m.group(1), "%d %B %Y").date()
-                ctx.metadata["release"] = text
-                return
-            if m := re.search(r"(\w+ \d{4}) release", text):
-                ctx.metadata["release"] = text
+    _use_workbook(ctx, prepare_productivity)
+    for ind, label, unit, measure, dp in PRODUCTIVITY_SHEETS.values():
+        ctx.add_indicator(IndicatorMeta(
+            ind, label, label, measure=measure, unit=unit, prefix="£" if unit == "£" else None, decimal_places=dp,
+            description=f"{label}, for the UK, England and ITL1, ITL2 and ITL3 areas (ONS subregional "
+                        "productivity, June 2023 release).",
+            caveats="Current price figures are for comparing areas in a year; chained volume indices for "
+                    "growth over time within an area, not for comparing areas.",
+            source_org=ONS, source_url=PRODUCTIVITY_PAGE, experimental=True))  # fmt: skip
 
 
 def load_la_gdp(ctx: LoadContext) -> None:
-    (ref,) = ctx.dataset.files
-    wb = _workbook(ctx, ref)
-    try:
-        _release_note(ctx, wb, "Information")
-        for sheet, (ind, label, unit, measure, dp) in LA_GDP_SHEETS.items():
-            _stage_sheet(ctx, ref, wb, sheet, ind, year_row=2, first_row=3, code_col=1, name_col=2)
-            ctx.add_indicator(IndicatorMeta(
-                ind, f"{label} (local authorities)", label, measure=measure, unit=unit,
-                prefix="£" if unit.startswith("£") else None, decimal_places=dp,
-                description=f"{label}, for each local authority (boundaries of 2020), 1998 to 2019.",
-                caveats="Figures for the latest year are provisional. Superseded by later ONS releases where "
-                        "those are loaded.",
-                source_org=ONS, source_url=LA_GDP_PAGE, experimental=False))  # fmt: skip
-    finally:
-        wb.close()
+    _use_workbook(ctx, prepare_la_gdp)
+    for ind, label, unit, measure, dp in LA_GDP_SHEETS.values():
+        ctx.add_indicator(IndicatorMeta(
+            ind, f"{label} (local authorities)", label, measure=measure, unit=unit,
+            prefix="£" if unit.startswith("£") else None, decimal_places=dp,
+            description=f"{label}, for each local authority (boundaries of 2020), 1998 to 2019.",
+            caveats="Figures for the latest year are provisional. Superseded by later ONS releases where "
+                    "those are loaded.",
+            source_org=ONS, source_url=LA_GDP_PAGE, experimental=False))  # fmt: skip

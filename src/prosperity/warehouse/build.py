@@ -17,10 +17,11 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
 
@@ -167,6 +168,7 @@ def build(
         else:
             prepared.append(p)
     context = dataset_digest([(p.dataset.id, p.digest) for p in prepared if p.dataset.kind == "reference"])
+    _cleanup_stale(db)  # files left by a build that was killed
     current, rejected = _known_state(db)
     todo = []
     for p in prepared:
@@ -181,7 +183,6 @@ def build(
         wrote = True
         db.parent.mkdir(parents=True, exist_ok=True)
         with _lock(db):
-            _cleanup_stale(db)
             tmp = db.with_name(f"{db.name}.tmp-{os.getpid()}")
             try:
                 if db.exists():
@@ -237,31 +238,43 @@ def _load_all(
     )
     con.execute("COMMIT")
     done = total - len(todo)
-    for p in todo:
-        ds = p.dataset
-        previous = con.execute("SELECT max(release_id) FROM releases WHERE dataset_id = ?", [ds.id]).fetchone()[0]
-        con.execute("BEGIN")
-        try:
-            ctx = LoadContext(con, ds, p.local, f"{origin}")
-            ds.load(ctx)
-            if ds.kind == "observations":
-                ctx.validate()
-            outcome = ctx.commit(p.digest, p.files, previous)
-            con.execute("COMMIT")
-            results[ds.id] = DatasetResult(ds.id, "loaded", "", outcome.release_id, outcome.rows, outcome.set_aside)
-        except ProsperityError as e:
-            con.execute("ROLLBACK")
-            _record_rejection(con, p, context, str(e))
-            results[ds.id] = DatasetResult(ds.id, "rejected", str(e))
-        except Exception as e:  # a reader's bug must not cost the other datasets their load
-            con.execute("ROLLBACK")
-            log.exception("unexpected error loading %s", ds.id)
-            msg = f"{ds.main_file.path}: could not be read ({type(e).__name__}: {e})"
-            _record_rejection(con, p, context, msg)
-            results[ds.id] = DatasetResult(ds.id, "rejected", msg)
-        done += 1
-        if progress:
-            progress(ds.id, done, total, results[ds.id].status)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prepare")
+    futures = {p.dataset.id: pool.submit(p.dataset.prepare, p.dataset, p.local) for p in todo if p.dataset.prepare}
+    try:
+        for p in todo:
+            done += 1
+            _load_one(con, p, futures.get(p.dataset.id), results, context, origin)
+            if progress:
+                progress(p.dataset.id, done, total, results[p.dataset.id].status)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _load_one(con: duckdb.DuckDBPyConnection, p: _Prepared, future: Future[Any] | None,
+              results: dict[str, DatasetResult], context: str, origin: str) -> None:  # fmt: skip
+    ds = p.dataset
+    previous = con.execute("SELECT max(release_id) FROM releases WHERE dataset_id = ?", [ds.id]).fetchone()[0]
+    con.execute("BEGIN")
+    try:
+        ctx = LoadContext(con, ds, p.local, origin)
+        if future is not None:
+            ctx.prepared = future.result
+        ds.load(ctx)
+        if ds.kind == "observations":
+            ctx.validate()
+        outcome = ctx.commit(p.digest, p.files, previous)
+        con.execute("COMMIT")
+        results[ds.id] = DatasetResult(ds.id, "loaded", "", outcome.release_id, outcome.rows, outcome.set_aside)
+    except ProsperityError as e:
+        con.execute("ROLLBACK")
+        _record_rejection(con, p, context, str(e))
+        results[ds.id] = DatasetResult(ds.id, "rejected", str(e))
+    except Exception as e:  # a reader's bug must not cost the other datasets their load
+        con.execute("ROLLBACK")
+        log.exception("unexpected error loading %s", ds.id)
+        msg = f"{ds.main_file.path}: could not be read ({type(e).__name__}: {e})"
+        _record_rejection(con, p, context, msg)
+        results[ds.id] = DatasetResult(ds.id, "rejected", msg)
 
 
 def _record_rejection(con: duckdb.DuckDBPyConnection, p: _Prepared, context: str, message: str) -> None:

@@ -94,6 +94,7 @@ class LoadContext:
         self.new_areas: dict[str, AreaRow] = {}
         self.reference_writes: list[tuple[str, list[str], list[tuple[Any, ...]]]] = []
         # Which area codes this dataset may declare itself (beyond the register): ITL codes by default.
+        self.prepared: Callable[[], Any] | None = None  # result of the dataset's ``prepare`` step, if any
         self.declares_areas: Callable[[str, str | None, str | None], AreaRow | None] = itl_registrable
         self._n = 0
         con.execute("DROP TABLE IF EXISTS stage_obs")
@@ -234,20 +235,28 @@ class LoadContext:
         n = con.execute("SELECT count(*) FROM stage_obs").fetchone()[0]
         if n == 0:
             raise ValidationError(self.dataset.main_file.path, "no observations found in the file")
-        self._first("area_code IS NULL OR trim(area_code) = ''", "area_code", "is an empty area code",
-                    "'area code'")  # fmt: skip
-        self._first("indicator_id IS NULL OR trim(indicator_id) = ''", "indicator_id",
-                    "is an empty indicator name", "'indicator'")  # fmt: skip
+        checks = [
+            ("area_code IS NULL OR trim(area_code) = ''", "area_code", "is an empty area code", "'area code'"),
+            ("indicator_id IS NULL OR trim(indicator_id) = ''", "indicator_id", "is an empty indicator name",
+             "'indicator'"),
+        ]  # fmt: skip
         for raw, col in (("value_raw", "value_column"), ("lci_raw", "'lower 95% limit'"),
                          ("uci_raw", "'upper 95% limit'")):  # fmt: skip
-            self._first(
+            checks.append((
                 f"{raw} IS NOT NULL AND trim({raw}) <> '' AND NOT regexp_matches(trim({raw}), '{_NUMBER_RE}')"
                 f" AND lower(trim({raw})) NOT IN ({markers})",
                 raw,
                 "is not a number; expected a number (thousands separators allowed) or a suppression marker ("
                 + ", ".join(SUPPRESSION_MARKERS[:6]) + ", [c] …)",
                 col,
-            )
+            ))  # fmt: skip
+        # One scan counts every kind of problem; only a kind that occurs is looked up row by row.
+        counts = con.execute(
+            "SELECT " + ", ".join(f"count(*) FILTER (WHERE {c[0]})" for c in checks) + " FROM stage_obs"
+        ).fetchone()
+        for check, count in zip(checks, counts, strict=True):
+            if count:
+                self._first(*check)
         # Periods: few distinct values, normalised in Python.
         bad_periods = []
         mapping = []
@@ -290,17 +299,25 @@ class LoadContext:
                 )
             self.new_areas[code] = area
         # Duplicate keys: identical repeats are set aside; different values reject the file.
-        dup = con.execute(
-            """SELECT s.indicator_id, s.area_code, s.breakdown, m.period,
-                      list(s.file || '|' || s.row_no || '|' || coalesce(s.value_raw, '') ORDER BY s.file, s.row_no)
-               FROM stage_obs s JOIN period_map m ON m.period_raw IS NOT DISTINCT FROM s.period_raw
-               GROUP BY s.indicator_id, s.area_code, s.breakdown, m.period
-               HAVING count(DISTINCT (replace(trim(coalesce(s.value_raw, '')), ',', ''),
-                                      replace(trim(coalesce(s.lci_raw, '')), ',', ''),
-                                      replace(trim(coalesce(s.uci_raw, '')), ',', ''),
-                                      coalesce(s.status, ''))) > 1
-               LIMIT 1"""
-        ).fetchone()
+        dup = None
+        repeated = con.execute(
+            """SELECT count(*) FROM (SELECT 1 FROM stage_obs GROUP BY indicator_id, area_code, breakdown, period_raw
+               HAVING count(*) > 1)"""
+        ).fetchone()[0]
+        if repeated:
+            dup = con.execute(
+                """WITH keys AS (SELECT indicator_id, area_code, breakdown, period_raw FROM stage_obs
+                                 GROUP BY ALL HAVING count(*) > 1)
+                   SELECT s.indicator_id, s.area_code, s.breakdown, s.period_raw,
+                          list(s.file || '|' || s.row_no || '|' || coalesce(s.value_raw, '') ORDER BY s.file, s.row_no)
+                   FROM stage_obs s SEMI JOIN keys k USING (indicator_id, area_code, breakdown, period_raw)
+                   GROUP BY s.indicator_id, s.area_code, s.breakdown, s.period_raw
+                   HAVING count(DISTINCT (replace(trim(coalesce(s.value_raw, '')), ',', ''),
+                                          replace(trim(coalesce(s.lci_raw, '')), ',', ''),
+                                          replace(trim(coalesce(s.uci_raw, '')), ',', ''),
+                                          coalesce(s.status, ''))) > 1
+                   LIMIT 1"""
+            ).fetchone()
         if dup:
             ind, area, brk, period, places = dup
             where = [p.split("|") for p in places]
@@ -348,11 +365,8 @@ class LoadContext:
         if ds.kind == "observations":
             markers = ", ".join("'" + m.replace("'", "''") + "'" for m in SUPPRESSION_MARKERS)
 
-            def num(col: str) -> str:
-                return (
-                    f"CASE WHEN regexp_matches(trim({col}), '{_NUMBER_RE}') AND trim({col}) NOT IN ('', '+', '-', '.')"
-                    f" THEN CAST(replace(trim({col}), ',', '') AS DOUBLE) END"
-                )
+            def num(col: str) -> str:  # formats were validated above
+                return f"TRY_CAST(replace(trim({col}), ',', '') AS DOUBLE)"
 
             def marker(col: str) -> str:
                 return f"CASE WHEN lower(trim({col})) IN ({markers}) THEN trim({col}) END"

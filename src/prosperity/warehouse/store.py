@@ -129,8 +129,8 @@ class Warehouse:
         return rows[0]
 
     def breakdowns(self, indicator_id: str) -> set[str]:
-        return {r[0] for r in self.con.execute(
-            "SELECT DISTINCT breakdown FROM latest_observations WHERE indicator_id = ?", [indicator_id]).fetchall()}  # fmt: skip
+        sql = "SELECT DISTINCT breakdown FROM latest_observations WHERE indicator_id = ?"
+        return {r[0] for r in self.con.execute(sql, [indicator_id]).fetchall()}
 
     # ---- areas -------------------------------------------------------------------------------------------
     def area(self, code: str) -> dict[str, Any]:
