@@ -44,4 +44,4 @@ def emit(rows: Sequence[dict[str, Any]], fmt: Format, columns: Sequence[str] | N
             table.add_column(c.replace("_", " "), overflow="fold")
         for r in rows:
             table.add_row(*("" if r.get(c) is None else str(_plain(r.get(c))) for c in cols))
-        (console or Console()).print(table)
+        (console or Console(width=None if sys.stdout.isatty() else 160)).print(table)

@@ -17,7 +17,7 @@ from prosperity import __version__
 from prosperity.errors import SourceError
 from prosperity.sources.base import FileRef
 
-USER_AGENT = f"prosperity/{__version__} (outcomes monitor for city-region strategies; +https://github.com/)"
+USER_AGENT = f"prosperity/{__version__} (open-source outcomes monitor for city-region strategies)"
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 RETRIES = 3
 
@@ -41,7 +41,7 @@ def fetch_file(ref: FileRef, cache: Path, client: httpx.Client | None = None) ->
         last: Exception | None = None
         for attempt in range(RETRIES):
             try:
-                with client.stream("GET", ref.url) as resp:
+                with client.stream("GET", ref.url, headers={"User-Agent": USER_AGENT}) as resp:
                     if resp.status_code == 404:
                         raise SourceError(f"{ref.url}: not found (404)")
                     if resp.status_code >= 500:

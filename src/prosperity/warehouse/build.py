@@ -24,11 +24,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import duckdb
+import httpx
 
 from prosperity.errors import ProsperityError, SourceError, ValidationError, WarehouseError
 from prosperity.sources import Dataset, discover_all
 from prosperity.sources.base import dataset_digest, sha256_file
-from prosperity.sources.fetch import fetch_file
+from prosperity.sources.fetch import default_cache, fetch_file
 from prosperity.sources.geography import supplementary_areas
 from prosperity.warehouse.loading import LoadContext
 from prosperity.warehouse.schema import migrate
@@ -75,7 +76,8 @@ class _Prepared:
     digest: str
 
 
-def _prepare(ds: Dataset, mirror: Path | None, cache: Path | None) -> _Prepared | DatasetResult:
+def _prepare(ds: Dataset, mirror: Path | None, cache: Path | None,
+             client: httpx.Client | None = None) -> _Prepared | DatasetResult:  # fmt: skip
     local: dict[str, Path] = {}
     for ref in ds.files:
         if mirror is not None:
@@ -85,7 +87,7 @@ def _prepare(ds: Dataset, mirror: Path | None, cache: Path | None) -> _Prepared 
             local[ref.path] = p
         else:
             try:
-                local[ref.path] = fetch_file(ref, cache or Path(".prosperity-cache"))
+                local[ref.path] = fetch_file(ref, cache or default_cache(), client)
             except SourceError as e:
                 return DatasetResult(ds.id, "unavailable", str(e))
     files = []
@@ -148,6 +150,7 @@ def build(
     cache: Path | None = None,
     progress: Progress | None = None,
     only: Callable[[Dataset], bool] | None = None,
+    client: httpx.Client | None = None,
 ) -> BuildSummary:
     """Build or update the warehouse at ``db`` from a mirror directory or from the live sources."""
     started = time.perf_counter()
@@ -160,7 +163,7 @@ def build(
     prepared: list[_Prepared] = []
     total = len(datasets)
     for i, ds in enumerate(datasets, start=1):
-        p = _prepare(ds, Path(mirror) if mirror is not None else None, cache)
+        p = _prepare(ds, Path(mirror) if mirror is not None else None, cache, client)
         if isinstance(p, DatasetResult):
             results[ds.id] = p
             if progress:

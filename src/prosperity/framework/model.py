@@ -1,0 +1,424 @@
+"""The framework schema: strategies → themes → outcomes → indicator references → targets, and indicators.
+
+Every class here is a pydantic model that forbids unknown fields, so a misspelt key is an error rather than
+a silently ignored line. ``frameworks/README.md`` documents each field for the people who edit the YAML.
+Each loaded item also remembers the file and line it came from (:attr:`Item.file`, :attr:`Item.line`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    Tag,
+    field_validator,
+    model_validator,
+)
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=120)]
+"""Lower-case letters, digits, ``-``, ``_`` and ``.``: ids appear in URLs, file names and other files."""
+
+GssCode = Annotated[str, StringConstraints(pattern=r"^[EWSNK]\d{8}$")]
+"""A GSS area code such as ``E47000004``."""
+
+AreaCode = Annotated[str, StringConstraints(pattern=r"^([EWSNK]\d{8}|TL[C-N][0-9A-Z]{0,2})$")]
+"""A GSS code or an ITL code such as ``TLD7`` (the warehouse holds both)."""
+
+_PARTIAL_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+
+
+def _partial_date(v: Any) -> Any:
+    """Accept ``2040``, ``"2040"``, ``"2020-03"``, ``2019-11-01`` (YAML reads it as a date) → ISO text."""
+    if v is None:
+        return v
+    if hasattr(v, "isoformat"):
+        return v.isoformat()[:10]
+    if isinstance(v, int) and not isinstance(v, bool):
+        v = str(v)
+    if isinstance(v, str) and _PARTIAL_DATE.match(v.strip()):
+        return v.strip()
+    raise ValueError("a date is a year (2040), a month (2020-03) or a day (2019-11-01)")
+
+
+PartialDate = Annotated[str, BeforeValidator(_partial_date)]
+
+POLARITIES = ("higher_is_better", "lower_is_better", "no_judgement")
+Polarity = Literal["higher_is_better", "lower_is_better", "no_judgement"]
+TARGET_KINDS = ("level", "change_from_baseline", "ratio_to_benchmark", "zero", "range")
+TargetKind = Literal["level", "change_from_baseline", "ratio_to_benchmark", "zero", "range"]
+
+LIVE_SOURCES: dict[str, str] = {
+    "nomis": "Nomis (ONS labour market statistics: APS, BRES, population, claimant count, ASHE)",
+    "fingertips": "OHID Fingertips public health profiles",
+    "ons": "ONS beta API or an ONS dataset page",
+    "dfe": "Department for Education, Explore Education Statistics",
+    "dft": "Department for Transport statistics tables",
+    "desnz": "Department for Energy Security and Net Zero sub-national statistics",
+    "defra": "Department for Environment, Food and Rural Affairs statistics",
+    "mhclg": "Ministry of Housing, Communities and Local Government live tables",
+    "ofcom": "Ofcom Connected Nations data",
+    "orr": "Office of Rail and Road station usage estimates",
+    "hesa": "Higher Education Statistics Agency open data",
+    "voa": "Valuation Office Agency non-domestic rating statistics",
+    "dwp": "Department for Work and Pensions Stat-Xplore",
+    "dcms": "Department for Culture, Media and Sport statistics",
+    "ukri": "UK Research and Innovation / Innovate UK funded projects data",
+    "home-office": "Home Office and police recorded crime statistics",
+    "cqc": "Care Quality Commission ratings data",
+    "nhs-digital": "NHS England / NHS Digital statistics",
+    "moj": "Ministry of Justice statistics",
+}
+"""Services a ``live`` binding may name. Add one here (with a description) before using it in a framework."""
+
+
+class Item(BaseModel):
+    """Base of every framework item: forbids unknown keys and remembers its file and line."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    _file: str = PrivateAttr(default="")
+    _line: int | None = PrivateAttr(default=None)
+
+    @property
+    def file(self) -> str:
+        return self._file
+
+    @property
+    def line(self) -> int | None:
+        return self._line
+
+    @property
+    def where(self) -> str:
+        return f"{self._file}:{self._line}" if self._line else self._file
+
+    def locate(self, file: str, line: int | None) -> None:
+        self._file, self._line = file, line
+
+
+# ---- citations -----------------------------------------------------------------------------------------------
+class Citation(Item):
+    """Where in a source document an item comes from: a file in the documents folder and lines or a page."""
+
+    document: str = Field(min_length=1)
+    lines: str | None = None
+    page: str | None = None
+    quote: str | None = None
+
+    @field_validator("lines", "page", mode="before")
+    @classmethod
+    def _text(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+    @field_validator("lines")
+    @classmethod
+    def _range(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        m = re.fullmatch(r"\s*(\d+)\s*(?:[-–]\s*(\d+))?\s*", v)
+        if not m:
+            raise ValueError('lines are one number ("722") or a range ("1639-1643")')
+        first, last = int(m.group(1)), int(m.group(2) or m.group(1))
+        if first < 1 or last < first:
+            raise ValueError(f"line range {v!r} runs backwards or starts before line 1")
+        return f"{first}-{last}" if last != first else str(first)
+
+    @model_validator(mode="after")
+    def _lines_or_page(self) -> Citation:
+        if (self.lines is None) == (self.page is None):
+            raise ValueError("a citation gives either `lines` or `page`, not both or neither")
+        return self
+
+    @property
+    def line_range(self) -> tuple[int, int] | None:
+        if self.lines is None:
+            return None
+        first, _, last = self.lines.partition("-")
+        return int(first), int(last or first)
+
+    def __str__(self) -> str:
+        return f"{self.document} {'lines ' + self.lines if self.lines else 'page ' + str(self.page)}"
+
+
+def _as_list(v: Any) -> Any:
+    return [v] if isinstance(v, dict) else v
+
+
+Citations = Annotated[list[Citation], BeforeValidator(_as_list), Field(min_length=1)]
+
+
+# ---- indicators and their data bindings ---------------------------------------------------------------------
+class WarehouseBinding(Item):
+    """The indicator is measured by a series the warehouse holds."""
+
+    warehouse: str = Field(min_length=1, description="warehouse indicator id")
+    breakdown: str = ""
+    area_level: str | None = None
+    area_map: dict[AreaCode, AreaCode] = Field(default_factory=dict)
+    note: str | None = None
+
+    @property
+    def status(self) -> str:
+        return "data"
+
+    def area_for(self, area: str) -> str:
+        """The warehouse area to read for a strategy's ``area`` (a published geography standing in for it)."""
+        return self.area_map.get(area, area)
+
+
+class LiveSource(Item):
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
+
+    source: str
+    dataset: str = Field(min_length=1)
+
+    @field_validator("source")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        if v not in LIVE_SOURCES:
+            raise ValueError(f"unknown live source {v!r}; known: {', '.join(sorted(LIVE_SOURCES))}")
+        return v
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class LiveBinding(Item):
+    """The indicator needs a live source that the mirror does not hold: reported as "needs live fetch"."""
+
+    live: LiveSource
+    reason: str = Field(min_length=1)
+
+    @property
+    def status(self) -> str:
+        return "live"
+
+
+class NoSource(Item):
+    """No data source exists yet; ``none`` says why."""
+
+    none: str = Field(min_length=1)
+
+    @property
+    def status(self) -> str:
+        return "none"
+
+
+BINDING_KINDS = ("warehouse", "live", "none")
+
+
+def _binding_kind(v: Any) -> str | None:
+    if isinstance(v, BaseModel):
+        return {WarehouseBinding: "warehouse", LiveBinding: "live", NoSource: "none"}.get(type(v))
+    if isinstance(v, dict):
+        kinds = [k for k in BINDING_KINDS if k in v]
+        return kinds[0] if len(kinds) == 1 else None
+    return None
+
+
+Binding = Annotated[
+    Annotated[WarehouseBinding, Tag("warehouse")] | Annotated[LiveBinding, Tag("live")] | Annotated[NoSource, Tag("none")],
+    Discriminator(
+        _binding_kind,
+        custom_error_type="binding",
+        custom_error_message="`data` has exactly one of `warehouse: <id>`, `live: {source, dataset, ...}` "
+        "or `none: <why no source exists>`",
+    ),
+]
+
+
+class Indicator(Item):
+    """A measured quantity that outcomes refer to, with its polarity, unit and data binding."""
+
+    id: Id
+    label: str = Field(min_length=1)
+    polarity: Polarity
+    unit: str = Field(min_length=1)
+    definition: str | None = None
+    data: Binding
+    supersedes: Id | None = None
+    notes: str | None = None
+
+
+# ---- targets -------------------------------------------------------------------------------------------------
+class Baseline(Item):
+    value: float
+    period: str = Field(min_length=1)
+    cite: Citations | None = None
+
+
+class Milestone(Item):
+    date: PartialDate
+    value: float
+    cite: Citations | None = None
+
+
+class Impact(Item):
+    """An effect a strategy claims reaching the target would have (not itself a target)."""
+
+    description: str = Field(min_length=1)
+    value: float | None = None
+    unit: str | None = None
+    indicator: Id | None = None
+    cite: Citations | None = None
+
+
+class Target(Item):
+    """A value an indicator should reach by a date."""
+
+    id: Id
+    kind: TargetKind
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    unit: str | None = None
+    date: PartialDate | None = None
+    benchmark: str | None = None
+    baseline: Baseline | None = None
+    milestones: list[Milestone] = Field(default_factory=list)
+    set_by: str = Field(min_length=1)
+    supersedes: Id | None = None
+    claimed_impacts: list[Impact] = Field(default_factory=list)
+    notes: str | None = None
+    cite: Citations
+
+    # filled in by the loader: the indicator this target is for
+    _indicator: str = PrivateAttr(default="")
+
+    @property
+    def indicator(self) -> str:
+        return self._indicator
+
+    @property
+    def year(self) -> int | None:
+        return int(self.date[:4]) if self.date else None
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> Target:
+        if self.kind == "zero":
+            if self.value not in (None, 0):
+                raise ValueError("a `zero` target has value 0 (or none); use `level` for other values")
+            self.value = 0.0
+        elif self.kind == "range":
+            if self.low is None or self.high is None or self.low > self.high:
+                raise ValueError("a `range` target needs `low` and `high`, with low ≤ high")
+        elif self.value is None:
+            raise ValueError(f"a `{self.kind}` target needs a `value`")
+        if self.kind == "ratio_to_benchmark" and not self.benchmark:
+            raise ValueError("a `ratio_to_benchmark` target names its `benchmark` (e.g. E92000001 England)")
+        if self.kind == "change_from_baseline" and self.baseline is None:
+            raise ValueError("a `change_from_baseline` target needs a `baseline: {value, period}`")
+        return self
+
+
+# ---- the hierarchy --------------------------------------------------------------------------------------------
+class IndicatorRef(Item):
+    """An outcome's use of an indicator, with the targets the strategy sets for it."""
+
+    indicator: Id
+    basis: Literal["stated", "inferred"] = "stated"
+    note: str | None = None
+    cite: Citations | None = None
+    targets: list[Target] = Field(default_factory=list)
+
+
+class Outcome(Item):
+    id: Id
+    title: str = Field(min_length=1)
+    description: str | None = None
+    horizon: PartialDate | None = None
+    cite: Citations
+    indicators: list[IndicatorRef] = Field(default_factory=list)
+    supersedes: Id | None = None
+    notes: str | None = None
+
+    _theme: str = PrivateAttr(default="")
+    _strategy: str = PrivateAttr(default="")
+
+    @property
+    def theme(self) -> str:
+        return self._theme
+
+    @property
+    def strategy(self) -> str:
+        return self._strategy
+
+
+class Theme(Item):
+    """A level of a strategy's hierarchy: an aim, pillar, priority, foundation... named by ``kind``."""
+
+    id: Id
+    kind: str = Field(min_length=1, pattern=r"^[a-z][a-z -]*$")
+    title: str = Field(min_length=1)
+    description: str | None = None
+    parent: Id | None = None
+    cite: Citations
+    supersedes: Id | None = None
+    notes: str | None = None
+    themes: list[Theme] = Field(default_factory=list)
+    outcomes: list[Outcome] = Field(default_factory=list)
+
+    _strategy: str = PrivateAttr(default="")
+
+    @property
+    def strategy(self) -> str:
+        return self._strategy
+
+
+class SourceDocument(Item):
+    document: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    publisher: str | None = None
+    date: PartialDate | None = None
+    url: str | None = None
+    note: str | None = None
+
+
+class Strategy(Item):
+    id: Id
+    title: str = Field(min_length=1)
+    kind: str = Field(default="strategy", min_length=1)
+    publisher: str = Field(min_length=1)
+    date: PartialDate
+    area: GssCode
+    area_name: str | None = None
+    horizon: PartialDate | None = None
+    source: SourceDocument
+    cite: Citations
+    supersedes: Id | None = None
+    verbatim_titles: bool = False
+    notes: str | None = None
+    themes: list[Theme] = Field(default_factory=list)
+
+    def walk_themes(self) -> list[Theme]:
+        """Every theme, depth first, in document order."""
+        out: list[Theme] = []
+
+        def visit(ts: list[Theme]) -> None:
+            for t in ts:
+                out.append(t)
+                visit(t.themes)
+
+        visit(self.themes)
+        return out
+
+    def outcomes(self) -> list[Outcome]:
+        return [o for t in self.walk_themes() for o in t.outcomes]
+
+
+class Manifest(Item):
+    """``framework.yaml``: the framework's name and where its source documents are."""
+
+    id: Id
+    title: str = Field(min_length=1)
+    description: str | None = None
+    documents_dir: str | None = None
+    documents_note: str | None = None
