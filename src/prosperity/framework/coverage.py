@@ -1,0 +1,258 @@
+"""Binding the framework to data: which indicators the warehouse measures, and a coverage report.
+
+Everything here takes a *catalogue*: anything with ``indicator_ids()`` and ``breakdowns(id)``. The warehouse
+is one (``prosperity.warehouse.Warehouse``); tests pass a :class:`StaticCatalogue`. ``show`` also needs
+``latest(indicator, area, breakdown)``, which the warehouse provides.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+from prosperity.framework.load import Framework, Issue
+from prosperity.framework.model import Indicator, LiveBinding, NoSource, Outcome, Strategy, Theme, WarehouseBinding
+
+STATUSES = ("data", "live", "none", "unresolved")
+STATUS_WORDS = {
+    "data": "has data",
+    "live": "needs live fetch",
+    "none": "no data source",
+    "unresolved": "bound to a series the warehouse lacks",
+}
+
+
+class Catalogue(Protocol):
+    def indicator_ids(self) -> set[str]: ...
+
+    def breakdowns(self, indicator_id: str) -> set[str]: ...
+
+
+class StaticCatalogue:
+    """A catalogue from a mapping of warehouse indicator id → its breakdowns (``""`` for none)."""
+
+    def __init__(self, series: dict[str, Iterable[str]]):
+        self.series = {k: set(v) for k, v in series.items()}
+
+    def indicator_ids(self) -> set[str]:
+        return set(self.series)
+
+    def breakdowns(self, indicator_id: str) -> set[str]:
+        return self.series.get(indicator_id, set())
+
+
+# ---- binding resolution ------------------------------------------------------------------------------------------
+def check_bindings(fw: Framework, catalogue: Catalogue) -> list[Issue]:
+    """Issues for every ``warehouse:`` binding whose id, or breakdown, the catalogue does not have."""
+    return [issue for _, issue in _binding_problems(fw, catalogue)]
+
+
+def _binding_problems(fw: Framework, catalogue: Catalogue) -> list[tuple[str, Issue]]:
+    issues: list[tuple[str, Issue]] = []
+    ids = catalogue.indicator_ids()
+    for ind in fw.indicators.values():
+        b = ind.data
+        if not isinstance(b, WarehouseBinding):
+            continue
+        where = (b.file or ind.file, b.line or ind.line)
+        if b.warehouse not in ids:
+            close = difflib.get_close_matches(b.warehouse, sorted(ids), n=3, cutoff=0.6)
+            hint = f"; did you mean {', '.join(close)}?" if close else "; `prosperity indicators` lists them"
+            issues.append((ind.id, Issue(*where, "binding", f"indicator {ind.id!r} is bound to warehouse indicator "
+                                f"{b.warehouse!r}, which the warehouse does not hold{hint}")))  # fmt: skip
+            continue
+        brks = catalogue.breakdowns(b.warehouse)
+        if b.breakdown not in brks:
+            close = difflib.get_close_matches(b.breakdown, sorted(brks), n=3, cutoff=0.5)
+            shown = close or sorted(brks)[:6]
+            issues.append((ind.id, Issue(*where, "binding", f"indicator {ind.id!r}: warehouse indicator {b.warehouse!r} "
+                                f"has no breakdown {b.breakdown!r}; it has {', '.join(map(repr, shown))}"
+                                f"{' …' if len(brks) > len(shown) else ''}")))  # fmt: skip
+    return issues
+
+
+def resolved_ids(fw: Framework, catalogue: Catalogue | None) -> set[str] | None:
+    """Ids of framework indicators whose warehouse binding resolves (``None`` when no catalogue is given)."""
+    if catalogue is None:
+        return None
+    bad = {ind_id for ind_id, _ in _binding_problems(fw, catalogue)}
+    return {i.id for i in fw.indicators.values() if isinstance(i.data, WarehouseBinding) and i.id not in bad}
+
+
+def indicator_status(ind: Indicator, resolved: set[str] | None) -> str:
+    status = ind.data.status
+    if status == "data" and resolved is not None and ind.id not in resolved:
+        return "unresolved"
+    return status
+
+
+def outcome_status(outcome: Outcome, statuses: dict[str, str]) -> str:
+    """The best status among an outcome's indicators: data, then live, then unresolved, then none."""
+    have = {statuses.get(r.indicator, "none") for r in outcome.indicators}
+    for s in ("data", "live", "unresolved"):
+        if s in have:
+            return s
+    return "none"
+
+
+def binding_dict(ind: Indicator) -> dict[str, Any]:
+    b = ind.data
+    if isinstance(b, WarehouseBinding):
+        return {"warehouse": b.warehouse, "breakdown": b.breakdown, "area_level": b.area_level,
+                "area_map": b.area_map, "note": b.note}  # fmt: skip
+    if isinstance(b, LiveBinding):
+        return {"live": {"source": b.live.source, "dataset": b.live.dataset, **b.live.params}, "reason": b.reason}
+    return {"none": b.none if isinstance(b, NoSource) else None}
+
+
+# ---- coverage ----------------------------------------------------------------------------------------------------
+@dataclass
+class Counts:
+    data: int = 0
+    live: int = 0
+    none: int = 0
+    unresolved: int = 0
+
+    def add(self, status: str) -> None:
+        setattr(self, status, getattr(self, status) + 1)
+
+    @property
+    def total(self) -> int:
+        return self.data + self.live + self.none + self.unresolved
+
+    def as_dict(self) -> dict[str, int]:
+        return {**asdict(self), "total": self.total}
+
+
+def _counts(statuses: Iterable[str]) -> Counts:
+    c = Counts()
+    for s in statuses:
+        c.add(s)
+    return c
+
+
+def _subtree(theme: Theme) -> tuple[list[Outcome], list[tuple[Theme, int]]]:
+    outcomes: list[Outcome] = []
+    themes: list[tuple[Theme, int]] = []
+
+    def visit(t: Theme, depth: int) -> None:
+        themes.append((t, depth))
+        outcomes.extend(t.outcomes)
+        for c in t.themes:
+            visit(c, depth + 1)
+
+    visit(theme, 0)
+    return outcomes, themes
+
+
+def _group(outcomes: list[Outcome], statuses: dict[str, str]) -> dict[str, Any]:
+    ind_ids = sorted({r.indicator for o in outcomes for r in o.indicators})
+    return {
+        "outcomes": _counts(outcome_status(o, statuses) for o in outcomes).as_dict(),
+        "indicators": _counts(statuses.get(i, "none") for i in ind_ids).as_dict(),
+    }
+
+
+def coverage(fw: Framework, catalogue: Catalogue | None = None) -> dict[str, Any]:
+    """Per strategy and theme: how many outcomes and indicators have data, need a live fetch, or have no source.
+
+    An indicator counts once per group however many outcomes use it. An outcome counts as having data when
+    at least one of its indicators has data (then live, then none). With a ``catalogue``, a warehouse binding
+    counts as data only if it resolves; otherwise it is ``unresolved``. The ``items`` list every indicator
+    and outcome with its status, binding and reason, for whoever has to find the missing data.
+    """
+    resolved = resolved_ids(fw, catalogue)
+    statuses = {i.id: indicator_status(i, resolved) for i in fw.indicators.values()}
+    strategies = []
+    for s in fw.strategies.values():
+        themes = []
+        for top in s.themes:
+            _, subtree = _subtree(top)
+            for t, depth in subtree:
+                outs, _ = _subtree(t)
+                themes.append({"id": t.id, "kind": t.kind, "title": t.title, "depth": depth, **_group(outs, statuses)})
+        strategies.append({"id": s.id, "title": s.title, "area": s.area, "date": s.date,
+                           **_group(s.outcomes(), statuses), "themes": themes})  # fmt: skip
+    items_ind = []
+    for ind in fw.indicators.values():
+        b = ind.data
+        items_ind.append({
+            "id": ind.id, "label": ind.label, "unit": ind.unit, "polarity": ind.polarity, "status": statuses[ind.id],
+            "reason": b.reason if isinstance(b, LiveBinding) else b.none if isinstance(b, NoSource) else b.note,
+            "binding": binding_dict(ind),
+            "used_by": [{"strategy": o.strategy, "outcome": o.id} for o in fw.uses(ind.id)],
+        })  # fmt: skip
+    items_out = [{"strategy": o.strategy, "theme": o.theme, "id": o.id, "title": o.title,
+                  "status": outcome_status(o, statuses), "indicators": [r.indicator for r in o.indicators]}
+                 for o in fw.outcomes().values()]  # fmt: skip
+    return {
+        "framework": fw.id,
+        "title": fw.title,
+        "warehouse_checked": catalogue is not None,
+        "indicators": _counts(statuses.values()).as_dict(),
+        "outcomes": _counts(i["status"] for i in items_out).as_dict(),
+        "strategies": strategies,
+        "items": {"indicators": items_ind, "outcomes": items_out},
+    }
+
+
+# ---- the hierarchy with latest values ------------------------------------------------------------------------------
+class Reader(Catalogue, Protocol):
+    def latest(self, indicator_id: str, area_code: str, breakdown: str = "") -> Any: ...
+
+
+def latest_value(ind: Indicator, area: str, reader: Reader | None) -> dict[str, Any]:
+    """What ``show`` prints for one indicator in one area: the latest value, or why there is none."""
+    b = ind.data
+    out: dict[str, Any] = {"indicator": ind.id, "label": ind.label, "unit": ind.unit, "status": b.status}
+    if isinstance(b, LiveBinding):
+        out["detail"] = f"needs live fetch: {b.live.source} {b.live.dataset}"
+        return out
+    if isinstance(b, NoSource):
+        out["detail"] = f"no data source: {b.none}"
+        return out
+    read_area = b.area_for(area)
+    out.update(warehouse=b.warehouse, breakdown=b.breakdown, area=read_area)
+    if reader is None:
+        out["detail"] = f"warehouse {b.warehouse} (no warehouse open)"
+        return out
+    if b.warehouse not in reader.indicator_ids():
+        out["status"] = "unresolved"
+        out["detail"] = f"the warehouse has no indicator {b.warehouse!r}"
+        return out
+    obs = reader.latest(b.warehouse, read_area, b.breakdown)
+    if obs is None:
+        out["detail"] = f"no value for {read_area} in the warehouse ({b.area_level or 'other areas only'})"
+        return out
+    out.update(value=obs.value, period=obs.period, period_label=obs.period_label, obs_unit=obs.unit,
+               release_id=obs.release_id)  # fmt: skip
+    return out
+
+
+def strategy_tree(fw: Framework, strategy: Strategy, reader: Reader | None) -> dict[str, Any]:
+    """A strategy's hierarchy as nested dicts, each indicator with its latest value for the strategy's area."""
+    cache: dict[str, dict[str, Any]] = {}
+
+    def ind(i: str) -> dict[str, Any]:
+        if i not in cache:
+            cache[i] = latest_value(fw.indicators[i], strategy.area, reader) if i in fw.indicators else {
+                "indicator": i, "status": "none", "detail": "not defined"}  # fmt: skip
+        return cache[i]
+
+    def theme(t: Theme) -> dict[str, Any]:
+        return {"id": t.id, "kind": t.kind, "title": t.title, "themes": [theme(c) for c in t.themes],
+                "outcomes": [{"id": o.id, "title": o.title,
+                              "indicators": [{**ind(r.indicator), "basis": r.basis,
+                                              "targets": [{"id": tg.id, "kind": tg.kind, "value": tg.value,
+                                                           "low": tg.low, "high": tg.high, "unit": tg.unit,
+                                                           "date": tg.date, "supersedes": tg.supersedes,
+                                                           "superseded_by": superseded_by.get(tg.id)}
+                                                          for tg in r.targets]}
+                                             for r in o.indicators]}
+                             for o in t.outcomes]}  # fmt: skip
+
+    superseded_by = {t.supersedes: t.id for t in fw.targets().values() if t.supersedes}
+    return {"id": strategy.id, "title": strategy.title, "publisher": strategy.publisher, "date": strategy.date,
+            "area": strategy.area, "themes": [theme(t) for t in strategy.themes]}  # fmt: skip
