@@ -21,6 +21,8 @@ from prosperity.periods import period_label
 from prosperity.warehouse.schema import as_of_sql, pending
 
 DEFAULT_DB = "prosperity.duckdb"
+SMALL_LEVELS = ", ".join(f"'{lv}'" for lv in ("lsoa", "msoa", "ward", "parish", "community", "westminster-constituency",
+                                              "senedd-constituency", "senedd-region"))
 
 
 def default_db() -> Path:
@@ -143,23 +145,30 @@ class Warehouse:
 
     def areas(self, level: str | None = None, parent: str | None = None, search: str | None = None,
               include_small: bool = False) -> list[dict[str, Any]]:  # fmt: skip
-        sql = """SELECT a.code, a.name, a.level,
+        sql = f"""SELECT a.code, a.name, a.level,
                         (SELECT string_agg(p.parent, ',' ORDER BY p.depth) FROM area_parents p
                          WHERE p.child = a.code AND p.depth = 1) AS parent
                  FROM areas a
                  WHERE ($level IS NULL OR a.level = $level)
                    AND ($parent IS NULL OR a.code IN (SELECT child FROM area_parents WHERE parent = $parent))
                    AND ($search IS NULL OR a.name ILIKE '%' || $search || '%' OR a.code ILIKE $search || '%')
-                   AND ($small OR $level IS NOT NULL OR $parent IS NOT NULL OR a.level NOT IN
-                        ('lsoa', 'msoa', 'ward', 'parish', 'community', 'westminster-constituency',
-                         'senedd-constituency', 'senedd-region'))
+                   AND ($small OR $level IS NOT NULL OR $parent IS NOT NULL OR a.level NOT IN ({SMALL_LEVELS}))
                  ORDER BY a.code"""
         return self.query(sql, {"level": level, "parent": parent, "search": search, "small": include_small})
 
     def members(self, code: str) -> list[str]:
-        """The areas directly below ``code`` in the hierarchy (a combined authority's local authorities)."""
-        return [r[0] for r in self.con.execute(
-            "SELECT child FROM area_parents WHERE parent = ? AND depth = 1 ORDER BY child", [code]).fetchall()]  # fmt: skip
+        """The areas directly below ``code`` that statistics are published for (a combined authority's local
+        authorities), leaving out small areas such as LSOAs and wards (see :meth:`lsoas`)."""
+        sql = f"""SELECT p.child FROM area_parents p JOIN areas a ON a.code = p.child
+                  WHERE p.parent = ? AND p.depth = 1 AND a.level NOT IN ({SMALL_LEVELS}) ORDER BY p.child"""
+        return [r[0] for r in self.con.execute(sql, [code]).fetchall()]
+
+    def lsoas(self, code: str) -> list[str]:
+        """The LSOAs (2011) within a local authority, or within the members of a combined authority."""
+        las = self.members(code) or [code]
+        sql = """SELECT p.child FROM area_parents p JOIN areas a ON a.code = p.child
+                 WHERE list_contains(?, p.parent) AND p.depth = 1 AND a.level = 'lsoa' ORDER BY p.child"""
+        return [r[0] for r in self.con.execute(sql, [las]).fetchall()]
 
     def neighbours(self, code: str, kind: str = "global") -> list[str]:
         return [r[0] for r in self.con.execute(

@@ -1,0 +1,138 @@
+"""What is assessed: framework indicators bound to warehouse series, their targets and aggregation rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from prosperity.methods import Polarity, TargetKind
+from prosperity.methods import Target as MethodTarget
+
+
+@dataclass(frozen=True)
+class AggregationSpec:
+    """How a warehouse indicator may be built for a group from its members (see ``aggregation.yaml``)."""
+
+    rule: str = "not_aggregable"
+    numerator: str | None = None
+    denominator: str | None = None
+    weight: str | None = None
+    scale: float = 1.0
+    reason: str = "a rate, median or index whose denominator the warehouse does not hold"
+
+
+@cache
+def aggregation_rules() -> dict[str, AggregationSpec]:
+    text = resources.files("prosperity.assess").joinpath("aggregation.yaml").read_text(encoding="utf-8")
+    return {k: AggregationSpec(**v) for k, v in (yaml.safe_load(text) or {}).items()}
+
+
+def aggregation_for(warehouse_id: str) -> AggregationSpec:
+    return aggregation_rules().get(warehouse_id, AggregationSpec())
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """A framework target, with what the methods need to assess it."""
+
+    id: str
+    kind: str
+    year: int
+    value: float | None
+    low: float | None = None
+    high: float | None = None
+    unit: str | None = None
+    benchmark: str | None = None
+    baseline_value: float | None = None
+    baseline_year: int | None = None
+    set_by: str = ""
+    strategy: str = ""
+    outcome: str = ""
+    superseded_by: str | None = None
+    citation: str = ""
+
+    def method_target(self) -> MethodTarget:
+        """The target in the methods' terms (a ratio of 100% is 1.0; a % change is relative)."""
+        kind = TargetKind(self.kind)
+        if kind is TargetKind.RATIO_TO_BENCHMARK:
+            v = self.value / 100 if self.value is not None and (self.unit or "").strip().startswith("%") else self.value
+            return MethodTarget(kind, self.year, value=v)
+        if kind is TargetKind.CHANGE_FROM_BASELINE:
+            relative = (self.unit or "").strip().startswith("%")
+            v = self.value / 100 if relative and self.value is not None else self.value
+            return MethodTarget(kind, self.year, value=v, baseline_year=self.baseline_year, relative=relative)
+        if kind is TargetKind.RANGE:
+            return MethodTarget(kind, self.year, lower=self.low, upper=self.high)
+        if kind is TargetKind.ZERO:
+            return MethodTarget(kind, self.year, value=0.0)
+        return MethodTarget(kind, self.year, value=self.value)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One framework indicator bound to a warehouse series."""
+
+    id: str
+    label: str
+    polarity: Polarity
+    unit: str
+    warehouse: str
+    breakdown: str = ""
+    area_map: dict[str, str] = field(default_factory=dict)
+    targets: tuple[TargetSpec, ...] = ()
+    strategies: tuple[str, ...] = ()
+    outcomes: tuple[str, ...] = ()
+
+    @property
+    def aggregation(self) -> AggregationSpec:
+        return aggregation_for(self.warehouse)
+
+
+def specs_from_framework(fw: Any, strategy: str | None = None) -> list[Spec]:
+    """Every indicator of a loaded framework that the warehouse measures, with its targets."""
+    from prosperity.framework import WarehouseBinding
+
+    superseded: dict[str, str] = {}
+    for t in fw.targets().values():
+        if t.supersedes:
+            superseded[t.supersedes] = t.id
+    out = []
+    for ind in fw.indicators.values():
+        if not isinstance(ind.data, WarehouseBinding):
+            continue
+        targets, strategies, outcomes = [], set(), []
+        for outcome in fw.uses(ind.id):
+            if strategy and outcome.strategy != strategy:
+                continue
+            strategies.add(outcome.strategy)
+            outcomes.append(outcome.id)
+            for ref in outcome.indicators:
+                if ref.indicator != ind.id:
+                    continue
+                for t in ref.targets:
+                    if t.year is None:
+                        continue
+                    targets.append(TargetSpec(
+                        id=t.id, kind=t.kind, year=t.year, value=t.value, low=t.low, high=t.high, unit=t.unit,
+                        benchmark=t.benchmark, baseline_value=t.baseline.value if t.baseline else None,
+                        baseline_year=_year(t.baseline.period) if t.baseline else None, set_by=t.set_by,
+                        strategy=outcome.strategy, outcome=outcome.id, superseded_by=superseded.get(t.id),
+                        citation="; ".join(str(c) for c in t.cite),
+                    ))  # fmt: skip
+        if strategy and not strategies:
+            continue
+        out.append(Spec(
+            id=ind.id, label=ind.label, polarity=Polarity(ind.polarity), unit=ind.unit, warehouse=ind.data.warehouse,
+            breakdown=ind.data.breakdown or "", area_map=dict(ind.data.area_map), targets=tuple(targets),
+            strategies=tuple(sorted(strategies)), outcomes=tuple(outcomes),
+        ))  # fmt: skip
+    return out
+
+
+def _year(text: str) -> int | None:
+    digits = str(text)[:4]
+    return int(digits) if digits.isdigit() else None
