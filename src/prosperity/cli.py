@@ -83,6 +83,10 @@ def _print_summary(s: BuildSummary) -> None:
                        if s.count(k))  # fmt: skip
     out.print(f"{len(s.results)} datasets: {counts}. {'Warehouse updated' if s.wrote else 'Nothing changed'} "
               f"in {s.seconds:.1f} s.")  # fmt: skip
+    if s.assessments is not None:
+        out.print(f"{s.assessments:,} assessments computed (`prosperity assess --area E47000004` shows them).")
+    if s.assess_error:
+        out.print(f"[bold red]Assessments not computed:[/] {s.assess_error}")
 
 
 @app.command("build")
@@ -93,6 +97,9 @@ def build_cmd(
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Summary format (table or json).")] = Format.table,
     cache: Annotated[Path | None, typer.Option("--cache", envvar="PROSPERITY_CACHE",
                                                help="Where live downloads are kept.")] = None,  # fmt: skip
+    framework: Annotated[Path | None, typer.Option(help="Framework to assess [default: the shipped one].")] = None,
+    no_assess: Annotated[bool, typer.Option("--no-assess", help="Load the data only; compute no assessments.")]
+    = False,  # fmt: skip
 ) -> None:
     """Read the sources (a mirror, or live), validate and load every dataset as a release.
 
@@ -108,13 +115,15 @@ def build_cmd(
                 def tick(ds: str, i: int, n: int, status: str) -> None:
                     bar.update(task, total=n, completed=i, description=f"{ds} ({status})")
 
-                summary = build(db_path, mirror=mirror, cache=cache, progress=tick)
+                summary = build(db_path, mirror=mirror, cache=cache, progress=tick, framework=framework,
+                                assess=not no_assess)  # fmt: skip
         else:
 
             def line(ds: str, i: int, n: int, status: str) -> None:
                 print(f"[{i}/{n}] {ds}: {status}", file=sys.stderr, flush=True)
 
-            summary = build(db_path, mirror=mirror, cache=cache, progress=line)
+            summary = build(db_path, mirror=mirror, cache=cache, progress=line, framework=framework,
+                            assess=not no_assess)  # fmt: skip
     except ProsperityError as e:
         raise _fail(e) from None
     if fmt is Format.json:
@@ -125,6 +134,8 @@ def build_cmd(
                 "db": str(summary.db),
                 "seconds": round(summary.seconds, 3),
                 "wrote": summary.wrote,
+                "assessments": summary.assessments,
+                "assess_error": summary.assess_error or None,
                 "datasets": [
                     {"dataset": r.dataset_id, "status": r.status, "release_id": r.release_id, "rows": r.rows,
                      "message": r.message, "set_aside": [{"rows": n, "reason": why} for n, why in r.set_aside]}
@@ -239,6 +250,72 @@ def releases_cmd(
         r["sha256"] = r["sha256"][:12]
     emit(rows, fmt, ["release_id", "dataset", "release_date", "loaded_at", "rows", "set_aside", "current", "sha256"],
          title=f"{len(rows)} releases")  # fmt: skip
+
+
+def _benchmark_cell(b: dict | None) -> str:
+    if not b:
+        return ""
+    if b["comparison"] == "not_compared":
+        pct = f"{(b['ratio'] - 1) * 100:+.1f}%" if b.get("ratio") else f"{b['difference']:+,.2f}"
+        return f"{pct} vs {b['area_name']}"
+    return f"{b['comparison']} than {b['area_name']}" if b["comparison"] != "similar" else f"similar to {b['area_name']}"
+
+
+@app.command("assess")
+def assess_cmd(
+    area: Annotated[str | None, typer.Option(help="Area code, e.g. E47000004 or E08000012.")] = None,
+    group: Annotated[str | None, typer.Option(help="Name of a user-defined group (with --members).")] = None,
+    members: Annotated[str | None, typer.Option(help="The group's member area codes, comma-separated.")] = None,
+    strategy: Annotated[str | None, typer.Option(help="Only this strategy's indicators.")] = None,
+    indicator: Annotated[str | None, typer.Option(help="Only this framework indicator.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="As the warehouse stood on this date.")] = None,
+    framework: Annotated[Path | None, typer.Option(help="Framework folder [default: the shipped one].")] = None,
+    db: DbOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """How every framework indicator stands for an area: value, benchmark, trend, peers, target.
+
+    Example: prosperity assess --area E47000004 --strategy lcr-plan-for-prosperity-2022
+    Example: prosperity assess --group "Liverpool and Wirral" --members E08000012,E08000015
+    """
+    from prosperity.assess.run import assess_area, assess_group
+
+    if (area is None) == (group is None):
+        err.print("Give either --area CODE or --group NAME --members CODE,CODE,…")
+        raise typer.Exit(2)
+    try:
+        with Warehouse.open(db) as wh:
+            if group is not None:
+                codes = [c.strip() for c in (members or "").split(",") if c.strip()]
+                found = assess_group(wh, group, codes, framework=framework, strategy=strategy, indicator=indicator,
+                                     as_of=as_of)  # fmt: skip
+            else:
+                found = assess_area(wh, area or "", framework=framework, strategy=strategy, indicator=indicator,
+                                    as_of=as_of)  # fmt: skip
+    except ProsperityError as e:
+        raise _fail(e) from None
+    if fmt is Format.json:
+        import json
+
+        json.dump([a.as_dict() for a in found], sys.stdout, indent=2, ensure_ascii=False)
+        print()
+        return
+    from prosperity.assess.sentences import fmt as fmt_value
+
+    rows = []
+    for a in found:
+        d = a.as_dict()
+        rows.append({
+            "indicator": a.indicator, "label": a.label, "period": a.period_label,
+            "value": fmt_value(a.value, a.unit, None if a.derivation else a.source.get("decimal_places")),
+            "benchmark": _benchmark_cell(d["benchmark"]),
+            "trend": (a.trend or {}).get("judgement") or "", "rank": f"{a.peers['rank']} of {a.peers['of']}"
+            if a.peers and a.peers.get("rank") else "", "target": (a.target or {}).get("status", ""), "status": a.status,
+            "sentences": " ".join(a.sentences),
+        })  # fmt: skip
+    cols = ["indicator", "period", "value", "benchmark", "trend", "rank", "target", "status"]
+    emit(rows, fmt, cols + (["label", "sentences"] if fmt is Format.csv else []),
+         title=f"{len(rows)} assessments for {group or area}")  # fmt: skip
 
 
 def main() -> None:

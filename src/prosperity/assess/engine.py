@@ -300,9 +300,13 @@ class Assessor:
         if s.how != "published":
             a.derivation = {"how": s.how, **(s.method or {})}
         used = set(i for p in segment for i in p.release_ids)
-        a.benchmark = self._benchmark(spec, latest, segment, used)
+        if spec.aggregation.rule == "sum":  # a total or count: its size says nothing against a benchmark or peers
+            a.notes.append("a total, not a rate: judged by its trend, not against a benchmark or peers of "
+                           "different sizes")  # fmt: skip
+        else:
+            a.benchmark = self._benchmark(spec, latest, segment, used)
+            a.peers = self._peers(spec, area, latest, members, peer_group, used)
         a.trend = _trend(spec.polarity, segment)
-        a.peers = self._peers(spec, area, latest, members, peer_group, used)
         a.targets = [self._target(spec, t, segment, used) for t in spec.targets]
         current = [t for t in a.targets if not t.get("superseded_by")]
         a.target = current[0] if current else (a.targets[0] if a.targets else None)
@@ -485,7 +489,11 @@ def _status(a: Assessment) -> str:
         return "no data"
     if a.target and a.target.get("on_track") is not None:
         return "on track" if a.target["on_track"] else "off track"
-    judgement = (a.trend or {}).get("marker_judgement") or (a.trend or {}).get("judgement")
+    trend = a.trend or {}
+    tested = trend.get("marker") in ("increasing", "decreasing", "no_significant_change")
+    if trend.get("marker") == "no_significant_change":
+        return "no significant change"
+    judgement = trend.get("marker_judgement") if tested else trend.get("judgement")
     return {"better": "improving", "worse": "worsening", "similar": "no clear change"}.get(judgement or "", "no trend")
 
 

@@ -81,10 +81,16 @@ def _latest(a: Assessment) -> str:
 def _benchmark(a: Assessment, b: dict[str, Any]) -> str:
     name, bv = b["area_name"], _num(a, b["value"])
     diff = b["difference"]
-    pct = f" ({abs(b['ratio'] - 1):.1%} {'higher' if diff > 0 else 'lower'})" if b.get("ratio") else ""
+    if a.unit.strip() == "%":  # rates differ in percentage points, not per cent
+        pct = f" ({abs(diff):.1f} percentage points {'higher' if diff > 0 else 'lower'})" if diff else ""
+    else:
+        pct = f" ({abs(b['ratio'] - 1):.1%} {'higher' if diff > 0 else 'lower'})" if b.get("ratio") else ""
     if b["comparison"] == "not_compared" or b["method"].startswith("no-interval"):
         where = "above" if diff > 0 else "below" if diff < 0 else "level with"
-        gap = "" if diff == 0 else f"{_num(a, abs(diff))} "
+        if a.unit.strip() == "%":
+            gap, pct = ("" if diff == 0 else f"{abs(diff):.1f} percentage points "), ""
+        else:
+            gap = "" if diff == 0 else f"{_num(a, abs(diff))} "
         return (f"That is {gap}{where} {name} ({bv}){pct}. The figures have no confidence intervals, so no claim "
                 "of a statistically significant difference is made.")  # fmt: skip
     outcome = b["comparison"]

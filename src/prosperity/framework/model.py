@@ -250,9 +250,18 @@ class Indicator(Item):
 
 # ---- targets -------------------------------------------------------------------------------------------------
 class Baseline(Item):
-    value: float
+    """The starting point of a target. ``value`` may be left out when the strategy names the period but not
+    the figure (it is then read from the data for that period)."""
+
+    value: float | None = None
     period: str = Field(min_length=1)
+    note: str | None = None
     cite: Citations | None = None
+
+    @field_validator("period", mode="before")
+    @classmethod
+    def _period_text(cls, v: Any) -> Any:
+        return _partial_date(v) if isinstance(v, int) or hasattr(v, "isoformat") else v
 
 
 class Milestone(Item):

@@ -56,6 +56,8 @@ class BuildSummary:
     ignored: list[tuple[str, str]]
     seconds: float = 0.0
     wrote: bool = False
+    assessments: int | None = None
+    assess_error: str = ""
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -151,6 +153,8 @@ def build(
     progress: Progress | None = None,
     only: Callable[[Dataset], bool] | None = None,
     client: httpx.Client | None = None,
+    framework: Path | None = None,
+    assess: bool = True,
 ) -> BuildSummary:
     """Build or update the warehouse at ``db`` from a mirror directory or from the live sources."""
     started = time.perf_counter()
@@ -182,33 +186,95 @@ def build(
         else:
             todo.append(p)
     wrote = False
-    if todo:
+    fw_path = _framework_path(framework) if assess else None
+    stale = fw_path is not None and (bool(todo) or _assessments_stale(db, fw_path))
+    assessed: int | None = None
+    assess_error = ""
+    if todo or stale:
         wrote = True
-        db.parent.mkdir(parents=True, exist_ok=True)
-        with _lock(db):
-            tmp = db.with_name(f"{db.name}.tmp-{os.getpid()}")
-            try:
-                if db.exists():
-                    shutil.copyfile(db, tmp)
-                con = duckdb.connect(str(tmp))
-                try:
-                    _load_all(con, todo, results, context, progress, total, "mirror" if mirror else "live")
-                    con.execute("CHECKPOINT")
-                finally:
-                    con.close()
-                wal = tmp.with_name(tmp.name + ".wal")
-                if wal.exists():
-                    raise WarehouseError(f"{tmp} still has a write-ahead log after closing; not replacing {db}")
-                os.replace(tmp, db)
-            finally:
-                tmp.unlink(missing_ok=True)
-                tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+
+        def work(con: duckdb.DuckDBPyConnection) -> None:
+            nonlocal assessed, assess_error
+            _load_all(con, todo, results, context, progress, total, "mirror" if mirror else "live")
+            if fw_path is not None:
+                assessed, assess_error = _assess(con, db, fw_path)
+
+        _write(db, work)
     elif progress:
         for i, p in enumerate(prepared, start=1):
             progress(p.dataset.id, i, total, results[p.dataset.id].status)
     order = {d.id: n for n, d in enumerate(datasets)}
     ordered = sorted(results.values(), key=lambda r: (order.get(r.dataset_id, -1), r.dataset_id))
-    return BuildSummary(db, ordered, found.ignored, time.perf_counter() - started, wrote)
+    return BuildSummary(db, ordered, found.ignored, time.perf_counter() - started, wrote, assessed, assess_error)
+
+
+def _write(db: Path, work: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
+    """Run ``work`` on a copy of the warehouse, and put the copy in place only when it is complete."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with _lock(db):
+        tmp = db.with_name(f"{db.name}.tmp-{os.getpid()}")
+        try:
+            if db.exists():
+                shutil.copyfile(db, tmp)
+            con = duckdb.connect(str(tmp))
+            try:
+                work(con)
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
+            wal = tmp.with_name(tmp.name + ".wal")
+            if wal.exists():
+                raise WarehouseError(f"{tmp} still has a write-ahead log after closing; not replacing {db}")
+            os.replace(tmp, db)
+        finally:
+            tmp.unlink(missing_ok=True)
+            tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+
+
+def _framework_path(framework: Path | None) -> Path | None:
+    from prosperity.framework import FrameworkNotFound, shipped_framework_path
+
+    if framework is not None:
+        return Path(framework)
+    try:
+        return shipped_framework_path()
+    except FrameworkNotFound:
+        log.warning("no framework found: assessments are not computed")
+        return None
+
+
+def _assessments_stale(db: Path, fw_path: Path) -> bool:
+    from prosperity.assess.run import assessment_digest
+
+    if not db.exists():
+        return False
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'assessments_digest'").fetchone()
+        return row is None or row[0] != assessment_digest(con, fw_path)
+    except duckdb.CatalogException:
+        return True  # a warehouse from before assessments were stored
+    finally:
+        con.close()
+
+
+def _assess(con: duckdb.DuckDBPyConnection, db: Path, fw_path: Path) -> tuple[int | None, str]:
+    """Compute and store every assessment; a failure here never costs the datasets their load."""
+    from prosperity.assess.run import store_assessments
+
+    con.execute("BEGIN")
+    try:
+        migrate(con)
+        n = store_assessments(con, db, fw_path)
+        con.execute("COMMIT")
+        return n, ""
+    except ProsperityError as e:
+        con.execute("ROLLBACK")
+        return None, str(e)
+    except Exception as e:
+        con.execute("ROLLBACK")
+        log.exception("assessments failed")
+        return None, f"assessments could not be computed ({type(e).__name__}: {e})"
 
 
 def _last_rejection(db: Path, p: _Prepared, context: str) -> str:

@@ -140,6 +140,24 @@ def _initial(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+@migration(2, "stored assessments and settings")
+def _assessments(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+        CREATE TABLE assessments (
+            indicator TEXT NOT NULL,
+            area TEXT NOT NULL,
+            status TEXT NOT NULL,
+            period TEXT,
+            value DOUBLE,
+            assessment JSON NOT NULL,
+            computed_at TIMESTAMP NOT NULL
+        );
+        """
+    )
+
+
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
     exists = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
