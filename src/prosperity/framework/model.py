@@ -267,6 +267,7 @@ class Baseline(Item):
 class Milestone(Item):
     date: PartialDate
     value: float
+    note: str | None = None
     cite: Citations | None = None
 
 
