@@ -25,7 +25,8 @@ def test_build_without_a_mirror_fetches_from_the_live_locations(tmp_path: Path, 
         return httpx.Response(200, content=path.read_bytes())
 
     client = httpx.Client(transport=httpx.MockTransport(serve))
-    s = build(tmp_path / "w.duckdb", cache=tmp_path / "cache", client=client, only=lambda d: d.id in wanted)
+    s = build(tmp_path / "w.duckdb", cache=tmp_path / "cache", client=client, only=lambda d: d.id in wanted,
+              assess=False)
     status = {r.dataset_id: r.status for r in s.results}
     assert status["els/claimant-count"] == "loaded" and status["geography/ons-els"] == "loaded"
     # A file the publisher does not serve is reported, and the build goes on.
@@ -37,5 +38,6 @@ def test_build_without_a_mirror_fetches_from_the_live_locations(tmp_path: Path, 
         assert rel["origin"] == "live" and rel["live_url"].endswith("/claimant-count/claimant-count.csv")
         assert wh.latest("claimant-count", "E08000012") is not None
     # A second fetch of unchanged files loads nothing new.
-    again = build(tmp_path / "w.duckdb", cache=tmp_path / "cache", client=client, only=lambda d: d.id in wanted)
+    again = build(tmp_path / "w.duckdb", cache=tmp_path / "cache", client=client, only=lambda d: d.id in wanted,
+                  assess=False)
     assert not again.wrote
