@@ -166,7 +166,7 @@ def coverage(fw: Framework, catalogue: Catalogue | None = None) -> dict[str, Any
     resolved = resolved_ids(fw, catalogue)
     statuses = {i.id: indicator_status(i, resolved) for i in fw.indicators.values()}
     strategies = []
-    for s in fw.strategies.values():
+    for s in sorted(fw.strategies.values(), key=lambda s: (s.date, s.id)):
         themes = []
         for top in s.themes:
             _, subtree = _subtree(top)
