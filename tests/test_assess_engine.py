@@ -101,3 +101,16 @@ def test_as_of_reads_the_warehouse_as_it_stood(warehouse_path: Path):
     with Warehouse.open(warehouse_path) as wh:
         before = Assessor(wh, as_of="2000-01-01").assess(GVA_HOUR, "E47000004")
     assert before.value is None and before.status == "no data"
+
+
+def test_gap_in_businesses_uses_the_stated_denominator(assessor):
+    spec = Spec("births", "Business birth rate", Polarity.HIGHER_IS_BETTER, "%", "business-births")
+    a = assessor.assess(spec, "E06000006")
+    g = a.benchmark["gap_in_people"]
+    den = [p for p in assessor.published("active-businesses", "E06000006", "") if p.period == a.period][0]
+    assert g["denominator"] == den.value and g["denominator_indicator"] == "active-businesses"
+    assert g["people"] == round((a.benchmark["value"] - a.value) / 100 * den.value)
+    assert g["denominator_period"] == a.period_label
+    # No gap in people where the warehouse lacks the right denominator.
+    emp = assessor.assess(Spec("emp", "Employment rate", Polarity.HIGHER_IS_BETTER, "%", "employment-rate"), "E08000012")
+    assert emp.benchmark["gap_in_people"] is None

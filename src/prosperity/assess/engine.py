@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from prosperity.assess import sentences
-from prosperity.assess.spec import Spec, TargetSpec
+from prosperity.assess.spec import Spec, TargetSpec, gap_rules
 from prosperity.errors import NotFound
 from prosperity.methods import (
     IOD2019_LSOAS,
@@ -29,6 +29,7 @@ from prosperity.methods import (
     deprivation_summary,
     direction_of_travel,
     fingertips_trend_marker,
+    gap_in_people,
     mad_band,
     rank_among_peers,
 )
@@ -305,6 +306,8 @@ class Assessor:
                            "different sizes")  # fmt: skip
         else:
             a.benchmark = self._benchmark(spec, latest, segment, used)
+            if a.benchmark:
+                a.benchmark["gap_in_people"] = self._people_gap(spec, area, latest, a.benchmark, used)
             a.peers = self._peers(spec, area, latest, members, peer_group, used)
         a.trend = _trend(spec.polarity, segment)
         a.targets = [self._target(spec, t, segment, used) for t in spec.targets]
@@ -335,6 +338,23 @@ class Assessor:
                     "gap_history": [{"period": p, "value": v, "benchmark": bv, "gap_percent": (v / bv - 1) * 100}
                                     for p, v, bv in history]}  # fmt: skip
         return None
+
+    def _people_gap(self, spec: Spec, area: str, latest: Point, bench: dict[str, Any],
+                    used: set[int]) -> dict[str, Any] | None:  # fmt: skip
+        rule = gap_rules().get(spec.warehouse)
+        if rule is None:
+            return None
+        den = [p for p in self.published(rule.denominator, spec.area_map.get(area, area), "") if p.period == latest.period]
+        if not den:
+            return None
+        used.update(den[0].release_ids)
+        g = gap_in_people(latest.value, bench["value"], den[0].value, denominator_label=self.meta(rule.denominator)["label"],
+                          denominator_period=period_label(den[0].period), polarity=spec.polarity, counted=rule.counted,
+                          unit=rule.per)  # fmt: skip
+        return {"people": g.people_rounded, "counted": rule.counted, "denominator": g.denominator,
+                "denominator_indicator": rule.denominator, "denominator_label": g.denominator_label,
+                "denominator_period": g.denominator_period, "benchmark_met": g.benchmark_met,
+                "explanation": g.explanation, "method": g.method, "source": g.source}  # fmt: skip
 
     def _peers(self, spec: Spec, area: str, latest: Point, members: list[str] | None,
                peer_group: tuple[str, list[str]] | None, used: set[int]) -> dict[str, Any] | None:  # fmt: skip

@@ -56,6 +56,12 @@ def describe(a: Assessment) -> list[str]:
     out = [_latest(a)]
     if a.benchmark:
         out.append(_benchmark(a, a.benchmark))
+        g = a.benchmark.get("gap_in_people")
+        if g and not g["benchmark_met"] and g["people"]:
+            out.append(f"To match {a.benchmark['area_name']}'s rate, {a.area_name} would need {abs(g['people']):,} "
+                       f"{'more' if g['people'] > 0 else 'fewer'} {g['counted']}, taking its "
+                       f"{g['denominator_label'].lower()} ({g['denominator']:,.0f} in {g['denominator_period']}) as "
+                       "the denominator.")  # fmt: skip
         gap = _gap_movement(a, a.benchmark)
         if gap:
             out.append(gap)
@@ -113,9 +119,17 @@ def _gap_movement(a: Assessment, b: dict[str, Any]) -> str | None:
     years = last_year - parse_period(first["period"]).start.year
     if years < 3:
         return None
-    g0, g1 = first["gap_percent"], last["gap_percent"]
+    if a.unit.strip() == "%":  # rates: the gap in percentage points
+        g0, g1 = first["value"] - first["benchmark"], last["value"] - last["benchmark"]
+        size = "{:.1f} percentage points"
+    else:
+        g0, g1 = first["gap_percent"], last["gap_percent"]
+        size = "{:.1f}%"
     moved = "narrowed" if abs(g1) < abs(g0) else "widened" if abs(g1) > abs(g0) else "stayed the same"
-    side = lambda g: f"{abs(g):.1f}% {'above' if g > 0 else 'below'}"  # noqa: E731
+
+    def side(g: float) -> str:
+        return f"{size.format(abs(g))} {'above' if g > 0 else 'below'}"
+
     return (f"Over {years} years the gap with {b['area_name']} has {moved}: from {side(g0)} in "
             f"{period_label(first['period'])} to {side(g1)} in {period_label(last['period'])}.")  # fmt: skip
 

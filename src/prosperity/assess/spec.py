@@ -31,6 +31,19 @@ def aggregation_rules() -> dict[str, AggregationSpec]:
     return {k: AggregationSpec(**v) for k, v in (yaml.safe_load(text) or {}).items()}
 
 
+@dataclass(frozen=True)
+class GapSpec:
+    denominator: str
+    counted: str
+    per: float = 100.0
+
+
+@cache
+def gap_rules() -> dict[str, GapSpec]:
+    text = resources.files("prosperity.assess").joinpath("gaps.yaml").read_text(encoding="utf-8")
+    return {k: GapSpec(**v) for k, v in (yaml.safe_load(text) or {}).items()}
+
+
 def aggregation_for(warehouse_id: str) -> AggregationSpec:
     return aggregation_rules().get(warehouse_id, AggregationSpec())
 
