@@ -66,12 +66,14 @@ def main() -> None:
     args = ap.parse_args()
     mirror = args.mirror.resolve()
     exe = [sys.executable, "-m", "prosperity.cli"]
-    cold, rebuild, floor = [], [], []
+    cold, rebuild, floor, assess = [], [], [], []
     files = csv_files(mirror)
     for _ in range(args.repeat):
         with tempfile.TemporaryDirectory() as tmp:
             db = str(Path(tmp) / "bench.duckdb")
-            cold.append(run([*exe, "build", "--mirror", str(mirror), "--db", db]))
+            cold.append(run([*exe, "build", "--mirror", str(mirror), "--db", db, "--no-assess"]))
+            # data unchanged, assessments missing: this run assesses everything and stores it
+            assess.append(run([*exe, "build", "--mirror", str(mirror), "--db", db]))
             rebuild.append(run([*exe, "build", "--mirror", str(mirror), "--db", db]))
         floor.append(run([sys.executable, "-c", FLOOR, *files]))
 
@@ -88,10 +90,14 @@ def main() -> None:
         "",
         "| measurement | wall time | peak memory | target |",
         "|---|---|---|---|",
-        f"| cold build (empty warehouse) | {med(cold, 0):.2f} s | {med(cold, 1):.0f} MiB | ≤ 20 s, < 1.5 GiB |",
+        f"| cold build, data only (empty warehouse) | {med(cold, 0):.2f} s | {med(cold, 1):.0f} MiB | ≤ 20 s, < 1.5 GiB |",
+        "| assess every framework indicator for the city region, its 6 LAs and the other combined "
+        f"authorities, and store | {med(assess, 0):.2f} s | "
+        f"{med(assess, 1):.0f} MiB | |",
+        f"| cold build with assessments | {med(cold, 0) + med(assess, 0):.2f} s | | ≤ 20 s |",
         f"| no-change rebuild | {med(rebuild, 0):.2f} s | {med(rebuild, 1):.0f} MiB | ≤ 1 s |",
         f"| floor: DuckDB reading the same CSVs | {med(floor, 0):.2f} s | {med(floor, 1):.0f} MiB | |",
-        f"| cold build ÷ floor | {med(cold, 0) / med(floor, 0):.1f}× | | ≤ 5× |",
+        f"| cold build (data only) ÷ floor | {med(cold, 0) / med(floor, 0):.1f}× | | ≤ 5× |",
         "",
     ]
     text = "\n".join(lines)
