@@ -129,8 +129,10 @@ class Assessor:
     """Assesses specs for areas against one warehouse (optionally as it stood at ``as_of``)."""
 
     def __init__(self, wh: Warehouse, as_of: str | None = None):
+        from prosperity.warehouse.schema import end_of
+
         self.wh = wh
-        self.as_of = as_of
+        self.as_of = end_of(as_of) if as_of else None
         self._meta: dict[str, dict[str, Any]] = {}
         self._ca: list[str] | None = None
         self._releases: dict[int, dict[str, Any]] = {}

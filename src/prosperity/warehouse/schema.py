@@ -185,6 +185,21 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     return applied
 
 
+def end_of(as_of: str) -> str:
+    """``--as-of 2026-11-23`` means everything loaded by the end of that day; a full timestamp is exact."""
+    from datetime import date, datetime
+
+    text = as_of.strip()
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), datetime.max.time()).isoformat()
+        return datetime.fromisoformat(text).isoformat()
+    except ValueError:
+        from prosperity.errors import ProsperityError
+
+        raise ProsperityError(f"--as-of {as_of!r} is not a date; expected YYYY-MM-DD or an ISO timestamp") from None
+
+
 def as_of_sql(as_of: str | None) -> str:
     """SQL for the observations as they stood at ``as_of`` (an ISO date or timestamp), or the latest.
 

@@ -18,7 +18,7 @@ import duckdb
 
 from prosperity.errors import NotFound, WarehouseError
 from prosperity.periods import period_label
-from prosperity.warehouse.schema import as_of_sql, pending
+from prosperity.warehouse.schema import as_of_sql, end_of, pending
 
 DEFAULT_DB = "prosperity.duckdb"
 SMALL_LEVELS = ", ".join(f"'{lv}'" for lv in ("lsoa", "msoa", "ward", "parish", "community", "westminster-constituency",
@@ -189,7 +189,7 @@ class Warehouse:
                   ORDER BY o.breakdown, o.period_start, o.period_end, o.release_id"""
         params: dict[str, Any] = {"ind": indicator_id, "area": area_code, "brk": breakdown}
         if as_of is not None and not history:
-            params["as_of"] = as_of
+            params["as_of"] = end_of(as_of)
         return [Observation(*r) for r in self.con.execute(sql, params).fetchall()]
 
     def latest(self, indicator_id: str, area_code: str, breakdown: str = "") -> Observation | None:
