@@ -19,6 +19,7 @@ from rich.table import Table
 
 from prosperity import __version__
 from prosperity.errors import ProsperityError
+from prosperity.framework.cli import app as framework_app
 from prosperity.output import Format, emit
 from prosperity.warehouse import Warehouse, default_db
 from prosperity.warehouse.build import BuildSummary, build
@@ -31,6 +32,7 @@ app = typer.Typer(
 )
 err = Console(stderr=True)
 out = Console()
+app.add_typer(framework_app, name="framework", help="Validate, inspect and measure the coverage of a framework.")
 
 DbOption = Annotated[
     Path | None,
