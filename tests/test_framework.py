@@ -365,3 +365,16 @@ def test_cli_coverage_json_and_show_without_a_warehouse(tmp_path, monkeypatch):
     assert tree["themes"][0]["outcomes"][0]["indicators"][0]["indicator"] == "gva-per-hour-worked"
     missing = runner.invoke(app, ["show", "growth-plan"])
     assert missing.exit_code == 2 and "growth-plan-2025" in missing.output
+
+
+def test_every_schema_field_is_documented_in_the_guide():
+    from prosperity.framework import model
+
+    guide = (Path(__file__).resolve().parents[1] / "frameworks" / "README.md").read_text(encoding="utf-8")
+    classes = [model.Manifest, model.Citation, model.Indicator, model.WarehouseBinding, model.LiveSource,
+               model.LiveBinding, model.NoSource, model.Strategy, model.SourceDocument, model.Theme, model.Outcome,
+               model.IndicatorRef, model.Target, model.Baseline, model.Milestone, model.Impact]  # fmt: skip
+    missing = {f"{c.__name__}.{f}" for c in classes for f in c.model_fields if f"`{f}`" not in guide}
+    assert missing == set()
+    for kind in model.TARGET_KINDS + model.POLARITIES + tuple(model.LIVE_SOURCES):
+        assert f"`{kind}`" in guide, kind
