@@ -87,7 +87,11 @@ def _warehouse(db: Path | None, required: bool) -> Any:
     try:
         wh = Warehouse.open(path, read_only=True)
     except ProsperityError as e:
-        raise _fail(str(e)) from None
+        if required or db is not None:
+            raise _fail(str(e)) from None
+        err.print(f"[yellow]Warning:[/] {escape(str(e))}; bindings are not checked against data.", highlight=False)
+        yield None
+        return
     try:
         yield wh
     finally:
