@@ -94,6 +94,7 @@ class Assessment:
     status: str = "no data"
     source: dict[str, Any] = field(default_factory=dict)
     derivation: dict[str, Any] | None = None
+    read_area: dict[str, Any] | None = None
     benchmark: dict[str, Any] | None = None
     trend: dict[str, Any] | None = None
     peers: dict[str, Any] | None = None
@@ -293,6 +294,11 @@ class Assessor:
             a.notes.append(s.reason)
             a.sentences = [sentences.no_data(a, s.reason)]
             return a
+        code = spec.area_map.get(area, area)
+        if code != area and members is None:
+            a.read_area = {"code": code, "name": self.name(code), "note": spec.note}
+            a.notes.append(f"figures for {self.name(code)} ({code}) stand in for {area_name}"
+                           + (f": {spec.note}" if spec.note else ""))  # fmt: skip
         segment = _latest_segment(s.points)
         if len(segment) < len(s.points):
             a.notes.append(f"series break before {period_label(segment[0].period)}: earlier periods are of a "
@@ -310,7 +316,8 @@ class Assessor:
             a.benchmark = self._benchmark(spec, latest, segment, used)
             if a.benchmark:
                 a.benchmark["gap_in_people"] = self._people_gap(spec, area, latest, a.benchmark, used)
-            a.peers = self._peers(spec, area, latest, members, peer_group, used)
+            if a.read_area is None:  # peers are compared only on figures published for the area itself
+                a.peers = self._peers(spec, area, latest, members, peer_group, used)
         a.trend = _trend(spec.polarity, segment)
         a.targets = [self._target(spec, t, segment, used) for t in spec.targets]
         current = [t for t in a.targets if not t.get("superseded_by")]

@@ -29,9 +29,10 @@ def fmt(value: float | None, unit: str, dp: int | None = None) -> str:
     return f"{text} {WORDS_UNITS.get(u, u)}".rstrip()
 
 
-def _num(a: Assessment, v: float | None) -> str:
+def _num(a: Assessment, v: float | None, full: bool = False) -> str:
+    """A figure of this assessment; after the first mention the unit is shortened ("£ per hour")."""
     dp = None if a.derivation else a.source.get("decimal_places")  # a derived figure has its own precision
-    return fmt(v, a.unit, dp)
+    return fmt(v, a.unit if full else a.unit.split(",")[0].split(" (")[0], dp)
 
 
 def _source(a: Assessment) -> str:
@@ -81,7 +82,10 @@ def _latest(a: Assessment) -> str:
     how = ""
     if a.derivation:
         how = f", built from {a.derivation['how']}"
-    return f"{a.label} in {a.area_name} was {_num(a, a.value)} in {a.period_label}{ci}{how} (source: {_source(a)})."
+    if a.read_area:
+        how += f" — the figure is for {a.read_area['name']} ({a.read_area['code']}), which stands in for it"
+    return (f"{a.label} in {a.area_name} was {_num(a, a.value, full=True)} in {a.period_label}{ci}{how} "
+            f"(source: {_source(a)}).")  # fmt: skip
 
 
 def _benchmark(a: Assessment, b: dict[str, Any]) -> str:

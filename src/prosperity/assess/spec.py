@@ -99,6 +99,7 @@ class Spec:
     targets: tuple[TargetSpec, ...] = ()
     strategies: tuple[str, ...] = ()
     outcomes: tuple[str, ...] = ()
+    note: str | None = None
 
     @property
     def aggregation(self) -> AggregationSpec:
@@ -141,7 +142,7 @@ def specs_from_framework(fw: Any, strategy: str | None = None) -> list[Spec]:
         out.append(Spec(
             id=ind.id, label=ind.label, polarity=Polarity(ind.polarity), unit=ind.unit, warehouse=ind.data.warehouse,
             breakdown=ind.data.breakdown or "", area_map=dict(ind.data.area_map), targets=tuple(targets),
-            strategies=tuple(sorted(strategies)), outcomes=tuple(outcomes),
+            strategies=tuple(sorted(strategies)), outcomes=tuple(outcomes), note=ind.data.note,
         ))  # fmt: skip
     return out
 
