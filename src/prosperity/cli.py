@@ -14,10 +14,12 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from prosperity import __version__
+from prosperity.cli_options import DbOption, MirrorOption, fail
 from prosperity.errors import ProsperityError
 from prosperity.framework.cli import app as framework_app
 from prosperity.output import Format, emit
@@ -34,21 +36,11 @@ err = Console(stderr=True)
 out = Console()
 app.add_typer(framework_app, name="framework", help="Validate, inspect and measure the coverage of a framework.")
 
-DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", envvar="PROSPERITY_DB", help="Warehouse file [default: ./prosperity.duckdb]."),
-]
-MirrorOption = Annotated[
-    Path | None,
-    typer.Option("--mirror", envvar="PROSPERITY_MIRROR",
-                 help="Read source files from this local mirror directory instead of fetching them live."),
-]  # fmt: skip
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 
 
 def _fail(e: ProsperityError) -> typer.Exit:
-    err.print(f"[bold red]Error:[/] {e}", highlight=False, soft_wrap=True)
-    return typer.Exit(2)
+    return fail(e)
 
 
 def _version(value: bool) -> None:
@@ -75,8 +67,8 @@ def _print_summary(s: BuildSummary) -> None:
              "unavailable": "yellow"}  # fmt: skip
     for r in s.results:
         notes = r.message or "; ".join(f"{n:,} {why} set aside" for n, why in r.set_aside)
-        table.add_row(r.dataset_id, f"[{style[r.status]}]{r.status}[/]", str(r.release_id or ""),
-                      f"{r.rows:,}" if r.rows else "", notes)  # fmt: skip
+        table.add_row(escape(r.dataset_id), f"[{style[r.status]}]{r.status}[/]", str(r.release_id or ""),
+                      f"{r.rows:,}" if r.rows else "", escape(notes))  # fmt: skip
     out.print(table)
     if s.ignored:
         out.print(f"[dim]{len(s.ignored)} other files in the mirror are not loaded "

@@ -19,6 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
+from prosperity.cli_options import DbOption, fail
 from prosperity.errors import ProsperityError
 from prosperity.framework.coverage import STATUS_WORDS, check_bindings, coverage, strategy_tree
 from prosperity.framework.load import Framework, load_framework, load_frameworks, shipped_framework_path
@@ -38,10 +39,6 @@ class Fmt(StrEnum):
     json = "json"
 
 
-DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", envvar="PROSPERITY_DB", help="Warehouse file [default: ./prosperity.duckdb]."),
-]
 DocsOption = Annotated[
     Path | None,
     typer.Option("--documents", envvar="PROSPERITY_DOCUMENTS",
@@ -55,8 +52,7 @@ FrameworkOption = Annotated[
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]Error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    return typer.Exit(code)
+    return fail(message, code)
 
 
 def _framework_path(path: Path | None) -> Path:
