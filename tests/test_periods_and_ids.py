@@ -68,3 +68,17 @@ def test_indicator_ids_are_slugs_of_publisher_names(name, slug):
 def test_slugs_are_clean(text):
     s = slugify(text)
     assert s == s.strip("-") and "--" not in s and all(c.isascii() and (c.isalnum() or c == "-") for c in s)
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["prosperity.warehouse.loading", "prosperity.sources.els", "prosperity.warehouse.build", "prosperity.assess.run",
+     "prosperity.framework", "prosperity.methods", "prosperity.cli"],
+)
+def test_every_module_imports_first(module):
+    """A notebook may import any module first: no import cycle may break that."""
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr

@@ -19,13 +19,15 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from prosperity.errors import ValidationError
 from prosperity.periods import normalise_period, parse_period
-from prosperity.sources.base import Dataset, FileRef
+
+if TYPE_CHECKING:  # the sources import this module: no import back at run time
+    from prosperity.sources.base import Dataset, FileRef
 
 # Markers publishers put where a value is withheld or missing. Kept as the observation's status, never zero.
 SUPPRESSION_MARKERS = (
@@ -103,12 +105,12 @@ class LoadContext:
 
     # ---- files -------------------------------------------------------------------------------------------
     def path(self, ref: FileRef | str) -> Path:
-        key = ref.path if isinstance(ref, FileRef) else ref
+        key = ref if isinstance(ref, str) else ref.path
         return self.local[key]
 
     def name(self, ref: FileRef | str) -> str:
         """The file's name as messages give it: its path inside the mirror."""
-        return ref.path if isinstance(ref, FileRef) else ref
+        return ref if isinstance(ref, str) else ref.path
 
     def read_json(self, ref: FileRef) -> Any:
         try:
