@@ -34,7 +34,6 @@ SUPPRESSION_MARKERS = (
     "x", "..", ".", ":", "-", "*", "c", "u", "z", "w", "n/a", "na",
     "[c]", "[x]", "[z]", "[u]", "[w]", "[low]", "[k]",
 )  # fmt: skip
-_NUMBER_RE = r"^[+-]?(\d+|\d{1,3}(,\d{3})+)?(\.\d+)?([eE][+-]?\d+)?$"
 
 STAGE_COLUMNS = (
     "file", "row_no", "value_column", "indicator_id", "area_code", "area_name", "area_level",
@@ -98,7 +97,7 @@ class LoadContext:
         # Which area codes this dataset may declare itself (beyond the register): ITL codes by default.
         self.prepared: Callable[[], Any] | None = None  # result of the dataset's ``prepare`` step, if any
         self.declares_areas: Callable[[str, str | None, str | None], AreaRow | None] = itl_registrable
-        self._n = 0
+        self._repeated = 0  # keys staged more than once (set by validate): only then are rows de-duplicated
         con.execute("DROP TABLE IF EXISTS stage_obs")
         con.execute(f"CREATE TEMP TABLE stage_obs ({', '.join(c + ' TEXT' for c in STAGE_COLUMNS)})")
         con.execute("ALTER TABLE stage_obs ALTER row_no TYPE INTEGER")
@@ -146,11 +145,12 @@ class LoadContext:
         cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names)))
         con = self.con
         con.execute("DROP TABLE IF EXISTS rej_errors; DROP TABLE IF EXISTS rej_scans")
-        con.execute(f"DROP TABLE IF EXISTS {table}")
+        con.execute(f"DROP VIEW IF EXISTS {table}")
+        con.execute(f"DROP TABLE IF EXISTS {table}_data")
         path = str(self.path(ref)).replace("'", "''")
         try:
             con.execute(
-                f"""CREATE TEMP TABLE {table} AS SELECT * FROM read_csv('{path}', header=false,
+                f"""CREATE TEMP TABLE {table}_data AS SELECT * FROM read_csv('{path}', header=false,
                     skip={header_line}, delim=',', quote='"', escape='"', auto_detect=false,
                     store_rejects=true, rejects_table='rej_errors', rejects_scan='rej_scans',
                     columns={{{cols}}})"""
@@ -166,14 +166,14 @@ class LoadContext:
                 f"(is the file truncated?){more}"
             )
             raise ValidationError(self.name(ref), msg, row=int(rej[0]))
-        n = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        n, first = con.execute(f"SELECT count(*), min(rowid) FROM {table}_data").fetchone()
         if n == 0:
             raise ValidationError(self.name(ref), "has a header but no data rows")
+        # A view names the columns and numbers the rows by their line in the file, without copying the data.
         renames = ", ".join(f'c{i} AS "{name}"' for i, name in enumerate(names))
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table} AS "
-            f"SELECT CAST(rowid - (SELECT min(rowid) FROM {table}) + {header_line + 1} AS INTEGER) AS row_no, "
-            f"{renames} FROM {table}"
+            f"CREATE TEMP VIEW {table} AS "
+            f"SELECT CAST(rowid - {first} + {header_line + 1} AS INTEGER) AS row_no, {renames} FROM {table}_data"
         )
         return names
 
@@ -245,8 +245,8 @@ class LoadContext:
         for raw, col in (("value_raw", "value_column"), ("lci_raw", "'lower 95% limit'"),
                          ("uci_raw", "'upper 95% limit'")):  # fmt: skip
             checks.append((
-                f"{raw} IS NOT NULL AND trim({raw}) <> '' AND NOT regexp_matches(trim({raw}), '{_NUMBER_RE}')"
-                f" AND lower(trim({raw})) NOT IN ({markers})",
+                f"{raw} IS NOT NULL AND trim({raw}) <> '' AND lower(trim({raw})) NOT IN ({markers}) AND NOT "
+                f"coalesce(isfinite(TRY_CAST(replace(trim({raw}), ',', '') AS DOUBLE)), false)",
                 raw,
                 "is not a number; expected a number (thousands separators allowed) or a suppression marker ("
                 + ", ".join(SUPPRESSION_MARKERS[:6]) + ", [c] …)",
@@ -302,7 +302,7 @@ class LoadContext:
             self.new_areas[code] = area
         # Duplicate keys: identical repeats are set aside; different values reject the file.
         dup = None
-        repeated = con.execute(
+        self._repeated = repeated = con.execute(
             """SELECT count(*) FROM (SELECT 1 FROM stage_obs GROUP BY indicator_id, area_code, breakdown, period_raw
                HAVING count(*) > 1)"""
         ).fetchone()[0]
@@ -373,9 +373,10 @@ class LoadContext:
             def marker(col: str) -> str:
                 return f"CASE WHEN lower(trim({col})) IN ({markers}) THEN trim({col}) END"
 
+            distinct = "DISTINCT" if self._repeated else ""
             con.execute(
                 f"""INSERT INTO observations
-                    SELECT DISTINCT {release_id}, s.indicator_id, s.area_code, m.period, m.period_start, m.period_end,
+                    SELECT {distinct} {release_id}, s.indicator_id, s.area_code, m.period, m.period_start, m.period_end,
                            coalesce(s.breakdown, ''), {num('s.value_raw')}, {num('s.lci_raw')}, {num('s.uci_raw')},
                            coalesce(nullif(trim(s.status), ''), {marker('s.value_raw')}),
                            nullif(trim(s.note), '')
