@@ -216,10 +216,10 @@ def coverage_cmd(
 # ---- show -------------------------------------------------------------------------------------------------
 def _value_text(i: dict[str, Any]) -> str:
     if "value" in i and i["value"] is not None:
-        v = i["value"]
-        num = f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.3g}" if abs(v) < 1 else f"{v:,.2f}"
+        from prosperity.assess.sentences import fmt
+
         area = f", {i['area']}" if i.get("area") else ""
-        return f"[green]{num}[/] {escape(str(i.get('obs_unit') or i.get('unit') or ''))} ({i['period_label']}{area})"
+        return f"[green]{escape(fmt(i['value'], str(i.get('obs_unit') or i.get('unit') or '')))}[/] ({i['period_label']}{area})"
     style = {"live": "yellow", "none": "red", "unresolved": "bold red"}.get(i["status"], "dim")
     return f"[{style}]{escape(i.get('detail', i['status']))}[/]"
 
