@@ -219,7 +219,8 @@ def _value_text(i: dict[str, Any]) -> str:
         from prosperity.assess.sentences import fmt
 
         area = f", {i['area']}" if i.get("area") else ""
-        return f"[green]{escape(fmt(i['value'], str(i.get('obs_unit') or i.get('unit') or '')))}[/] ({i['period_label']}{area})"
+        value = escape(fmt(i["value"], str(i.get("obs_unit") or i.get("unit") or "")))
+        return f"[green]{value}[/] ({i['period_label']}{area})"
     style = {"live": "yellow", "none": "red", "unresolved": "bold red"}.get(i["status"], "dim")
     return f"[{style}]{escape(i.get('detail', i['status']))}[/]"
 
