@@ -26,8 +26,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import openpyxl
-
 from prosperity.errors import ValidationError
 from prosperity.sources.base import Dataset, Discovery, FileRef
 from prosperity.warehouse.loading import IndicatorMeta, LoadContext
@@ -202,6 +200,8 @@ class WorkbookRows:
 def _read_workbook(path: Path, name: str, sheets: dict[str, tuple], note_sheet: str, *, year_row: int,
                    first_row: int, code_col: int = 1, name_col: int = 2) -> WorkbookRows:
     """Read the named sheets of a workbook into staging rows (pure Python; safe to run in a thread)."""
+    import openpyxl  # imported here: it is slow to import and only needed when a workbook changes
+
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as e:
