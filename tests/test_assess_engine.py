@@ -114,3 +114,19 @@ def test_gap_in_businesses_uses_the_stated_denominator(assessor):
     # No gap in people where the warehouse lacks the right denominator.
     emp = assessor.assess(Spec("emp", "Employment rate", Polarity.HIGHER_IS_BETTER, "%", "employment-rate"), "E08000012")
     assert emp.benchmark["gap_in_people"] is None
+
+
+def test_gaps_between_member_places(assessor):
+    spec = Spec("emp", "Employment rate", Polarity.HIGHER_IS_BETTER, "%", "employment-rate")
+    a = assessor.assess(spec, "E47000004")
+    m = a.members
+    assert {v["area"] for v in m["values"]} == set(LCR)
+    values = [v["value"] for v in m["values"]]
+    assert m["range"] == pytest.approx(max(values) - min(values))
+    import statistics
+
+    assert m["coefficient_of_variation"] == pytest.approx(statistics.pstdev(values) / statistics.fmean(values))
+    g = m["gap_trend"]
+    assert g["direction"] in ("narrowing", "widening", "unchanged") and g["to"] == pytest.approx(
+        m["coefficient_of_variation"])
+    assert any("member areas" in s for s in a.sentences)

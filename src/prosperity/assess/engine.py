@@ -28,8 +28,10 @@ from prosperity.methods import (
     compare_with_benchmark,
     deprivation_summary,
     direction_of_travel,
+    dispersion,
     fingertips_trend_marker,
     gap_in_people,
+    gap_trend,
     mad_band,
     rank_among_peers,
 )
@@ -98,6 +100,7 @@ class Assessment:
     benchmark: dict[str, Any] | None = None
     trend: dict[str, Any] | None = None
     peers: dict[str, Any] | None = None
+    members: dict[str, Any] | None = None
     target: dict[str, Any] | None = None
     targets: list[dict[str, Any]] = field(default_factory=list)
     sentences: list[str] = field(default_factory=list)
@@ -319,6 +322,7 @@ class Assessor:
             if a.read_area is None:  # peers are compared only on figures published for the area itself
                 a.peers = self._peers(spec, area, latest, members, peer_group, used)
         a.trend = _trend(spec.polarity, segment)
+        a.members = self._members_gap(spec, area, latest, members, used)
         a.targets = [self._target(spec, t, segment, used) for t in spec.targets]
         current = [t for t in a.targets if not t.get("superseded_by")]
         a.target = current[0] if current else (a.targets[0] if a.targets else None)
@@ -347,6 +351,44 @@ class Assessor:
                     "gap_history": [{"period": p, "value": v, "benchmark": bv, "gap_percent": (v / bv - 1) * 100}
                                     for p, v, bv in history]}  # fmt: skip
         return None
+
+    def _members_gap(self, spec: Spec, area: str, latest: Point, members: list[str] | None,
+                     used: set[int]) -> dict[str, Any] | None:  # fmt: skip
+        """How far apart the member places are, and whether the gap between them is narrowing."""
+        places = members if members is not None else self.members(area)
+        if len(places) < 2 or spec.aggregation.rule == "lsoa_deprivation":
+            return None
+        series = {m: {p.period: p for p in self.published(spec.warehouse, spec.area_map.get(m, m), spec.breakdown)}
+                  for m in places}  # fmt: skip
+        common = sorted(set.intersection(*(set(v) for v in series.values())), key=lambda p: parse_period(p).start)
+        common = [p for p in common if _kind(p)[:3] == _kind(latest.period)[:3]]
+        if not common:
+            return {"places": places, "note": "the member places have no period with figures for every one"}
+        last = common[-1]
+        last_year = parse_period(last).start.year
+        window = [p for p in common if parse_period(p).start.year >= last_year - TREND_YEARS]
+        for m in places:
+            used.update(series[m][last].release_ids)
+        try:
+            d = dispersion({m: series[m][last].value for m in places})
+        except (InsufficientData, MethodError) as e:
+            return {"places": places, "note": str(e)}
+        out: dict[str, Any] = {
+            "period": last, "period_label": period_label(last),
+            "values": [{"area": m, "name": self.name(m), "value": series[m][last].value} for m in places],
+            "minimum_place": d.minimum_place, "maximum_place": d.maximum_place, "range": d.range, "ratio": d.ratio,
+            "coefficient_of_variation": d.coefficient_of_variation, "method": d.method, "source": d.source,
+            "gap_trend": None,
+        }  # fmt: skip
+        if len(window) >= 2:
+            try:
+                g = gap_trend({p: {m: series[m][p].value for m in places} for p in (window[0], last)}, "cv")
+                out["gap_trend"] = {"direction": g.direction, "measure": g.measure, "from_period": period_label(window[0]),
+                                    "to_period": period_label(last), "from": g.values[0], "to": g.values[-1],
+                                    "method": g.method, "source": g.source, "explanation": g.explanation}  # fmt: skip
+            except (InsufficientData, MethodError) as e:
+                out["gap_trend"] = {"direction": None, "note": str(e)}
+        return out
 
     def _people_gap(self, spec: Spec, area: str, latest: Point, bench: dict[str, Any],
                     used: set[int]) -> dict[str, Any] | None:  # fmt: skip

@@ -70,6 +70,8 @@ def describe(a: Assessment) -> list[str]:
         out.append(_trend(a, a.trend))
     if a.peers and a.peers.get("rank"):
         out.append(_peers(a, a.peers))
+    if a.members and a.members.get("range") is not None:
+        out.append(_members(a, a.members))
     for t in a.targets:
         out.append(_target(a, t))
     return out
@@ -150,6 +152,19 @@ def _trend(a: Assessment, t: dict[str, Any]) -> str:
                   "cannot_be_calculated": "that the trend cannot be calculated"}[t["marker"]]  # fmt: skip
         text += f" Fingertips' trend test over the last five periods finds {marker}."
     return text
+
+
+def _members(a: Assessment, m: dict[str, Any]) -> str:
+    names = {v["area"]: v["name"] for v in m["values"]}
+    lo = next(v["value"] for v in m["values"] if v["area"] == m["minimum_place"])
+    hi = next(v["value"] for v in m["values"] if v["area"] == m["maximum_place"])
+    text = (f"Across its {len(m['values'])} member areas in {m['period_label']}, values range from "
+            f"{_num(a, lo)} in {names[m['minimum_place']]} to {_num(a, hi)} in {names[m['maximum_place']]}")  # fmt: skip
+    g = m.get("gap_trend") or {}
+    if g.get("direction"):
+        text += (f"; the gap between them (coefficient of variation) is {g['direction']}: {g['from']:.3f} in "
+                 f"{g['from_period']}, {g['to']:.3f} in {g['to_period']}")  # fmt: skip
+    return text + "."
 
 
 def _ordinal(n: int) -> str:
