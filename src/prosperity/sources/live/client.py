@@ -1,0 +1,379 @@
+"""The polite HTTP client every live connector uses, and its declared settings.
+
+Polite means: a descriptive User-Agent on every request; connect and read timeouts; retries with exponential
+backoff on server errors (5xx), timeouts, dropped connections and truncated bodies; waiting as long as a 429
+response's ``Retry-After`` asks (up to a limit, beyond which the fetch gives up and says so); and a cap on
+requests per second for each service, within what the service publishes (ONS: 120 requests per 10 s and 200
+per minute; Nomis, Fingertips and GOV.UK publish no figure, so the caps are modest).
+
+Every setting is declared once in :data:`SETTINGS` with its help text; each can be overridden by an environment
+variable ``PROSPERITY_<NAME>`` (upper case), which is how tests make the waits short.
+
+A Nomis API key travels as the ``uid`` query parameter. It is never written to a message, a log record, the
+dry-run listing or the warehouse: :func:`redact` removes it from every URL this module reports, and a filter
+on the ``httpx`` and ``httpcore`` loggers removes it from their records.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, NamedTuple
+from urllib.parse import urlsplit
+
+import httpx
+
+from prosperity import __version__
+from prosperity.errors import SourceError
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = (
+    f"prosperity/{__version__} (open-source outcomes monitor for city-region strategies; "
+    "+https://github.com/prosperity-monitor/prosperity)"
+)
+
+
+class Setting(NamedTuple):
+    """One declared setting: its name, default and help text (as Datasette declares its settings)."""
+
+    name: str
+    default: float | int | str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("connect_timeout", 10.0, "Seconds to wait for a connection to a live service."),
+    Setting("read_timeout", 60.0, "Seconds to wait for the next bytes of a response before retrying."),
+    Setting("retries", 4, "Further attempts after a server error (5xx), a timeout, a dropped connection or a "
+            "truncated body; 429 responses count as attempts too."),  # fmt: skip
+    Setting("backoff", 1.0, "Seconds before the first retry; each further retry waits twice as long."),
+    Setting("max_backoff", 60.0, "Longest wait between two retries, in seconds."),
+    Setting("max_retry_after", 300.0, "Longest wait a 429 response's Retry-After may ask for, in seconds; a "
+            "longer one ends the fetch with a message instead of waiting."),  # fmt: skip
+    Setting("nomis_rate", 2.0, "Requests per second to Nomis (no published limit; nomisr advises few, small "
+            "queries)."),  # fmt: skip
+    Setting("ons_rate", 3.0, "Requests per second to the ONS API (published limits: 120 per 10 s, 200 per "
+            "minute; 3 per second stays inside both)."),  # fmt: skip
+    Setting("ons_download_rate", 1.0, "Requests per second to ONS download hosts (published limit for high "
+            "demand assets: 15 per 10 s)."),  # fmt: skip
+    Setting("fingertips_rate", 2.0, "Requests per second to the OHID Fingertips API (no published limit)."),
+    Setting("govuk_rate", 3.0, "Requests per second to the GOV.UK content API and its asset host."),
+    Setting("other_rate", 5.0, "Requests per second to any other host (raw files on GitHub)."),
+    Setting("nomis_page_size", 25000, "Rows per Nomis request: the guest limit is 25,000; pages are fetched "
+            "with recordoffset until RECORD_COUNT rows have arrived."),  # fmt: skip
+    Setting("nomis_max_pages", 60, "Most pages one Nomis query may take; a larger query is refused with a "
+            "message rather than sent."),  # fmt: skip
+)
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    retries: int = 4
+    backoff: float = 1.0
+    max_backoff: float = 60.0
+    max_retry_after: float = 300.0
+    nomis_rate: float = 2.0
+    ons_rate: float = 3.0
+    ons_download_rate: float = 1.0
+    fingertips_rate: float = 2.0
+    govuk_rate: float = 3.0
+    other_rate: float = 5.0
+    nomis_page_size: int = 25000
+    nomis_max_pages: int = 60
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> LiveSettings:
+        """The declared defaults, overridden by ``PROSPERITY_<NAME>`` environment variables."""
+        env = os.environ if env is None else env
+        values: dict[str, float | int] = {}
+        for f in fields(cls):
+            raw = env.get(f"PROSPERITY_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            kind = int if f.type in ("int", int) else float
+            try:
+                values[f.name] = kind(raw)
+            except ValueError:
+                raise SourceError(f"PROSPERITY_{f.name.upper()}={raw!r} is not a number; "
+                                  f"expected {kind.__name__}") from None  # fmt: skip
+        return cls(**values)  # type: ignore[arg-type]
+
+
+# The declaration and the dataclass must agree; checked when the module is imported (and by a test).
+if [s.name for s in SETTINGS] != [f.name for f in fields(LiveSettings)] or any(
+    s.default != getattr(LiveSettings(), s.name) for s in SETTINGS
+):
+    raise RuntimeError("SETTINGS and LiveSettings disagree")  # pragma: no cover
+
+
+# ---- services ------------------------------------------------------------------------------------------------
+SERVICE_HOSTS: dict[str, str] = {
+    "www.nomisweb.co.uk": "nomis",
+    "api.beta.ons.gov.uk": "ons",
+    "api.ons.gov.uk": "ons",
+    "download.beta.ons.gov.uk": "ons_download",
+    "download.ons.gov.uk": "ons_download",
+    "fingertips.phe.org.uk": "fingertips",
+    "www.gov.uk": "govuk",
+    "assets.publishing.service.gov.uk": "govuk",
+}
+
+
+def service_of(url: str) -> str:
+    return SERVICE_HOSTS.get(urlsplit(url).hostname or "", "other")
+
+
+class RateLimiter:
+    """At most ``rate`` requests per second: each request waits until ``1 / rate`` s after the previous one."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] | None = None):  # fmt: skip
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.clock = clock
+        self.sleep = sleep
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> float:
+        with self._lock:
+            now = self.clock()
+            delay = max(0.0, self._next - now)
+            self._next = max(now, self._next) + self.interval
+        if delay:
+            (self.sleep or _sleep)(delay)
+        return delay
+
+
+_LIMITERS: dict[tuple[str, float], RateLimiter] = {}
+_LIMITERS_LOCK = threading.Lock()
+
+
+def shared_limiter(service: str, rate: float) -> RateLimiter:
+    """One limiter per service for the whole process, so separate fetches share the service's cap."""
+    with _LIMITERS_LOCK:
+        key = (service, rate)
+        if key not in _LIMITERS:
+            _LIMITERS[key] = RateLimiter(rate)
+        return _LIMITERS[key]
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+# ---- redaction -----------------------------------------------------------------------------------------------
+_SECRET_PARAM = re.compile(r"(?i)([?&](?:uid|api_key|apikey|key)=)[^&#\s\"']*")
+
+
+def redact(url: str) -> str:
+    """The URL with any API key replaced by ``***``."""
+    return _SECRET_PARAM.sub(r"\1***", str(url))
+
+
+class _RedactFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            record.args = tuple(redact(a) if isinstance(a, str | httpx.URL) else a for a in args)
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        return True
+
+
+for _name in ("httpx", "httpcore"):
+    logging.getLogger(_name).addFilter(_RedactFilter())
+
+
+# ---- errors --------------------------------------------------------------------------------------------------
+class LiveFetchError(SourceError):
+    """A live request failed for good. The message names the URL (without any key) and what went wrong."""
+
+    def __init__(self, url: str, problem: str):
+        self.url = redact(url)
+        self.problem = problem
+        super().__init__(f"{self.url}: {problem}")
+
+
+_STATUS_HINTS = {
+    400: "the service rejected the query (400 Bad Request); check the dataset and dimension codes",
+    401: "not authorised (401); check the API key in the environment",
+    403: "refused (403 Forbidden); the service may have blocked this address for too many requests",
+    404: "not found (404)",
+    410: "gone (410); the service has retired this address",
+}
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds a ``Retry-After`` header asks for: a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+# ---- the client ----------------------------------------------------------------------------------------------
+class PoliteClient:
+    """GET requests to one service, politely. Bodies are read whole and checked against Content-Length.
+
+    :param service: the service's name, which chooses its rate cap (``nomis``, ``ons``, ``fingertips`` …)
+    :param client: an ``httpx.Client`` to send through (tests pass one with a mock transport); one is made if not
+    :param sleep: how to wait (tests pass a recorder so that nothing really waits)
+
+    Example::
+
+        polite = PoliteClient("ons")
+        versions = polite.get_json("https://api.beta.ons.gov.uk/v1/datasets/cpih01/editions")
+    """
+
+    def __init__(self, service: str, client: httpx.Client | None = None, settings: LiveSettings | None = None,
+                 sleep: Callable[[float], None] | None = None, limiter: RateLimiter | None = None):  # fmt: skip
+        self.service = service
+        self.settings = settings or LiveSettings.from_env()
+        self._own = client is None
+        self.client = client or httpx.Client(follow_redirects=True, headers={"User-Agent": USER_AGENT})
+        self._sleep = sleep
+        rate = float(getattr(self.settings, f"{service}_rate", self.settings.other_rate))
+        self.limiter = limiter or shared_limiter(service, rate)
+        self.requests = 0  # requests sent, for tests and the summary
+
+    def close(self) -> None:
+        if self._own:
+            self.client.close()
+
+    def __enter__(self) -> PoliteClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def sleep(self, seconds: float) -> None:
+        (self._sleep or _sleep)(seconds)
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        s = self.settings
+        return httpx.Timeout(s.read_timeout, connect=s.connect_timeout)
+
+    def get(self, url: str, params: Mapping[str, str] | None = None) -> bytes:
+        """The whole body of a successful GET."""
+        chunks: list[bytes] = []
+
+        def sink(resp: httpx.Response) -> int:
+            chunks.clear()
+            n = 0
+            for chunk in resp.iter_bytes():
+                chunks.append(chunk)
+                n += len(chunk)
+            return n
+
+        self._send(url, params, sink)
+        return b"".join(chunks)
+
+    def get_json(self, url: str, params: Mapping[str, str] | None = None) -> object:
+        import json
+
+        body = self.get(url, params)
+        try:
+            return json.loads(body.decode("utf-8-sig"))
+        except (UnicodeDecodeError, ValueError) as e:
+            raise LiveFetchError(_full(url, params), f"the response is not JSON ({e}); "
+                                 f"it begins {body[:80]!r}") from None  # fmt: skip
+
+    def download(self, url: str, out: IO[bytes], params: Mapping[str, str] | None = None) -> int:
+        """Stream a successful GET into ``out`` (rewound on each retry); returns the bytes written."""
+
+        def sink(resp: httpx.Response) -> int:
+            out.seek(0)
+            out.truncate()
+            n = 0
+            for chunk in resp.iter_bytes():
+                out.write(chunk)
+                n += len(chunk)
+            return n
+
+        return self._send(url, params, sink)
+
+    def _send(self, url: str, params: Mapping[str, str] | None, sink: Callable[[httpx.Response], int]) -> int:
+        s = self.settings
+        shown = _full(url, params)
+        attempts = s.retries + 1
+        last = "no attempt was made"
+        for attempt in range(attempts):
+            wait = min(s.backoff * 2**attempt, s.max_backoff)
+            self.limiter.wait()
+            self.requests += 1
+            try:
+                with self.client.stream("GET", url, params=dict(params or {}), timeout=self.timeout,
+                                        headers={"User-Agent": USER_AGENT}) as resp:  # fmt: skip
+                    code = resp.status_code
+                    if code == 429:
+                        asked = retry_after_seconds(resp.headers.get("retry-after"))
+                        if asked is not None and asked > s.max_retry_after:
+                            raise LiveFetchError(shown, f"the service asked us to wait {asked:.0f} s (429 Too Many "
+                                                 f"Requests), longer than the {s.max_retry_after:.0f} s limit "
+                                                 "(PROSPERITY_MAX_RETRY_AFTER); try again later")  # fmt: skip
+                        last = "429 Too Many Requests"
+                        wait = asked if asked is not None else wait
+                        log.info("%s: 429 Too Many Requests; waiting %.1f s", shown, wait)
+                    elif code >= 500:
+                        last = f"server error {code} {resp.reason_phrase}".rstrip()
+                    elif code >= 400 or code < 200 or code >= 300:
+                        problem = _STATUS_HINTS.get(code, f"HTTP {code} {resp.reason_phrase}".rstrip())
+                        raise LiveFetchError(shown, problem)
+                    else:
+                        n = sink(resp)
+                        expected = resp.headers.get("content-length")
+                        if expected and not resp.headers.get("content-encoding") and n != int(expected):
+                            last = f"the body ended early ({n:,} of {int(expected):,} bytes)"
+                        else:
+                            return n
+            except httpx.TimeoutException as e:
+                last = f"timed out ({type(e).__name__}; read timeout {s.read_timeout:g} s)"
+            except httpx.RemoteProtocolError as e:
+                last = f"the body ended early or the connection broke ({e})"
+            except httpx.TransportError as e:
+                last = f"network error ({type(e).__name__}: {redact(str(e))})"
+            if attempt + 1 < attempts:
+                log.info("%s: %s; retrying in %.1f s (attempt %d of %d)", shown, last, wait, attempt + 2, attempts)
+                self.sleep(wait)
+        raise LiveFetchError(shown, f"gave up after {attempts} attempts; the last failure: {last}")
+
+
+def _full(url: str, params: Mapping[str, str] | None) -> str:
+    """The URL with its query, as people read it (and with any key redacted)."""
+    if not params:
+        return redact(url)
+    return redact(str(httpx.URL(url, params=dict(params))))
+
+
+def write_atomically(dest: Path, fill: Callable[[IO[bytes]], object]) -> None:
+    """Write ``dest`` through a temporary file beside it, renamed into place only when ``fill`` has finished."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f"{dest.name}.part-{os.getpid()}-{threading.get_ident()}")
+    try:
+        with tmp.open("w+b") as fh:
+            fill(fh)
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
