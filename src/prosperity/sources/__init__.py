@@ -10,6 +10,7 @@ from pathlib import Path
 
 from prosperity.sources import els, emissions_housing, geography, iod, regional_accounts
 from prosperity.sources.base import Dataset, Discovery, FileRef
+from prosperity.sources.live import desnz, fingertips, nomis, ons_api
 
 SOURCES: dict[str, Callable[[Path | None], Discovery]] = {
     "geography": geography.discover,
@@ -17,6 +18,10 @@ SOURCES: dict[str, Callable[[Path | None], Discovery]] = {
     "iod": iod.discover,
     "regional-accounts": regional_accounts.discover,
     "emissions-housing": emissions_housing.discover,
+    "nomis": nomis.discover,
+    "ons-api": ons_api.discover,
+    "fingertips": fingertips.discover,
+    "desnz": desnz.discover,
 }
 
 

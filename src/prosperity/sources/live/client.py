@@ -72,6 +72,10 @@ SETTINGS: tuple[Setting, ...] = (
             "with recordoffset until RECORD_COUNT rows have arrived."),  # fmt: skip
     Setting("nomis_max_pages", 60, "Most pages one Nomis query may take; a larger query is refused with a "
             "message rather than sent."),  # fmt: skip
+    Setting("nomis_geography", "TYPE424,E47000004,E92000001", "Areas asked of Nomis: TYPE424 is every local "
+            "authority (district and unitary, April 2023); GSS codes add the combined authority and England."),
+    Setting("nomis_api_key_env", "NOMIS_API_KEY", "Environment variable holding an optional Nomis API key "
+            "(sent as uid=0x…; never logged or stored)."),  # fmt: skip
 )
 
 
@@ -91,17 +95,19 @@ class LiveSettings:
     other_rate: float = 5.0
     nomis_page_size: int = 25000
     nomis_max_pages: int = 60
+    nomis_geography: str = "TYPE424,E47000004,E92000001"
+    nomis_api_key_env: str = "NOMIS_API_KEY"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> LiveSettings:
         """The declared defaults, overridden by ``PROSPERITY_<NAME>`` environment variables."""
         env = os.environ if env is None else env
-        values: dict[str, float | int] = {}
+        values: dict[str, float | int | str] = {}
         for f in fields(cls):
             raw = env.get(f"PROSPERITY_{f.name.upper()}")
             if raw is None or raw == "":
                 continue
-            kind = int if f.type in ("int", int) else float
+            kind = {"int": int, "float": float}.get(str(f.type), str)
             try:
                 values[f.name] = kind(raw)
             except ValueError:
@@ -362,9 +368,8 @@ class PoliteClient:
 
 def _full(url: str, params: Mapping[str, str] | None) -> str:
     """The URL with its query, as people read it (and with any key redacted)."""
-    if not params:
-        return redact(url)
-    return redact(str(httpx.URL(url, params=dict(params))))
+    shown = str(httpx.URL(url, params=dict(params))) if params else str(url)
+    return redact(shown.replace("%2C", ","))
 
 
 def write_atomically(dest: Path, fill: Callable[[IO[bytes]], object]) -> None:
