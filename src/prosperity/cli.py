@@ -312,6 +312,57 @@ def assess_cmd(
          title=f"{len(rows)} assessments for {group or area}")  # fmt: skip
 
 
+@app.command("fetch")
+def fetch_cmd(
+    sources: Annotated[list[str] | None, typer.Argument(help="Live sources to fetch: nomis, ons-api, fingertips, desnz "
+                                                       "(or any other source's name); all if none given.")] = None,
+    db: DbOption = None,
+    cache: Annotated[Path | None, typer.Option("--cache", envvar="PROSPERITY_CACHE",
+                                               help="Where live downloads are kept.")] = None,  # fmt: skip
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print every request a full live fetch would make; "
+                                          "send none.")] = False,  # fmt: skip
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Summary format (table or json).")] = Format.table,
+) -> None:
+    """Fetch live sources into the raw cache and load them as releases (settings: README, "Live sources").
+
+    Example: prosperity fetch nomis fingertips
+    Example: prosperity fetch --dry-run
+    """
+    from prosperity.sources import SOURCES
+    from prosperity.sources.live.base import plan_of
+
+    unknown = [s for s in sources or [] if s not in SOURCES]
+    if unknown:
+        err.print(f"Unknown source(s): {', '.join(unknown)}; expected one of: {', '.join(SOURCES)}")
+        raise typer.Exit(2)
+    chosen = sorted({d.id: d for name in (sources or SOURCES) for d in SOURCES[name](None).datasets}.values(),
+                    key=lambda d: (d.order, d.id))  # fmt: skip
+    if dry_run:
+        for ds in chosen:
+            print(f"# {ds.id}")
+            for ref in ds.files:
+                for line in plan_of(ref):
+                    print(line)
+        return
+    db_path = db or default_db()
+    ids = {d.id for d in chosen}
+    if not db_path.exists():  # a new warehouse needs the area register before any observation can load
+        ids |= {d.id for name in SOURCES for d in SOURCES[name](None).datasets if d.kind == "reference"}
+    try:
+        summary = build(db_path, cache=cache, only=lambda d: d.id in ids,
+                        progress=lambda ds, i, n, st: print(f"[{i}/{n}] {ds}: {st}", file=sys.stderr, flush=True))
+    except ProsperityError as e:
+        raise _fail(e) from None
+    if fmt is Format.json:
+        import json
+
+        json.dump([{"dataset": r.dataset_id, "status": r.status, "release_id": r.release_id, "rows": r.rows,
+                    "message": r.message} for r in summary.results], sys.stdout, indent=2)  # fmt: skip
+        print()
+    else:
+        _print_summary(summary)
+
+
 def main() -> None:
     app()
 
