@@ -1,0 +1,198 @@
+"""The open data API under ``/api/v1/``: thin handlers over :mod:`prosperity.web.queries`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi.responses import FileResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from prosperity.warehouse import Warehouse
+from prosperity.web import queries as q
+from prosperity.web.download import TABLES, ZIP_NAME
+from prosperity.web.formats import MAX_LIMIT, Json, paged, single, wanted_format
+from prosperity.web.site import Site
+
+router = APIRouter(prefix="/api/v1")
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows per page (1 to 1000).")]
+Offset = Annotated[int, Query(ge=0, le=10**9, description="Rows to skip.")]
+Format = Annotated[str | None, Query(pattern="^(json|csv)$", description="json (default) or csv; or send Accept: text/csv.")]
+AsOf = Annotated[str | None, Query(max_length=32, description="As the warehouse stood on this date (YYYY-MM-DD).")]
+AreaCode = Annotated[str, Query(min_length=2, max_length=12, description="An area code, e.g. E47000004.")]
+
+
+def site_of(request: Request) -> Site:
+    return request.app.state.site
+
+
+def warehouse(request: Request) -> Iterator[Warehouse]:
+    wh = site_of(request).warehouse()
+    try:
+        yield wh
+    finally:
+        wh.con.close()
+
+
+WH = Annotated[Warehouse, Depends(warehouse)]
+SUMMARY_COLUMNS = list(q.summary_row({"indicator": "", "label": "", "area": "", "area_name": ""}))
+
+
+@router.get("/", summary="What the API offers")
+def index(request: Request) -> Response:
+    base = str(request.base_url).rstrip("/") + "/api/v1"
+    return Json({"ok": True, "data": {
+        "openapi": f"{base}/openapi.json",
+        "endpoints": {name: f"{base}/{name}" for name in
+                      ("strategies", "outcomes", "indicators", "areas", "series", "assessments", "groups", "releases",
+                       "download")},
+        "formats": ["json", "csv"], "paging": "limit (1-1000) and offset; the response gives total and next",
+        "errors": {"ok": False, "error": "message naming the parameter", "status": 400},
+    }})  # fmt: skip
+
+
+@router.get("/strategies", summary="Every strategy with counts of its indicators' statuses")
+def strategies(request: Request, wh: WH, limit: Limit = 100, offset: Offset = 0, format: Format = None) -> Response:
+    rows = q.strategies(site_of(request), wh)
+    if wanted_format(request) == "csv":
+        rows = [{**{k: v for k, v in r.items() if k not in ("counts", "source")},
+                 **{f"count_{k.replace(' ', '_')}": n for k, n in r["counts"].items()}} for r in rows]  # fmt: skip
+    return paged(request, rows, limit, offset, "strategies")
+
+
+@router.get("/strategies/{strategy_id}", summary="One strategy: themes, outcomes and status counts")
+def strategy(request: Request, wh: WH, strategy_id: str, format: Format = None) -> Response:
+    site = site_of(request)
+    data = q.strategy(site, wh, strategy_id)
+    return single(request, data, q.outcomes(site, wh, strategy_id), f"strategy-{strategy_id}")
+
+
+@router.get("/outcomes", summary="Outcomes, optionally of one strategy, with status counts")
+def outcomes(request: Request, wh: WH, strategy: str | None = Query(None, max_length=120), limit: Limit = 100,
+             offset: Offset = 0, format: Format = None) -> Response:  # fmt: skip
+    return paged(request, q.outcomes(site_of(request), wh, strategy), limit, offset, "outcomes")
+
+
+@router.get("/outcomes/{outcome_id}", summary="One outcome: its indicators with latest values and judgements")
+def outcome(request: Request, wh: WH, outcome_id: str, area: AreaCode | None = None, as_of: AsOf = None,
+            format: Format = None) -> Response:  # fmt: skip
+    data = q.outcome(site_of(request), wh, outcome_id, area, as_of)
+    rows = [q.summary_row(r["assessment"]) if r["assessment"] else
+            {"indicator": r["id"], "label": r["label"], "area": data["area"], "area_name": data["area_name"],
+             "status": "no data", "unit": r["unit"]} for r in data["indicators"]]  # fmt: skip
+    return single(request, data, rows, f"outcome-{outcome_id}", SUMMARY_COLUMNS)
+
+
+@router.get("/indicators", summary="The framework's indicators with their data bindings")
+def indicators(request: Request, wh: WH, search: str | None = Query(None, max_length=100), limit: Limit = 100,
+               offset: Offset = 0, format: Format = None) -> Response:  # fmt: skip
+    return paged(request, q.indicators(site_of(request), wh, search), limit, offset, "indicators")
+
+
+@router.get("/indicators/{indicator_id}", summary="One indicator for an area: assessment, series and map data")
+def indicator(request: Request, wh: WH, indicator_id: str, area: AreaCode = "E47000004", as_of: AsOf = None,
+              format: Format = None) -> Response:  # fmt: skip
+    data = q.indicator(site_of(request), wh, indicator_id, area, as_of)
+    data = {k: v for k, v in data.items() if k != "lines"}
+    return single(request, data, data["series"], f"{indicator_id}-{area}")
+
+
+@router.get("/indicators/{indicator_id}/local-authorities", summary="Every local authority's value for one period")
+def indicator_las(request: Request, wh: WH, indicator_id: str, period: str | None = Query(None, max_length=40),
+                  as_of: AsOf = None, limit: Limit = MAX_LIMIT, offset: Offset = 0,
+                  format: Format = None) -> Response:  # fmt: skip
+    data = q.la_values(site_of(request), wh, indicator_id, period, as_of)
+    extra = {k: v for k, v in data.items() if k != "rows"}
+    return paged(request, data["rows"], limit, offset, f"{indicator_id}-local-authorities", extra=extra)
+
+
+@router.get("/areas", summary="Areas by level, parent or name")
+def areas(request: Request, wh: WH, level: str | None = Query(None, max_length=40),
+          parent: str | None = Query(None, max_length=12), search: str | None = Query(None, max_length=100),
+          limit: Limit = 100, offset: Offset = 0, format: Format = None) -> Response:  # fmt: skip
+    return paged(request, q.areas(site_of(request), wh, level, parent, search), limit, offset, "areas")
+
+
+@router.get("/areas/{code}", summary="An area's profile: parents, members, peers and assessments")
+def area(request: Request, wh: WH, code: str, as_of: AsOf = None, format: Format = None) -> Response:
+    data = q.area(site_of(request), wh, code, as_of)
+    return single(request, data, data["assessments"], f"area-{code}", SUMMARY_COLUMNS)
+
+
+@router.get("/series", summary="One area's published series, with every release's values if history=true")
+def series(request: Request, wh: WH, indicator: Annotated[str, Query(min_length=1, max_length=120)], area: AreaCode,
+           breakdown: str | None = Query(None, max_length=200), history: bool = False, as_of: AsOf = None,
+           limit: Limit = MAX_LIMIT, offset: Offset = 0, format: Format = None) -> Response:  # fmt: skip
+    rows = q.series(site_of(request), wh, indicator, area, breakdown, history, as_of)
+    return paged(request, rows, limit, offset, f"series-{indicator}-{area}")
+
+
+@router.get("/assessments", summary="Assessments: of one area (stored or computed), or every stored one")
+def assessments(request: Request, wh: WH, area: AreaCode | None = None,
+                indicator: str | None = Query(None, max_length=120), strategy: str | None = Query(None, max_length=120),
+                status: str | None = Query(None, max_length=40), as_of: AsOf = None, limit: Limit = 100,
+                offset: Offset = 0, format: Format = None) -> Response:  # fmt: skip
+    rows = q.assessments(site_of(request), wh, area, indicator, strategy, status, as_of)
+    if wanted_format(request) == "csv":
+        return paged(request, [q.summary_row(a) for a in rows], limit, offset, "assessments", SUMMARY_COLUMNS)
+    return paged(request, rows, limit, offset, "assessments")
+
+
+class GroupRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=120, description="The group's name.")
+    members: list[str] = Field(min_length=2, max_length=q.MAX_GROUP_MEMBERS, description="Member area codes.")
+    indicator: str | None = Field(None, max_length=120)
+    as_of: str | None = Field(None, max_length=32)
+
+
+def _group(request: Request, wh: Warehouse, g: GroupRequest, limit: int, offset: int) -> Response:
+    rows = q.group(site_of(request), wh, g.name, [m.strip() for m in g.members], g.indicator, g.as_of)
+    if wanted_format(request) == "csv":
+        return paged(request, [q.summary_row(a) for a in rows], limit, offset, "group", SUMMARY_COLUMNS)
+    return paged(request, rows, limit, offset, "group")
+
+
+@router.get("/groups", summary="Assess a user-defined group of areas (members comma-separated)")
+def group_get(request: Request, wh: WH, name: str = Query(min_length=1, max_length=120),
+              members: str = Query(min_length=1, max_length=1000), indicator: str | None = Query(None, max_length=120),
+              as_of: AsOf = None, limit: Limit = 100, offset: Offset = 0, format: Format = None) -> Response:  # fmt: skip
+    codes = q.split_list("members", members, q.MAX_GROUP_MEMBERS)
+    if len(codes) < 2:
+        raise q.BadParameter("members", "a group needs at least two member area codes, comma-separated")
+    return _group(request, wh, GroupRequest(name=name, members=codes, indicator=indicator, as_of=as_of), limit, offset)
+
+
+@router.post("/groups", summary="Assess a user-defined group of areas (JSON body)")
+def group_post(request: Request, wh: WH, body: Annotated[GroupRequest, Body()], limit: Limit = 100,
+               offset: Offset = 0, format: Format = None) -> Response:  # fmt: skip
+    return _group(request, wh, body, limit, offset)
+
+
+@router.get("/releases", summary="Every release loaded: checksum, publisher's release date, when loaded")
+def releases(request: Request, wh: WH, dataset: str | None = Query(None, max_length=120), limit: Limit = 100,
+             offset: Offset = 0, format: Format = None) -> Response:  # fmt: skip
+    return paged(request, q.releases(site_of(request), wh, dataset), limit, offset, "releases")
+
+
+@router.get("/download", summary="Frictionless Data Package descriptor of the whole warehouse")
+@router.get("/download/datapackage.json", include_in_schema=False)
+def datapackage(request: Request, wh: WH) -> Response:
+    base = str(request.url_for("download_table", table="x")).rsplit("/", 1)[0] + "/"
+    data: dict[str, Any] = request.app.state.downloads.descriptor(wh, base)
+    data["zip"] = base + ZIP_NAME
+    return Json(data)
+
+
+@router.get("/download/{table}", summary="One warehouse table as CSV, or the whole warehouse as a zip")
+def download_table(request: Request, wh: WH, table: str) -> Response:
+    downloads = request.app.state.downloads
+    if table == ZIP_NAME:
+        return FileResponse(downloads.zip(wh), media_type="application/zip", filename=ZIP_NAME)
+    name = table.removesuffix(".csv")
+    if name not in TABLES or not table.endswith(".csv"):
+        raise q.BadParameter("table", f"unknown file {table[:60]!r}; files: "
+                                      f"{', '.join(t + '.csv' for t in TABLES)}, {ZIP_NAME}", 404)  # fmt: skip
+    return FileResponse(downloads.csv(wh, name), media_type="text/csv; charset=utf-8", filename=f"{name}.csv")

@@ -1,0 +1,510 @@
+"""The data behind every page and API endpoint: one function per view, shared by the HTML and the JSON/CSV.
+
+Each function takes the :class:`~prosperity.web.site.Site` and a per-request warehouse, checks its
+parameters (raising :class:`BadParameter` naming the parameter) and returns plain data. Pages render it with
+templates; the API returns it as JSON or CSV. Nothing here computes a statistic: figures come from the
+warehouse, judgements from the stored or live assessments (:mod:`prosperity.assess`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from prosperity.assess.engine import Assessor
+from prosperity.assess.sentences import fmt
+from prosperity.errors import NotFound, ProsperityError
+from prosperity.framework import LiveBinding, NoSource, Strategy, Theme, WarehouseBinding
+from prosperity.periods import parse_period, period_label
+from prosperity.warehouse import Warehouse
+from prosperity.web.site import Site
+
+#: The five statuses the home page counts, then everything else.
+STATUS_BUCKETS = ("on track", "off track", "improving", "worsening", "no clear change", "no data")
+#: Levels whose areas get a full profile of assessments (others would only say "no data").
+ASSESSED_LEVELS = {"combined-authority", "metropolitan-district", "unitary-authority", "non-metropolitan-district",
+                   "london-borough", "council-area", "region", "nation", "uk", "county"}  # fmt: skip
+CODE = re.compile(r"^[A-Z]{1,3}[0-9A-Z]{1,8}$")
+MAX_COMPARE_AREAS, MAX_COMPARE_INDICATORS, MAX_GROUP_MEMBERS = 12, 20, 60
+
+
+class BadParameter(ProsperityError):
+    """A request parameter that cannot be used; ``status`` is 400 (malformed) or 404 (unknown thing)."""
+
+    def __init__(self, param: str, message: str, status: int = 400):
+        super().__init__(f"{param}: {message}")
+        self.param, self.status = param, status
+
+
+def bucket(status: str | None) -> str:
+    if not status or status == "no data":
+        return "no data"
+    return status if status in STATUS_BUCKETS else "no clear change"
+
+
+def status_class(status: str | None) -> str:
+    return bucket(status).replace(" ", "-")
+
+
+def check_code(param: str, code: str, wh: Warehouse) -> dict[str, Any]:
+    """The area row for ``code``, or a 400 (malformed) / 404 (unknown) naming ``param``."""
+    code = code.strip()
+    if not CODE.match(code):
+        raise BadParameter(param, f"{code[:40]!r} is not an area code (for example E47000004)")
+    try:
+        return wh.area(code)
+    except NotFound as e:
+        raise BadParameter(param, str(e), 404) from None
+
+
+def check_as_of(as_of: str | None) -> str | None:
+    if as_of is None or as_of == "":
+        return None
+    from prosperity.warehouse.schema import end_of
+
+    try:
+        end_of(as_of)
+    except ProsperityError:
+        raise BadParameter("as_of", f"{as_of[:40]!r} is not a date; expected YYYY-MM-DD") from None
+    return as_of
+
+
+def split_list(param: str, raw: str | list[str] | None, most: int) -> list[str]:
+    items = raw if isinstance(raw, list) else [raw or ""]
+    out = [p.strip() for item in items for p in item.split(",") if p.strip()]
+    out = list(dict.fromkeys(out))
+    if len(out) > most:
+        raise BadParameter(param, f"at most {most} values, got {len(out)}")
+    return out
+
+
+# ---- value presentation ---------------------------------------------------------------------------------------
+_LATEST = object()
+
+
+def value_text(a: dict[str, Any] | None, v: Any = _LATEST) -> str:
+    """``v`` (the assessment's latest value by default) with the assessment's unit and decimal places."""
+    if not a:
+        return "no figure"
+    dp = None if a.get("derivation") else (a.get("source") or {}).get("decimal_places")
+    return fmt(a.get("value") if v is _LATEST else v, a.get("unit") or "", dp)
+
+
+def summary_row(a: dict[str, Any]) -> dict[str, Any]:
+    """One assessment flattened for a table row or a CSV line."""
+    b, t, p, tg = a.get("benchmark") or {}, a.get("trend") or {}, a.get("peers") or {}, a.get("target") or {}
+    return {
+        "indicator": a["indicator"], "label": a["label"], "area": a["area"], "area_name": a["area_name"],
+        "period": a.get("period"), "period_label": a.get("period_label"), "value": a.get("value"),
+        "value_text": value_text(a) if a.get("value") is not None else "no figure",
+        "lci_95": a.get("lci_95"), "uci_95": a.get("uci_95"), "unit": a.get("unit"), "polarity": a.get("polarity"),
+        "status": a.get("status"), "benchmark_area": b.get("area_name"), "benchmark_value": b.get("value"),
+        "benchmark_comparison": b.get("comparison"), "benchmark_method": b.get("method"),
+        "trend_direction": t.get("direction"), "trend_judgement": t.get("judgement"), "cagr": t.get("cagr"),
+        "trend_method": t.get("marker_method") or t.get("method"), "peer_rank": p.get("rank"), "peer_of": p.get("of"),
+        "peer_group": p.get("group"), "peer_band": p.get("band"), "target": tg.get("id"),
+        "target_status": tg.get("status"), "target_date": tg.get("date"), "projected_year": tg.get("projected_year"),
+        "target_method": tg.get("method"), "publisher": (a.get("source") or {}).get("publisher"),
+        "release_date": ((a.get("releases") or [{}])[0]).get("release_date"),
+        "sentences": " ".join(a.get("sentences") or []),
+    }  # fmt: skip
+
+
+# ---- strategies, themes and outcomes --------------------------------------------------------------------------
+def _counts(statuses: list[str]) -> dict[str, int]:
+    c = dict.fromkeys(STATUS_BUCKETS, 0)
+    for s in statuses:
+        c[bucket(s)] += 1
+    return c
+
+
+def _indicator_status(assessed: dict[str, dict[str, Any]], ind_id: str) -> str:
+    a = assessed.get(ind_id)
+    return a["status"] if a else "no data"
+
+
+def _theme_tree(t: Theme, assessed: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    outcomes = []
+    for o in t.outcomes:
+        statuses = [_indicator_status(assessed, r.indicator) for r in o.indicators]
+        outcomes.append({"id": o.id, "title": o.title, "indicators": len(o.indicators), "counts": _counts(statuses)})
+    children = [_theme_tree(c, assessed) for c in t.themes]
+    all_counts = _counts([])
+    for o in outcomes:
+        for k, n in o["counts"].items():
+            all_counts[k] += n
+    for c in children:
+        for k, n in c["counts"].items():
+            all_counts[k] += n
+    return {"id": t.id, "kind": t.kind, "title": t.title, "description": t.description, "outcomes": outcomes,
+            "themes": children, "counts": all_counts}  # fmt: skip
+
+
+def _strategy_head(s: Strategy, assessed: dict[str, dict[str, Any]], wh: Warehouse) -> dict[str, Any]:
+    inds = list(dict.fromkeys(r.indicator for o in s.outcomes() for r in o.indicators))
+    return {"id": s.id, "title": s.title, "kind": s.kind, "publisher": s.publisher, "date": s.date, "area": s.area,
+            "area_name": s.area_name or _name(wh, s.area), "horizon": s.horizon, "outcomes": len(s.outcomes()),
+            "indicators": len(inds), "counts": _counts([_indicator_status(assessed, i) for i in inds]),
+            "source": {"title": s.source.title, "publisher": s.source.publisher, "date": s.source.date,
+                       "url": s.source.url}}  # fmt: skip
+
+
+def _name(wh: Warehouse, code: str) -> str:
+    try:
+        return wh.area(code)["name"]
+    except NotFound:
+        return code
+
+
+def strategies(site: Site, wh: Warehouse, with_themes: bool = False) -> list[dict[str, Any]]:
+    """Every strategy with counts of its indicators' statuses for the strategy's own area."""
+    out = []
+    for s in site.fw.strategies.values():
+        assessed = site.assessments(wh, s.area)
+        head = _strategy_head(s, assessed, wh)
+        if with_themes:
+            head["themes"] = [_theme_tree(t, assessed) for t in s.themes]
+        out.append(head)
+    return out
+
+
+def strategy(site: Site, wh: Warehouse, strategy_id: str) -> dict[str, Any]:
+    s = site.fw.strategies.get(strategy_id)
+    if s is None:
+        raise BadParameter("strategy", f"unknown strategy {strategy_id[:80]!r}; known: {', '.join(site.fw.strategies)}", 404)
+    assessed = site.assessments(wh, s.area)
+    return {**_strategy_head(s, assessed, wh), "themes": [_theme_tree(t, assessed) for t in s.themes]}
+
+
+def outcomes(site: Site, wh: Warehouse, strategy_id: str | None = None) -> list[dict[str, Any]]:
+    if strategy_id and strategy_id not in site.fw.strategies:
+        raise BadParameter("strategy", f"unknown strategy {strategy_id[:80]!r}; known: {', '.join(site.fw.strategies)}", 404)
+    themes = site.fw.themes()
+    out = []
+    for o in site.fw.outcomes().values():
+        if strategy_id and o.strategy != strategy_id:
+            continue
+        s = site.fw.strategies[o.strategy]
+        assessed = site.assessments(wh, s.area)
+        statuses = [_indicator_status(assessed, r.indicator) for r in o.indicators]
+        out.append({"id": o.id, "title": o.title, "strategy": o.strategy, "theme": o.theme,
+                    "theme_title": themes[o.theme].title if o.theme in themes else None,
+                    "indicators": ",".join(r.indicator for r in o.indicators), "area": s.area,
+                    **{f"count_{k.replace(' ', '_')}": n for k, n in _counts(statuses).items()}})  # fmt: skip
+    return out
+
+
+def _binding(ind: Any) -> dict[str, Any]:
+    b = ind.data
+    if isinstance(b, WarehouseBinding):
+        return {"kind": "warehouse", "warehouse": b.warehouse, "breakdown": b.breakdown, "note": b.note}
+    if isinstance(b, LiveBinding):
+        return {"kind": "live", "source": b.live.source, "dataset": b.live.dataset, "reason": b.reason}
+    return {"kind": "none", "reason": b.none if isinstance(b, NoSource) else ""}
+
+
+def outcome(site: Site, wh: Warehouse, outcome_id: str, area: str | None = None,
+            as_of: str | None = None) -> dict[str, Any]:  # fmt: skip
+    o = site.fw.outcomes().get(outcome_id)
+    if o is None:
+        raise BadParameter("outcome", f"unknown outcome {outcome_id[:80]!r}", 404)
+    s = site.fw.strategies[o.strategy]
+    area = area or s.area
+    place = check_code("area", area, wh)
+    as_of = check_as_of(as_of)
+    themes = site.fw.themes()
+    path, tid = [], o.theme
+    while tid and tid in themes:
+        path.insert(0, {"id": tid, "kind": themes[tid].kind, "title": themes[tid].title})
+        tid = themes[tid].parent
+    rows = []
+    for ref in o.indicators:
+        ind = site.fw.indicators.get(ref.indicator)
+        a = site.assessment(wh, area, ref.indicator, as_of) if ind and ref.indicator in site.specs else None
+        rows.append({
+            "id": ref.indicator, "label": ind.label if ind else ref.indicator, "unit": ind.unit if ind else "",
+            "polarity": ind.polarity if ind else "", "basis": ref.basis, "binding": _binding(ind) if ind else None,
+            "targets": [{"id": t.id, "kind": t.kind, "value": t.value, "date": t.date, "set_by": t.set_by,
+                         "cite": "; ".join(str(c) for c in t.cite)} for t in ref.targets],
+            "assessment": a, "status": a["status"] if a else "no data",
+            "value_text": value_text(a) if a and a.get("value") is not None else "no figure",
+        })  # fmt: skip
+    return {"id": o.id, "title": o.title, "description": o.description, "notes": o.notes, "horizon": o.horizon,
+            "strategy": {"id": s.id, "title": s.title}, "themes": path, "area": area, "area_name": place["name"],
+            "cite": [str(c) for c in o.cite], "indicators": rows,
+            "counts": _counts([r["status"] for r in rows])}  # fmt: skip
+
+
+# ---- indicators ---------------------------------------------------------------------------------------------
+def indicators(site: Site, wh: Warehouse, search: str | None = None) -> list[dict[str, Any]]:
+    """The framework's indicators with their data binding and where they are used."""
+    out = []
+    q = (search or "").lower()
+    for ind in site.fw.indicators.values():
+        if q and q not in ind.id and q not in ind.label.lower():
+            continue
+        b = _binding(ind)
+        out.append({"id": ind.id, "label": ind.label, "unit": ind.unit, "polarity": ind.polarity,
+                    "data": b["kind"], "warehouse": b.get("warehouse"), "breakdown": b.get("breakdown"),
+                    "outcomes": ",".join(o.id for o in site.fw.uses(ind.id))})  # fmt: skip
+    return out
+
+
+def _x(period: str) -> float:
+    """A period's position on a chart's time axis: its middle, in fractional years."""
+    p = parse_period(period)
+    mid = p.start + (p.end - p.start) / 2
+    return mid.year + (mid.timetuple().tm_yday - 1) / 365.25
+
+
+def indicator(site: Site, wh: Warehouse, indicator_id: str, area: str = "E47000004",
+              as_of: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """A framework indicator for one area: assessment, chart series, table, map data, sources and methods."""
+    ind = site.fw.indicators.get(indicator_id)
+    if ind is None:
+        raise BadParameter("indicator", f"unknown indicator {indicator_id[:80]!r}", 404)
+    place = check_code("area", area, wh)
+    as_of = check_as_of(as_of)
+    out: dict[str, Any] = {"id": ind.id, "label": ind.label, "unit": ind.unit, "polarity": ind.polarity,
+                           "definition": ind.definition, "notes": ind.notes, "binding": _binding(ind), "area": area,
+                           "area_name": place["name"], "area_level": place["level"],
+                           "outcomes": [{"id": o.id, "title": o.title, "strategy": o.strategy}
+                                        for o in site.fw.uses(ind.id)],
+                           "assessment": None, "series": [], "lines": {}, "map": None, "meta": None}  # fmt: skip
+    spec = site.specs.get(ind.id)
+    if spec is None:
+        return out
+    a = site.assessment(wh, area, ind.id, as_of)
+    out["assessment"] = a
+    out["meta"] = wh.indicator(spec.warehouse)
+    assessor = Assessor(wh, as_of)
+    series = assessor.series(spec, area)
+    bench_code = (a or {}).get("benchmark", {}) and a["benchmark"]["area"]
+    bench = {p.period: p for p in assessor.published(spec.warehouse, bench_code, spec.breakdown)} if bench_code else {}
+    rel = {r["release_id"]: r for r in (a or {}).get("releases", [])}
+    rows = []
+    for p in series.points:
+        r = rel.get(p.release_ids[0]) if len(p.release_ids) == 1 else None
+        b = bench.get(p.period)
+        rows.append({"period": p.period, "period_label": period_label(p.period), "value": p.value,
+                     "lci_95": p.lci_95, "uci_95": p.uci_95, "benchmark": b.value if b else None,
+                     "release_id": ",".join(map(str, p.release_ids)),
+                     "release_date": r.get("release_date") if r else None})  # fmt: skip
+    out["series"] = rows
+    peers = []
+    if a and a.get("peers"):
+        codes = [v["area"] for v in a["peers"].get("values", []) if v["area"] != area]
+        for c in codes:
+            pts = assessor.published(spec.warehouse, c, spec.breakdown)
+            if pts:
+                peers.append({"area": c, "name": assessor.name(c), "points": [(_x(p.period), p.value) for p in pts]})
+    out["lines"] = {
+        "main": [(_x(p["period"]), p["value"]) for p in rows],
+        "band": [(_x(p["period"]), p["lci_95"], p["uci_95"]) for p in rows
+                 if p["lci_95"] is not None and p["uci_95"] is not None],
+        "benchmark": [(_x(p), b.value) for p, b in bench.items()] if bench else [],
+        "benchmark_name": a["benchmark"]["area_name"] if bench else None,
+        "peers": peers,
+        "peer_group": (a.get("peers") or {}).get("group") if a else None,
+    }  # fmt: skip
+    out["map"] = la_values(site, wh, ind.id, (a or {}).get("period"), as_of)
+    return out
+
+
+def la_values(site: Site, wh: Warehouse, indicator_id: str, period: str | None = None,
+              as_of: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """Every local authority's published value of an indicator for one period (the latest if none is given)."""
+    spec = site.specs.get(indicator_id)
+    if spec is None:
+        raise BadParameter("indicator", f"{indicator_id[:80]!r} is not a framework indicator with warehouse data", 404)
+    as_of = check_as_of(as_of)
+    assessor = Assessor(wh, as_of)
+    assessor.published(spec.warehouse, "", spec.breakdown)  # fills the per-area cache in one query
+    by_area = assessor._cache[(spec.warehouse, spec.breakdown)]
+    las = {c for c in by_area if c[:3] in ("E06", "E07", "E08", "E09", "W06", "S12", "N09")}
+    periods = {p.period for c in las for p in by_area[c]}
+    if period is None or period not in periods:
+        period = max(periods, key=lambda p: parse_period(p).end) if periods else None
+    values = {}
+    for c in las:
+        for p in by_area[c]:
+            if p.period == period:
+                values[c] = p.value
+    meta = wh.indicator(spec.warehouse)
+    dp = meta.get("decimal_places")
+    names = {r["code"]: r["name"] for r in wh.query("SELECT code, name FROM areas WHERE list_contains(?, code)",
+                                                     [sorted(values)])}  # fmt: skip
+    rows = [{"area": c, "name": names.get(c, c), "period": period, "value": v,
+             "value_text": fmt(v, spec.unit, dp)} for c, v in sorted(values.items(), key=lambda kv: names.get(kv[0], kv[0]))]  # fmt: skip
+    return {"indicator": indicator_id, "period": period, "period_label": period_label(period) if period else None,
+            "unit": spec.unit, "rows": rows, "publisher": meta.get("source_org")}  # fmt: skip
+
+
+def series(site: Site, wh: Warehouse, indicator_id: str, area: str, breakdown: str | None = None,
+           history: bool = False, as_of: str | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    """A published series by warehouse or framework indicator id, with every release's values if ``history``."""
+    warehouse_id, brk = indicator_id, breakdown
+    spec = site.specs.get(indicator_id)
+    if spec is not None:
+        warehouse_id = spec.warehouse
+        brk = spec.breakdown if breakdown is None else breakdown
+        area_code = spec.area_map.get(area, area)
+    else:
+        area_code = area
+    try:
+        wh.indicator(warehouse_id)
+    except NotFound as e:
+        raise BadParameter("indicator", str(e), 404) from None
+    check_code("area", area, wh)
+    as_of = check_as_of(as_of)
+    obs = wh.series(warehouse_id, area_code, breakdown=brk, history=history, as_of=as_of)
+    return [o.as_dict() for o in obs]
+
+
+# ---- areas ----------------------------------------------------------------------------------------------------
+def areas(site: Site, wh: Warehouse, level: str | None = None, parent: str | None = None,
+          search: str | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    if parent:
+        check_code("parent", parent, wh)
+    if level:
+        known = {r["level"] for r in wh.query("SELECT DISTINCT level FROM areas")}
+        if level not in known:
+            raise BadParameter("level", f"unknown level {level[:40]!r}; known: {', '.join(sorted(known))}")
+    return wh.areas(level=level, parent=parent, search=search)
+
+
+def area(site: Site, wh: Warehouse, code: str, as_of: str | None = None) -> dict[str, Any]:
+    """A profile of an area: parents, members, peers and every framework indicator's assessment."""
+    row = check_code("code", code, wh)
+    as_of = check_as_of(as_of)
+    parents = wh.query("""SELECT a.code, a.name, a.level FROM area_parents p JOIN areas a ON a.code = p.parent
+                          WHERE p.child = ? AND p.depth = 1 ORDER BY a.code""", [code])  # fmt: skip
+    members = wh.query("SELECT code, name, level FROM areas WHERE list_contains(?, code) ORDER BY name",
+                       [wh.members(code)])  # fmt: skip
+    assessor = Assessor(wh)
+    if row["level"] == "combined-authority":
+        peer_codes, peer_kind = [c for c in assessor.combined_authorities() if c != code], "the other combined authorities"
+    else:
+        peer_codes, peer_kind = wh.neighbours(code, "global"), "ONS's 20 most similar local authorities"
+    names = {r["code"]: r["name"] for r in wh.query("SELECT code, name FROM areas WHERE list_contains(?, code)",
+                                                     [peer_codes])}  # fmt: skip
+    peers = [{"code": c, "name": names.get(c, c)} for c in peer_codes]
+    assessed: list[dict[str, Any]] = []
+    if row["level"] in ASSESSED_LEVELS:
+        assessed = sorted(site.assessments(wh, code, as_of).values(), key=lambda a: a["label"].lower())
+    return {"code": code, "name": row["name"], "level": row["level"], "parents": parents, "members": members,
+            "peers": peers, "peer_kind": peer_kind, "assessments": [summary_row(a) for a in assessed],
+            "counts": _counts([a["status"] for a in assessed])}  # fmt: skip
+
+
+# ---- assessments, groups, compare --------------------------------------------------------------------------
+def assessments(site: Site, wh: Warehouse, area: str | None = None, indicator: str | None = None,
+                strategy: str | None = None, status: str | None = None,
+                as_of: str | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    """Assessments (full JSON contract): of one area (stored or live), else every stored one."""
+    as_of = check_as_of(as_of)
+    if indicator and indicator not in site.specs:
+        raise BadParameter("indicator", f"{indicator[:80]!r} is not a framework indicator with warehouse data", 404)
+    if strategy and strategy not in site.fw.strategies:
+        raise BadParameter("strategy", f"unknown strategy {strategy[:80]!r}", 404)
+    if area:
+        row = check_code("area", area, wh)
+        if row["level"] not in ASSESSED_LEVELS and area not in site.stored_areas:
+            raise BadParameter("area", f"{area} is a {row['level']}; assessments are made for local authorities, "
+                                       "combined authorities, regions and nations")  # fmt: skip
+        if indicator:
+            found = [site.assessment(wh, area, indicator, as_of)]
+        else:
+            found = list(site.assessments(wh, area, as_of).values())
+    else:
+        if as_of:
+            raise BadParameter("as_of", "give an area with as_of (past assessments are computed one area at a time)")
+        found = []
+        for code in sorted(site.stored_areas):
+            found.extend(site.assessments(wh, code).values())
+    found = [a for a in found if a is not None]
+    if indicator:
+        found = [a for a in found if a["indicator"] == indicator]
+    if strategy:
+        found = [a for a in found if strategy in a.get("strategies", [])]
+    if status:
+        found = [a for a in found if a["status"] == status or bucket(a["status"]) == status]
+    return sorted(found, key=lambda a: (a["area"], a["indicator"]))
+
+
+def group(site: Site, wh: Warehouse, name: str, members: list[str], indicator: str | None = None,
+          as_of: str | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    name = (name or "").strip()
+    if not name or len(name) > 120:
+        raise BadParameter("name", "give the group a name of 1 to 120 characters")
+    if len(members) < 2:
+        raise BadParameter("members", "a group needs at least two member area codes, comma-separated")
+    if len(members) > MAX_GROUP_MEMBERS:
+        raise BadParameter("members", f"at most {MAX_GROUP_MEMBERS} members")
+    for m in members:
+        check_code("members", m, wh)
+    if indicator and indicator not in site.specs:
+        raise BadParameter("indicator", f"{indicator[:80]!r} is not a framework indicator with warehouse data", 404)
+    as_of = check_as_of(as_of)
+    key = ("group", name, tuple(members), indicator, as_of)
+
+    def make() -> list[dict[str, Any]]:
+        assessor = Assessor(wh, as_of)
+        specs = [site.specs[indicator]] if indicator else list(site.specs.values())
+        return [assessor.assess(s, name, area_name=name, members=list(members)).as_dict() for s in specs]
+
+    return site.derived.get_or(key, make)
+
+
+@dataclass
+class Compare:
+    areas: list[dict[str, Any]]
+    indicators: list[dict[str, Any]]
+    cells: dict[str, dict[str, dict[str, Any]]]  # indicator → area → summary row
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [self.cells[i["id"]][a["code"]] for i in self.indicators for a in self.areas]
+
+
+def compare(site: Site, wh: Warehouse, area_codes: list[str], indicator_ids: list[str],
+            as_of: str | None = None) -> Compare:  # fmt: skip
+    if not area_codes:
+        raise BadParameter("areas", "choose at least one area code")
+    if not indicator_ids:
+        raise BadParameter("indicators", "choose at least one framework indicator")
+    places = [check_code("areas", c, wh) for c in area_codes]
+    for i in indicator_ids:
+        if i not in site.specs:
+            raise BadParameter("indicators", f"{i[:80]!r} is not a framework indicator with warehouse data", 404)
+    as_of = check_as_of(as_of)
+    assessor = Assessor(wh, as_of)
+    cells: dict[str, dict[str, dict[str, Any]]] = {}
+    for i in indicator_ids:
+        cells[i] = {}
+        for p in places:
+            cached = site.assessed.get((p["code"], as_of))
+            if cached is None and as_of is None and p["code"] in site.stored_areas:
+                cached = site.assessments(wh, p["code"])
+            a = cached.get(i) if cached else None
+            if a is None:
+                a = site.derived.get_or(("one", p["code"], i, as_of), lambda s=site.specs[i], c=p["code"]:
+                                        assessor.assess(s, c).as_dict())  # fmt: skip
+            cells[i][p["code"]] = summary_row(a)
+    inds = [{"id": i, "label": site.specs[i].label, "unit": site.specs[i].unit} for i in indicator_ids]
+    return Compare([{"code": p["code"], "name": p["name"]} for p in places], inds, cells)
+
+
+# ---- sources and releases -------------------------------------------------------------------------------------
+def releases(site: Site, wh: Warehouse, dataset: str | None = None) -> list[dict[str, Any]]:
+    rows = wh.query(
+        """SELECT release_id, dataset_id AS dataset, title, publisher, file_name, sha256,
+                  CAST(publisher_release_date AS TEXT) AS release_date, CAST(loaded_at AS TEXT) AS loaded_at, origin,
+                  live_url, row_count AS rows, set_aside, previous_release_id,
+                  release_id IN (SELECT release_id FROM current_releases) AS current
+           FROM releases WHERE ($d IS NULL OR dataset_id = $d) ORDER BY dataset_id, release_id""",
+        {"d": dataset},
+    )  # fmt: skip
+    if dataset and not rows:
+        raise BadParameter("dataset", f"no releases of dataset {dataset[:80]!r}", 404)
+    return rows
