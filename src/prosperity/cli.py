@@ -363,6 +363,38 @@ def fetch_cmd(
         _print_summary(summary)
 
 
+@app.command("serve")
+def serve_cmd(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    framework: Annotated[Path | None, typer.Option(help="Framework folder [default: the shipped one].")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=32)] = 1,
+) -> None:
+    """Serve the dashboard and the open data API (/api/v1/) over the warehouse, read-only.
+
+    Example: prosperity serve --db prosperity.duckdb --port 8000
+    """
+    import os
+
+    import uvicorn
+
+    from prosperity.web import create_app
+
+    db_path = db or default_db()
+    try:
+        create_app(db_path, framework).state.site.close()  # fail early with a clear message
+    except ProsperityError as e:
+        raise _fail(e) from None
+    err.print(f"Serving {db_path} on http://{host}:{port}/ (Ctrl+C to stop)")
+    if workers == 1:
+        uvicorn.run(create_app(db_path, framework), host=host, port=port, log_level="warning")
+    else:
+        os.environ["PROSPERITY_DB"], os.environ["PROSPERITY_FRAMEWORK"] = str(db_path), str(framework or "")
+        uvicorn.run("prosperity.web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                    log_level="warning")  # fmt: skip
+
+
 def main() -> None:
     app()
 

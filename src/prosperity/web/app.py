@@ -121,3 +121,12 @@ def create_app(db_path: str | Path, framework_path: str | Path | None = None, *,
     wrapped.fastapi = app
     wrapped.state = app.state
     return wrapped
+
+
+def app_from_env() -> Any:
+    """The application for ``PROSPERITY_DB`` (and ``PROSPERITY_FRAMEWORK``): uvicorn's factory for worker processes."""
+    import os
+
+    from prosperity.warehouse import default_db
+
+    return create_app(default_db(), os.environ.get("PROSPERITY_FRAMEWORK") or None)
