@@ -60,9 +60,9 @@ def load(ctx: LoadContext) -> None:
                       {base} GROUP BY "Local Authority Code", "Calendar Year", {by}""",
                   [file, COLUMNS[6] if value == terr else COLUMNS[7], ind])  # fmt: skip
     ctx.stage(f"""SELECT ?, min(row_no), ?, 'desnz-co2-emissions', "Local Authority Code", any_value("Local Authority"),
-                         NULL, "Calendar Year", by, {rnd.format(f'sum({terr})')}, NULL, NULL, NULL, NULL
-                  FROM (SELECT *, unnest(['', "LA GHG Sector"]) AS by {base} AND upper("Greenhouse gas") LIKE 'CO2%')
-                  GROUP BY "Local Authority Code", "Calendar Year", by""", [file, COLUMNS[6]])  # fmt: skip
+                         NULL, "Calendar Year", brk, {rnd.format(f'sum({terr})')}, NULL, NULL, NULL, NULL
+                  FROM (SELECT *, unnest(['', "LA GHG Sector"]) AS brk {base} AND upper("Greenhouse gas") LIKE 'CO2%')
+                  GROUP BY "Local Authority Code", "Calendar Year", brk""", [file, COLUMNS[6]])  # fmt: skip
     ctx.stage(f"""SELECT ?, min(row_no), ?, 'desnz-ghg-emissions-per-person', "Local Authority Code",
                          any_value("Local Authority"), NULL, "Calendar Year", '',
                          {rnd.format(f'sum({terr}) / nullif(any_value({pop}), 0)')}, NULL, NULL, NULL, NULL
