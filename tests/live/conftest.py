@@ -122,7 +122,7 @@ def fast_settings(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Short waits and no real sleeping: every wait the clients ask for is recorded instead."""
     slept: list[float] = []
     monkeypatch.setattr("prosperity.sources.live.client._sleep", slept.append)
-    for name, value in (("BACKOFF", "0.01"), ("READ_TIMEOUT", "0.5"), ("CONNECT_TIMEOUT", "2"), ("RETRIES", "3"),
+    for name, value in (("BACKOFF", "0.01"), ("READ_TIMEOUT", "0.25"), ("CONNECT_TIMEOUT", "2"), ("RETRIES", "3"),
                         ("MAX_RETRY_AFTER", "5")):  # fmt: skip
         monkeypatch.setenv(f"PROSPERITY_{name}", value)
     monkeypatch.delenv("NOMIS_API_KEY", raising=False)

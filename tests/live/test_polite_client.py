@@ -55,9 +55,9 @@ def test_persistent_server_errors_give_up_naming_the_url_and_the_failure(server)
 
 
 def test_a_timeout_is_retried_and_a_persistent_one_reported(server):
-    server.route(HOST, "/v1/datasets", [Reply(200, b"{}", delay=1.0), Reply(200, b'{"ok": 1}')])
+    server.route(HOST, "/v1/datasets", [Reply(200, b"{}", delay=0.5), Reply(200, b'{"ok": 1}')])
     assert polite(server).get_json(URL) == {"ok": 1}
-    server.route(HOST, "/v1/slow", Reply(200, b"{}", delay=1.0))
+    server.route(HOST, "/v1/slow", Reply(200, b"{}", delay=0.5))
     with pytest.raises(LiveFetchError, match=r"/v1/slow: gave up after 4 attempts; the last failure: timed out"):
         polite(server).get(f"https://{HOST}/v1/slow")
 
@@ -134,3 +134,20 @@ def test_download_rewinds_on_retry(server):
 
 def test_redact_hides_keys():
     assert redact("https://x/y.csv?a=1&uid=0xabc&b=2") == "https://x/y.csv?a=1&uid=***&b=2"
+
+
+def test_ons_observations_query_reads_the_documented_shape(server):
+    from prosperity.sources.live.ons_api import OnsApi
+
+    path = "/v1/datasets/cpih01/editions/time-series/versions/6/observations"
+    server.route(HOST, path, Reply(200, b'{"dimensions": {"aggregate": {"option": {"id": "cpih1dim1A0"}}, '
+                                        b'"geography": {"option": {"id": "K02000001"}}, "time": {"option": '
+                                        b'{"id": "Oct-11"}}}, "limit": 10000, "observations": [{"observation": '
+                                        b'"105.1"}], "offset": 0, "total_observations": 1}'))  # fmt: skip
+    api = OnsApi(polite(server), f"https://{HOST}/v1")
+    obs = api.observations("cpih01", "time-series", 6, {"time": "Oct-11", "geography": "K02000001",
+                                                        "aggregate": "cpih1dim1A0"})  # fmt: skip
+    assert obs == [({"aggregate": "cpih1dim1A0", "geography": "K02000001", "time": "Oct-11"}, "105.1")]
+    assert server.hits(HOST, path)[0] == {"time": "Oct-11", "geography": "K02000001", "aggregate": "cpih1dim1A0"}
+    with pytest.raises(ValueError, match="at most one wildcard"):
+        api.observations("cpih01", "time-series", 6, {"time": "*", "geography": "*"})
