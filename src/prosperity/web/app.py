@@ -38,8 +38,12 @@ def _static_files() -> dict[str, tuple[bytes, str]]:
 
 
 def _param_of(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("query", "path", "body", "header")]
-    return ".".join(parts) or "body"
+    """The parameter a validation error is about: ``limit``, ``area``; ``body.members`` or ``body`` for the body."""
+    where, rest = (loc[0], loc[1:]) if loc else ("body", ())
+    names = [str(p) for p in rest if not isinstance(p, int)]
+    if where == "body":
+        return ".".join(["body", *names])
+    return ".".join(names) or str(where)
 
 
 def create_app(db_path: str | Path, framework_path: str | Path | None = None, *, cache: bool = True) -> Any:

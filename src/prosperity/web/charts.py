@@ -98,10 +98,11 @@ def line_chart(lines: Sequence[Line], markers: Sequence[Marker], *, title: str, 
     step = y_ticks[1] - y_ticks[0] if len(y_ticks) > 1 else 1
     for t in y_ticks:
         out.append(f'<line x1="{left}" x2="{right}" y1="{sy(t)}" y2="{sy(t)}"/>'
-                   f'<text class="tick" x="{left - 6}" y="{sy(t) + 4}" text-anchor="end">{escape(_fmt_tick(t, step))}</text>')
-    year_step = max(1, math.ceil((x_hi - x_lo) / 8))
+                   f'<text class="tick" x="{left - 6}" y="{sy(t) + 4}" text-anchor="end">'
+                   f"{escape(_fmt_tick(t, step))}</text>")
+    year_step = next(s for s in (1, 2, 5, 10, 20, 50) if (x_hi - x_lo) / s <= 9)
     for yr in range(math.ceil(x_lo), math.floor(x_hi) + 1):
-        if (yr - math.ceil(x_lo)) % year_step == 0:
+        if yr % year_step == 0:
             out.append(f'<line class="xtick" x1="{sx(yr)}" x2="{sx(yr)}" y1="{bottom}" y2="{bottom + 4}"/>'
                        f'<text class="tick" x="{sx(yr)}" y="{bottom + 18}" text-anchor="middle">{yr}</text>')
     out.append(f'<line class="axis" x1="{left}" x2="{right}" y1="{bottom}" y2="{bottom}"/></g>')
@@ -116,7 +117,8 @@ def line_chart(lines: Sequence[Line], markers: Sequence[Marker], *, title: str, 
                        "interval</title></polygon>")  # fmt: skip
         if len(ln.points) == 1:
             x, y = ln.points[0]
-            out.append(f'<circle class="pt {ln.role}" cx="{sx(x)}" cy="{sy(y)}" r="3.5"><title>{escape(ln.label)}</title></circle>')
+            out.append(f'<circle class="pt {ln.role}" cx="{sx(x)}" cy="{sy(y)}" r="3.5">'
+                       f"<title>{escape(ln.label)}</title></circle>")
             continue
         pts = " ".join(f"{sx(x)},{sy(y)}" for x, y in ln.points)
         out.append(f'<polyline class="line {ln.role}" points="{pts}"><title>{escape(ln.label)}</title></polyline>')
@@ -154,7 +156,8 @@ def choropleth(paths: dict[str, str], names: dict[str, str], values: dict[str, f
     t_id, d_id = f"{chart_id}-title", f"{chart_id}-desc"
     out = [f'<svg class="map" viewBox="0 0 {width:g} {height:.0f}" role="img" aria-labelledby="{t_id} {d_id}" '
            f'xmlns="http://www.w3.org/2000/svg"><title id="{t_id}">{escape(title)}</title><desc id="{d_id}">'
-           f'{escape(desc)}</desc><defs><pattern id="{chart_id}-nodata" width="6" height="6" patternUnits="userSpaceOnUse">'
+           f'{escape(desc)}</desc><defs><pattern id="{chart_id}-nodata" width="6" height="6" '
+           'patternUnits="userSpaceOnUse">'
            '<path d="M0,6L6,0" stroke="#8a8a8a" stroke-width="1"/></pattern></defs>']  # fmt: skip
     for code, d in paths.items():
         if code in values:

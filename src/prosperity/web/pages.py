@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -45,7 +45,7 @@ def env() -> Environment:
     e = Environment(loader=PackageLoader("prosperity.web", "templates"), autoescape=True, trim_blocks=True,
                     lstrip_blocks=True)  # fmt: skip
     e.globals.update(version=__version__, buckets=q.STATUS_BUCKETS, status_class=q.status_class, urlencode=urlencode)
-    e.filters.update(date=_date, pct=_pct, fmt=fmt, value_text=q.value_text)
+    e.filters.update(date=_date, pct=_pct, fmt=fmt, value_text=q.value_text, number=q.number_text)
     return e
 
 
@@ -185,7 +185,8 @@ def _map(site: Site, wh: Any, data: dict[str, Any] | None, area: str, label: str
                                  "figures are in the table that follows the map.", chart_id="la-map")  # fmt: skip
     unit = data["unit"]
     edges = [min(values.values()), *breaks, max(values.values())]
-    legend = [{"colour": charts.MAP_COLOURS[i], "label": f"{fmt(edges[i], unit)} to {fmt(edges[i + 1], unit)}"}
+    short = unit if unit.startswith(("£", "%")) else ""
+    legend = [{"colour": charts.MAP_COLOURS[i], "label": f"{fmt(edges[i], short)} to {fmt(edges[i + 1], short)}"}
               for i in range(len(edges) - 1)]  # fmt: skip
     return {**data, "svg": svg, "legend": legend, "rows": rows, "region": region_name, "all_rows": len(data["rows"])}
 
@@ -239,12 +240,12 @@ def area(request: Request, wh: WH, code: str, as_of: AsOf = None) -> HTMLRespons
 
 
 @router.get("/compare")
-def compare(request: Request, wh: WH, areas: list[str] = Query([], max_length=q.MAX_COMPARE_AREAS * 12),
-            indicators: list[str] = Query([], max_length=q.MAX_COMPARE_INDICATORS * 80),
+def compare(request: Request, wh: WH, areas: Annotated[list[str] | None, Query(max_length=q.MAX_COMPARE_AREAS)] = None,
+            indicators: Annotated[list[str] | None, Query(max_length=q.MAX_COMPARE_INDICATORS)] = None,
             as_of: AsOf = None) -> HTMLResponse:  # fmt: skip
     site = site_of(request)
-    codes = q.split_list("areas", areas, q.MAX_COMPARE_AREAS)
-    inds = q.split_list("indicators", indicators, q.MAX_COMPARE_INDICATORS)
+    codes = q.split_list("areas", areas or [], q.MAX_COMPARE_AREAS)
+    inds = q.split_list("indicators", indicators or [], q.MAX_COMPARE_INDICATORS)
     result = q.compare(site, wh, codes, inds, as_of) if codes and inds else None
     area_options = wh.query("""SELECT code, name, level FROM areas WHERE level = 'combined-authority' OR code IN (
                                  SELECT child FROM area_parents WHERE parent = ? AND depth = 1)

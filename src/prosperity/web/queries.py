@@ -91,6 +91,16 @@ def value_text(a: dict[str, Any] | None, v: Any = _LATEST) -> str:
     return fmt(a.get("value") if v is _LATEST else v, a.get("unit") or "", dp)
 
 
+def number_text(a: dict[str, Any] | None, v: float | None) -> str:
+    """``v`` with the assessment's decimal places; the unit only where it is a symbol (£, %), for table cells."""
+    if not a or v is None:
+        return "–"
+    unit = (a.get("unit") or "").strip()
+    short = unit if unit.startswith("£") or unit.startswith("%") else ""
+    dp = None if a.get("derivation") else (a.get("source") or {}).get("decimal_places")
+    return fmt(v, short.split(",")[0].split(" per ")[0] if short.startswith("£") else short, dp)
+
+
 def summary_row(a: dict[str, Any]) -> dict[str, Any]:
     """One assessment flattened for a table row or a CSV line."""
     b, t, p, tg = a.get("benchmark") or {}, a.get("trend") or {}, a.get("peers") or {}, a.get("target") or {}
@@ -335,8 +345,9 @@ def la_values(site: Site, wh: Warehouse, indicator_id: str, period: str | None =
     dp = meta.get("decimal_places")
     names = {r["code"]: r["name"] for r in wh.query("SELECT code, name FROM areas WHERE list_contains(?, code)",
                                                      [sorted(values)])}  # fmt: skip
-    rows = [{"area": c, "name": names.get(c, c), "period": period, "value": v,
-             "value_text": fmt(v, spec.unit, dp)} for c, v in sorted(values.items(), key=lambda kv: names.get(kv[0], kv[0]))]  # fmt: skip
+    ordered = sorted(values.items(), key=lambda kv: names.get(kv[0], kv[0]))
+    rows = [{"area": c, "name": names.get(c, c), "period": period, "value": v, "value_text": fmt(v, spec.unit, dp)}
+            for c, v in ordered]
     return {"indicator": indicator_id, "period": period, "period_label": period_label(period) if period else None,
             "unit": spec.unit, "rows": rows, "publisher": meta.get("source_org")}  # fmt: skip
 
