@@ -33,7 +33,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 err = Console(stderr=True)
-out = Console()
+out = Console(width=None if sys.stdout.isatty() else 160)  # a wide table when piped to a file
 app.add_typer(framework_app, name="framework", help="Validate, inspect and measure the coverage of a framework.")
 
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
