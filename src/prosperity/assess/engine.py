@@ -285,7 +285,19 @@ class Assessor:
                peer_group: tuple[str, list[str]] | None = None) -> Assessment:  # fmt: skip
         if area_name is None:
             area_name = self.name(area)
-        meta = self.meta(spec.warehouse)
+        try:
+            meta = self.meta(spec.warehouse)
+        except NotFound:
+            meta = None
+        if meta is None:  # a live-only indicator not fetched yet
+            a = Assessment(indicator=spec.id, label=spec.label, area=area, area_name=area_name, unit=spec.unit,
+                           polarity=spec.polarity.value, breakdown=spec.breakdown, warehouse_indicator=spec.warehouse,
+                           strategies=list(spec.strategies), outcomes=list(spec.outcomes))  # fmt: skip
+            why = (f"needs a live fetch from {spec.live} (`prosperity fetch {spec.live.split()[0]}`)" if spec.live
+                   else f"the warehouse has no indicator {spec.warehouse!r}")  # fmt: skip
+            a.notes.append(why)
+            a.sentences = [sentences.no_data(a, why)]
+            return a
         a = Assessment(indicator=spec.id, label=spec.label, area=area, area_name=area_name, unit=spec.unit,
                        polarity=spec.polarity.value, breakdown=spec.breakdown, warehouse_indicator=spec.warehouse,
                        strategies=list(spec.strategies), outcomes=list(spec.outcomes))  # fmt: skip

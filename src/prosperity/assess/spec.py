@@ -100,6 +100,8 @@ class Spec:
     strategies: tuple[str, ...] = ()
     outcomes: tuple[str, ...] = ()
     note: str | None = None
+    #: for an indicator filled by a live fetch: the service and dataset ("nomis NM_17_5")
+    live: str | None = None
 
     @property
     def aggregation(self) -> AggregationSpec:
@@ -108,7 +110,7 @@ class Spec:
 
 def specs_from_framework(fw: Any, strategy: str | None = None) -> list[Spec]:
     """Every indicator of a loaded framework that the warehouse measures, with its targets."""
-    from prosperity.framework import WarehouseBinding
+    from prosperity.framework import LiveBinding, WarehouseBinding
 
     superseded: dict[str, str] = {}
     for t in fw.targets().values():
@@ -116,7 +118,8 @@ def specs_from_framework(fw: Any, strategy: str | None = None) -> list[Spec]:
             superseded[t.supersedes] = t.id
     out = []
     for ind in fw.indicators.values():
-        if not isinstance(ind.data, WarehouseBinding):
+        live = isinstance(ind.data, LiveBinding) and bool(ind.data.warehouse)
+        if not isinstance(ind.data, WarehouseBinding) and not live:
             continue
         targets, strategies, outcomes = [], set(), []
         for outcome in fw.uses(ind.id):
@@ -141,8 +144,9 @@ def specs_from_framework(fw: Any, strategy: str | None = None) -> list[Spec]:
             continue
         out.append(Spec(
             id=ind.id, label=ind.label, polarity=Polarity(ind.polarity), unit=ind.unit, warehouse=ind.data.warehouse,
-            breakdown=ind.data.breakdown or "", area_map=dict(ind.data.area_map), targets=tuple(targets),
-            strategies=tuple(sorted(strategies)), outcomes=tuple(outcomes), note=ind.data.note,
+            breakdown=ind.data.breakdown or "", area_map=dict(getattr(ind.data, "area_map", {}) or {}),
+            targets=tuple(targets), strategies=tuple(sorted(strategies)), outcomes=tuple(outcomes), note=ind.data.note,
+            live=f"{ind.data.live.source} {ind.data.live.dataset}" if live else None,
         ))  # fmt: skip
     return out
 

@@ -74,17 +74,23 @@ def _binding_problems(fw: Framework, catalogue: Catalogue) -> list[tuple[str, Is
 
 
 def resolved_ids(fw: Framework, catalogue: Catalogue | None) -> set[str] | None:
-    """Ids of framework indicators whose warehouse binding resolves (``None`` when no catalogue is given)."""
+    """Ids of framework indicators whose warehouse binding resolves, including live bindings whose indicator a
+    live fetch has already loaded (``None`` when no catalogue is given)."""
     if catalogue is None:
         return None
     bad = {ind_id for ind_id, _ in _binding_problems(fw, catalogue)}
-    return {i.id for i in fw.indicators.values() if isinstance(i.data, WarehouseBinding) and i.id not in bad}
+    ids = catalogue.indicator_ids()
+    return {i.id for i in fw.indicators.values()
+            if (isinstance(i.data, WarehouseBinding) and i.id not in bad)
+            or (isinstance(i.data, LiveBinding) and i.data.warehouse in ids)}  # fmt: skip
 
 
 def indicator_status(ind: Indicator, resolved: set[str] | None) -> str:
     status = ind.data.status
     if status == "data" and resolved is not None and ind.id not in resolved:
         return "unresolved"
+    if status == "live" and resolved is not None and ind.id in resolved:
+        return "data"  # a live fetch has filled it
     return status
 
 
@@ -103,7 +109,8 @@ def binding_dict(ind: Indicator) -> dict[str, Any]:
         return {"warehouse": b.warehouse, "breakdown": b.breakdown, "area_level": b.area_level,
                 "area_map": b.area_map, "note": b.note}  # fmt: skip
     if isinstance(b, LiveBinding):
-        return {"live": {"source": b.live.source, "dataset": b.live.dataset, **b.live.params}, "reason": b.reason}
+        return {"live": {"source": b.live.source, "dataset": b.live.dataset, **b.live.params}, "reason": b.reason,
+                "warehouse": b.warehouse, "breakdown": b.breakdown}  # fmt: skip
     return {"none": b.none if isinstance(b, NoSource) else None}
 
 
@@ -207,7 +214,7 @@ def latest_value(ind: Indicator, area: str, reader: Reader | None) -> dict[str, 
     """What ``show`` prints for one indicator in one area: the latest value, or why there is none."""
     b = ind.data
     out: dict[str, Any] = {"indicator": ind.id, "label": ind.label, "unit": ind.unit, "status": b.status}
-    if isinstance(b, LiveBinding):
+    if isinstance(b, LiveBinding) and (reader is None or not b.warehouse or b.warehouse not in reader.indicator_ids()):
         out["detail"] = f"needs live fetch: {b.live.source} {b.live.dataset}"
         return out
     if isinstance(b, NoSource):
@@ -224,7 +231,8 @@ def latest_value(ind: Indicator, area: str, reader: Reader | None) -> dict[str, 
         return out
     obs = reader.latest(b.warehouse, read_area, b.breakdown)
     if obs is None:
-        out["detail"] = f"no value for {read_area} in the warehouse ({b.area_level or 'other areas only'})"
+        level = getattr(b, "area_level", None) or "other areas only"
+        out["detail"] = f"no value for {read_area} in the warehouse ({level})"
         return out
     out.update(value=obs.value, period=obs.period, period_label=obs.period_label, obs_unit=obs.unit,
                release_id=obs.release_id)  # fmt: skip

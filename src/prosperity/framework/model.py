@@ -196,10 +196,17 @@ class LiveBinding(Item):
 
     live: LiveSource
     reason: str = Field(min_length=1)
+    #: the warehouse indicator a live fetch fills (``prosperity fetch``); until it is loaded: "needs live fetch"
+    warehouse: str | None = None
+    breakdown: str = ""
+    note: str | None = None
 
     @property
     def status(self) -> str:
         return "live"
+
+    def area_for(self, area: str) -> str:
+        return area
 
 
 class NoSource(Item):
@@ -220,6 +227,8 @@ def _binding_kind(v: Any) -> str | None:
         return {WarehouseBinding: "warehouse", LiveBinding: "live", NoSource: "none"}.get(type(v))
     if isinstance(v, dict):
         kinds = [k for k in BINDING_KINDS if k in v]
+        if kinds == ["warehouse", "live"]:
+            return "live"  # a live binding names the warehouse indicator its fetch fills
         return kinds[0] if len(kinds) == 1 else None
     return None
 
@@ -230,7 +239,7 @@ Binding = Annotated[
         _binding_kind,
         custom_error_type="binding",
         custom_error_message="`data` has exactly one of `warehouse: <id>`, `live: {source, dataset, ...}` "
-        "or `none: <why no source exists>`",
+        "(optionally with the `warehouse:` id its fetch fills) or `none: <why no source exists>`",
     ),
 ]
 
