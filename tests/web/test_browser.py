@@ -51,7 +51,8 @@ def test_charts_render_with_size_and_marks(page, live_server) -> None:
     assert colour not in ("none", "")  # the stylesheet reached the SVG
     paths = page.locator("svg.map path.area")
     assert paths.count() > 10
-    filled = page.eval_on_selector_all("svg.map path.area", "es => es.filter(e => e.getBoundingClientRect().width > 0).length")
+    drawn = "es => es.filter(e => e.getBoundingClientRect().width > 0).length"
+    filled = page.eval_on_selector_all("svg.map path.area", drawn)
     assert filled > 10
 
 

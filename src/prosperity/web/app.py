@@ -117,7 +117,7 @@ def create_app(db_path: str | Path, framework_path: str | Path | None = None, *,
         return Response(body, media_type=media, headers={"cache-control": "public, max-age=3600"})
 
     def failure_404(name: str) -> Response:
-        return HTMLResponse(pages.render("error.html", status=404, message="no such file"), status_code=404)
+        return HTMLResponse(pages.render("error.html", code=404, message="no such file", title="Not found"), status_code=404)
 
     app.include_router(api.router)
     app.include_router(pages.router)

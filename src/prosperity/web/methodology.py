@@ -11,17 +11,45 @@ import ast
 import importlib
 import inspect
 import io
+import re
 import tokenize
 from functools import cache
 from typing import Any
+
+from markupsafe import Markup, escape
 
 #: The method modules in the order a reader meets them in an assessment.
 METHOD_MODULES = ("benchmark", "intervals", "trend", "target", "progress_opensdg", "progress_linear", "peers",
                   "gap", "deprivation", "aggregate", "inequality")  # fmt: skip
 
 
-def _paragraphs(doc: str) -> list[str]:
-    return [" ".join(p.split()) for p in doc.strip().split("\n\n") if p.strip() and not p.strip().startswith(">>>")]
+_LITERAL = re.compile(r"(?::[a-z]+:)?``?([^`]+?)``?")
+
+
+def inline(text: str) -> Markup:
+    """reStructuredText inline literals and roles (``x``, :func:`x`) as ``<code>``; everything else escaped."""
+    out, last = [], 0
+    for m in _LITERAL.finditer(text):
+        out.append(escape(text[last:m.start()]))
+        out.append(Markup("<code>{}</code>").format(m.group(1)))
+        last = m.end()
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
+def _paragraphs(doc: str) -> list[dict[str, Any]]:
+    """Docstring paragraphs as blocks: ``{"list": False, "parts": [text]}`` or a bullet list's items."""
+    blocks = []
+    for p in doc.strip().split("\n\n"):
+        p = p.strip()
+        if not p or p.startswith(">>>"):
+            continue
+        if p.startswith("* "):
+            items = [" ".join(i.split()) for i in re.split(r"(?m)^\* ", p) if i.strip()]
+            blocks.append({"list": True, "parts": [inline(i) for i in items]})
+        else:
+            blocks.append({"list": False, "parts": [inline(" ".join(p.split()))]})
+    return blocks
 
 
 @cache
@@ -37,7 +65,7 @@ def thresholds() -> list[dict[str, Any]]:
 
     def section_for(line: int) -> dict[str, Any]:
         heads = [(n, c) for n, c in comments.items() if n < line and c.startswith("# ---")]
-        title = heads[-1][1].strip("# -") if heads else "Constants"
+        title = inline(heads[-1][1].strip("# -")) if heads else Markup("Constants")
         if not sections or sections[-1]["title"] != title:
             sections.append({"title": title, "constants": []})
         return sections[-1]
@@ -53,7 +81,7 @@ def thresholds() -> list[dict[str, Any]]:
                 doc.insert(0, comments[n][2:].strip())
                 n -= 1
             value = getattr(mod, name)
-            section_for(node.lineno)["constants"].append({"name": name, "value": _show(value), "doc": " ".join(doc)})
+            section_for(node.lineno)["constants"].append({"name": name, "value": _show(value), "doc": inline(" ".join(doc))})
     return sections
 
 
@@ -80,6 +108,7 @@ def methods() -> list[dict[str, Any]]:
             if fname.startswith("_") or fn.__module__ != mod.__name__:
                 continue
             funcs.append({"name": fname, "doc": _paragraphs(inspect.getdoc(fn) or "")})
-        out.append({"id": name.replace("_", "-"), "module": mod.__name__, "title": paras[0] if paras else name,
+        title = paras[0]["parts"][0] if paras else Markup(name)
+        out.append({"id": name.replace("_", "-"), "module": mod.__name__, "title": title,
                     "description": paras[1:], "functions": funcs})  # fmt: skip
     return out

@@ -58,7 +58,7 @@ def page(template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
 
 
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:
-    return page("error.html", status=status, message=message, title={400: "Bad request", 404: "Not found"}.get(
+    return page("error.html", status=status, code=status, message=message, title={400: "Bad request", 404: "Not found"}.get(
         status, "Error"))  # fmt: skip
 
 
