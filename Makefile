@@ -12,16 +12,21 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-## Build the warehouse from the mirror and show what it holds.
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+## Build the warehouse from the mirror (with every assessment) and serve the dashboard and API.
 run: $(VENV)/.installed
 	$(VENV)/bin/prosperity build --mirror $(MIRROR)
-	$(VENV)/bin/prosperity series gross-value-added-per-hour-worked E47000004
+	@echo "Serving the dashboard at http://$(HOST):$(PORT)/ and the API at http://$(HOST):$(PORT)/api/v1/ (Ctrl+C stops it)"
+	$(VENV)/bin/prosperity serve --host $(HOST) --port $(PORT)
 
 build: $(VENV)/.installed
 	$(VENV)/bin/prosperity build --mirror $(MIRROR)
 
-## Set up and run the whole test suite.
+## Set up and run the whole test suite (installs Chromium and axe-core for the browser tests if missing).
 test: $(VENV)/.installed
+	bash scripts/test-deps.sh
 	$(VENV)/bin/python -m pytest
 
 lint: $(VENV)/.installed
