@@ -130,3 +130,16 @@ def test_gaps_between_member_places(assessor):
     assert g["direction"] in ("narrowing", "widening", "unchanged") and g["to"] == pytest.approx(
         m["coefficient_of_variation"])
     assert any("member areas" in s for s in a.sentences)
+
+
+def test_business_birth_rate_for_the_city_region_is_births_over_active_businesses(assessor):
+    spec = Spec("births", "Business birth rate", Polarity.HIGHER_IS_BETTER, "%", "business-births")
+    a = assessor.assess(spec, "E47000004")
+    assert a.derivation["rule"] == "weighted_mean" and a.derivation["weight"] == "active-businesses"
+    births = active = 0.0
+    for la in LCR:
+        rate = {p.period: p.value for p in assessor.published("business-births", la, "")}[a.period]
+        n = {p.period: p.value for p in assessor.published("active-businesses", la, "")}[a.period]
+        births += rate / 100 * n
+        active += n
+    assert a.value == pytest.approx(births / active * 100)

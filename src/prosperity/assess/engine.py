@@ -241,7 +241,7 @@ class Assessor:
             last = agg
         how = f"{rule.rule.replace('_', ' ')} of {len(members)} member areas"
         method = None if last is None else {"method": last.method, "source": last.source, "rule": rule.rule,
-                                            "members": list(members), "numerator": rule.numerator,
+                                            "members": list(members), "weight": rule.weight, "numerator": rule.numerator,
                                             "denominator": rule.denominator, "scale": rule.scale}  # fmt: skip
         reason = "" if points else "no period has figures for every member area"
         return Series(points, how, method, reason)

@@ -93,13 +93,13 @@ def _latest(a: Assessment) -> str:
 def _benchmark(a: Assessment, b: dict[str, Any]) -> str:
     name, bv = b["area_name"], _num(a, b["value"])
     diff = b["difference"]
-    if a.unit.strip() == "%":  # rates differ in percentage points, not per cent
+    if a.unit.strip().startswith("%"):  # rates differ in percentage points, not per cent
         pct = f" ({abs(diff):.1f} percentage points {'higher' if diff > 0 else 'lower'})" if diff else ""
     else:
         pct = f" ({abs(b['ratio'] - 1):.1%} {'higher' if diff > 0 else 'lower'})" if b.get("ratio") else ""
     if b["comparison"] == "not_compared" or b["method"].startswith("no-interval"):
         where = "above" if diff > 0 else "below" if diff < 0 else "level with"
-        if a.unit.strip() == "%":
+        if a.unit.strip().startswith("%"):
             gap, pct = ("" if diff == 0 else f"{abs(diff):.1f} percentage points "), ""
         else:
             gap = "" if diff == 0 else f"{_num(a, abs(diff))} "
@@ -125,7 +125,7 @@ def _gap_movement(a: Assessment, b: dict[str, Any]) -> str | None:
     years = last_year - parse_period(first["period"]).start.year
     if years < 3:
         return None
-    if a.unit.strip() == "%":  # rates: the gap in percentage points
+    if a.unit.strip().startswith("%"):  # rates: the gap in percentage points
         g0, g1 = first["value"] - first["benchmark"], last["value"] - last["benchmark"]
         size = "{:.1f} percentage points"
     else:
