@@ -126,4 +126,5 @@ def fast_settings(monkeypatch: pytest.MonkeyPatch) -> list[float]:
                         ("MAX_RETRY_AFTER", "5")):  # fmt: skip
         monkeypatch.setenv(f"PROSPERITY_{name}", value)
     monkeypatch.delenv("NOMIS_API_KEY", raising=False)
+    monkeypatch.setattr("prosperity.sources.live.client.UNREACHABLE", {})
     return slept

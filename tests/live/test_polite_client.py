@@ -151,3 +151,23 @@ def test_ons_observations_query_reads_the_documented_shape(server):
     assert server.hits(HOST, path)[0] == {"time": "Oct-11", "geography": "K02000001", "aggregate": "cpih1dim1A0"}
     with pytest.raises(ValueError, match="at most one wildcard"):
         api.observations("cpih01", "time-series", 6, {"time": "*", "geography": "*"})
+
+
+def test_a_host_that_cannot_be_reached_fails_fast_for_the_rest_of_the_run(fast_settings):
+    import httpx
+
+    from prosperity.sources.live import client as live_client
+
+    calls: list[str] = []
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        calls.append(str(request.url))
+        raise httpx.ConnectError("Name or service not known", request=request)
+
+    polite = live_client.PoliteClient("other", httpx.Client(transport=httpx.MockTransport(refuse)))
+    with pytest.raises(live_client.LiveFetchError, match="gave up after 4 attempts"):
+        polite.get("https://nowhere.example/a.csv")
+    tried = len(calls)
+    with pytest.raises(live_client.LiveFetchError, match="could not be reached earlier in this run"):
+        polite.get("https://nowhere.example/b.csv")
+    assert len(calls) == tried == 4

@@ -239,6 +239,11 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
 
 
 # ---- the client ----------------------------------------------------------------------------------------------
+#: Hosts (host:port) no connection could be made to in this process, with why: their other requests fail at once,
+#: so that a build without a network reports every source in seconds rather than retrying each file.
+UNREACHABLE: dict[str, str] = {}
+
+
 class PoliteClient:
     """GET requests to one service, politely. Bodies are read whole and checked against Content-Length.
 
@@ -323,8 +328,12 @@ class PoliteClient:
     def _send(self, url: str, params: Mapping[str, str] | None, sink: Callable[[httpx.Response], int]) -> int:
         s = self.settings
         shown = _full(url, params)
+        host = httpx.URL(url).netloc.decode()
+        if host in UNREACHABLE:
+            raise LiveFetchError(shown, f"not tried: {host} could not be reached earlier in this run ({UNREACHABLE[host]})")
         attempts = s.retries + 1
         last = "no attempt was made"
+        connect_failed = False
         for attempt in range(attempts):
             wait = min(s.backoff * 2**attempt, s.max_backoff)
             self.limiter.wait()
@@ -360,9 +369,12 @@ class PoliteClient:
                 last = f"the body ended early or the connection broke ({e})"
             except httpx.TransportError as e:
                 last = f"network error ({type(e).__name__}: {redact(str(e))})"
+                connect_failed = isinstance(e, httpx.ConnectError)
             if attempt + 1 < attempts:
                 log.info("%s: %s; retrying in %.1f s (attempt %d of %d)", shown, last, wait, attempt + 2, attempts)
                 self.sleep(wait)
+        if connect_failed:  # no connection at all: the host's other files fail fast for the rest of the run
+            UNREACHABLE[host] = last
         raise LiveFetchError(shown, f"gave up after {attempts} attempts; the last failure: {last}")
 
 
