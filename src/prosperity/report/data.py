@@ -1,0 +1,484 @@
+"""What the report says, gathered once from the framework, the warehouse and the assessments.
+
+Nothing here computes a statistic: every figure is an :class:`~prosperity.assess.engine.Assessment` (or the
+series the assessor judged), and every judgement is the assessment's own. This module only decides what goes
+where: which strategies an area's report covers, the order of sections, figure numbers and the counts of
+statuses in the summary.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from prosperity.assess.engine import Assessment, Assessor, _kind, _latest_segment
+from prosperity.assess.sentences import fmt
+from prosperity.assess.spec import Spec, specs_from_framework
+from prosperity.errors import NotFound
+from prosperity.framework import Framework, Outcome, Strategy, Target, Theme
+from prosperity.framework.coverage import indicator_status, resolved_ids
+from prosperity.periods import parse_period, period_label
+from prosperity.report import figures
+from prosperity.report.commentary import Commentary
+from prosperity.warehouse import Warehouse
+from prosperity.web import charts
+
+#: the headline outcomes of the summary page: (outcome, framework indicator ids), in order
+HEADLINES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Productivity", ("gva-per-hour-worked",)),
+    ("Output (gross value added)", ("gva-total",)),
+    ("Jobs", ("filled-jobs", "employment-rate")),
+)
+#: the order and words of the summary's status counts
+STATUS_GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("on-track", "On track for a target", ("on track",)),
+    ("off-track", "Off track for a target", ("off track",)),
+    ("improving", "Improving", ("improving",)),
+    ("worsening", "Worsening", ("worsening",)),
+    ("no-change", "No clear or significant change", ("no clear change", "no significant change")),
+    ("one-period", "One period only (no trend)", ("no trend",)),
+    ("no-data", "Without data", ("no data",)),
+)
+
+
+@dataclass
+class Item:
+    """One framework indicator as the report shows it."""
+
+    id: str
+    label: str
+    unit: str
+    coverage: str  # data, live, none or unresolved (framework coverage)
+    reason: str = ""  # why there is no figure
+    spec: Spec | None = None
+    assessment: Assessment | None = None
+    figure: int | None = None
+    chart: Markup | None = None
+    legend: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def anchor(self) -> str:
+        return f"ind-{self.id}"
+
+    @property
+    def has_figure(self) -> bool:
+        return self.assessment is not None and self.assessment.value is not None
+
+    @property
+    def status(self) -> str:
+        return self.assessment.status if self.assessment else "no data"
+
+    @property
+    def status_group(self) -> str:
+        for key, _, statuses in STATUS_GROUPS:
+            if self.status in statuses:
+                return key
+        return "no-change"
+
+
+@dataclass
+class OutcomeBlock:
+    outcome: Outcome
+    items: list[Item]
+
+
+@dataclass
+class ThemeBlock:
+    theme: Theme
+    path: list[str]  # titles of the parent themes
+    outcomes: list[OutcomeBlock]
+    figures: list[Item]  # indicators first shown here, charted after the theme's table
+
+    @property
+    def items(self) -> list[Item]:
+        seen: dict[str, Item] = {}
+        for o in self.outcomes:
+            for i in o.items:
+                seen.setdefault(i.id, i)
+        return list(seen.values())
+
+
+@dataclass
+class StrategyBlock:
+    strategy: Strategy
+    themes: list[ThemeBlock]
+    empty_themes: list[Theme]
+    counts: list[tuple[str, str, int]]
+
+
+@dataclass
+class TargetRow:
+    target: Target
+    strategy: Strategy
+    item: Item
+    assessed: dict[str, Any] | None
+
+
+@dataclass
+class Figure:
+    number: int
+    id: str
+    caption: str
+    svg: Markup
+    source: str
+    legend: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    area: str
+    area_name: str
+    strategy: str | None
+    as_of: str | None
+    data_as_of: str | None
+    framework: Framework
+    strategies: list[StrategyBlock]
+    other_strategies: list[Strategy]
+    items: dict[str, Item]
+    headlines: list[tuple[str, list[Item]]]
+    counts: list[tuple[str, str, int]]
+    target_counts: Counter[str]
+    members: list[Item]
+    member_figures: list[Figure]
+    peers: list[Item]
+    peer_figures: list[Figure]
+    targets: list[TargetRow]
+    target_figures: list[tuple[Item, Figure]]
+    gaps: dict[str, list[Item]]
+    releases: list[dict[str, Any]]
+    methods: list[tuple[str, str]]
+    commentary: Commentary
+    section_ids: set[str] = field(default_factory=set)
+
+    @property
+    def strategy_titles(self) -> str:
+        return "; ".join(f"{b.strategy.title} ({str(b.strategy.date)[:4]})" for b in self.strategies)
+
+
+# ---- formatting shared by the template ---------------------------------------------------------------------------
+def dp_of(a: Assessment) -> int | None:
+    return None if a.derivation else a.source.get("decimal_places")
+
+
+def value(a: Assessment, v: float | None = None, *, full: bool = True) -> str:
+    """A figure of an assessment with its unit (the full unit, or its first part: "£ per hour")."""
+    unit = a.unit if full else a.unit.split(",")[0].split(" (")[0]
+    return fmt(a.value if v is None else v, unit, dp_of(a))
+
+
+def date_text(iso: str | None) -> str:
+    if not iso:
+        return "not recorded"
+    from datetime import date
+
+    d = date.fromisoformat(str(iso)[:10])
+    return f"{d.day} {d:%B %Y}"
+
+
+def main_release(a: Assessment) -> dict[str, Any]:
+    """The release the assessed figure itself came from (the first of its dataset), else the first used."""
+    for r in a.releases:
+        if r.get("dataset_id") == a.source.get("dataset"):
+            return r
+    return a.releases[0] if a.releases else {}
+
+
+def source_text(a: Assessment) -> str:
+    r = main_release(a)
+    publisher = a.source.get("publisher") or r.get("publisher") or "publisher not recorded"
+    if r.get("release_date"):
+        return f"{publisher}, released {date_text(r['release_date'])}"
+    return f"{publisher} (release date not recorded)"
+
+
+# ---- building ----------------------------------------------------------------------------------------------------
+def strategies_in_scope(fw: Framework, wh: Warehouse, area: str, strategy: str | None) -> tuple[list[Strategy],
+                                                                                            list[Strategy]]:  # fmt: skip
+    """The strategies a report covers: one if asked; else those of the area and of the combined authority it is
+    part of (newest first). The rest (e.g. a member council's own plan) are named, not reported."""
+    every = sorted(fw.strategies.values(), key=lambda s: (str(s.date), s.id), reverse=True)
+    if strategy:
+        if strategy not in fw.strategies:
+            raise NotFound(f"unknown strategy {strategy!r}; the framework has {', '.join(sorted(fw.strategies))}")
+        chosen = [fw.strategies[strategy]]
+    else:
+        parents = {r["parent"] for r in wh.query("SELECT parent FROM area_parents WHERE child = ? AND depth = 1",
+                                                 [area])}  # fmt: skip
+        chosen = [s for s in every if s.area == area or s.area in parents] or every
+    return chosen, [s for s in every if s not in chosen]
+
+
+def _x(period: str) -> float:
+    """A period's place on a chart's time axis: its middle, in fractional years."""
+    p = parse_period(period)
+    mid = p.start + (p.end - p.start) / 2
+    return mid.year + (mid.timetuple().tm_yday - 1) / 365.25
+
+
+def series_chart(assessor: Assessor, item: Item, area: str, chart_id: str, *, targets: bool = True,
+                 scope: set[str] | None = None) -> tuple[Markup, list[tuple[str, str]]]:  # fmt: skip
+    """The indicator's series as assessed (latest run of one kind of period), the benchmark's, and targets."""
+    a, spec = item.assessment, item.spec
+    if a is None or spec is None:
+        raise ValueError("a chart needs an assessed indicator")
+    s = assessor.series(spec, area)
+    segment = _latest_segment(s.points) if s.points else []
+    kind = _kind(segment[-1].period)[:3] if segment else None
+    lines: list[charts.Line] = []
+    legend = [("main", a.area_name + (f" ({a.read_area['name']})" if a.read_area else ""))]
+    band = [(_x(p.period), p.lci_95, p.uci_95) for p in segment if p.lci_95 is not None and p.uci_95 is not None]
+    if a.benchmark:
+        bench = [p for p in assessor.published(spec.warehouse, a.benchmark["area"], spec.breakdown)
+                 if _kind(p.period)[:3] == kind]  # fmt: skip
+        if bench:
+            lines.append(charts.Line(a.benchmark["area_name"], [(_x(p.period), p.value) for p in bench], "benchmark"))
+            legend.append(("benchmark", a.benchmark["area_name"]))
+    main = [(_x(p.period), p.value) for p in segment]
+    lines.append(charts.Line(a.area_name, main, "main", band if len(band) == len(segment) else []))
+    if band and len(band) == len(segment):
+        legend.insert(1, ("band", "95% confidence interval"))
+    markers: list[charts.Marker] = []
+    if targets:
+        shown = [t for t in a.targets if scope is None or t.get("strategy") in scope]
+        for t in shown:
+            v = t.get("resolved_value")
+            if v is None:
+                continue
+            x = int(t["date"][:4]) + 0.5
+            role = "target superseded" if t.get("superseded_by") else "target"
+            markers.append(charts.Marker(f"Target: {t.get('resolved') or t['kind']}", x, v, role))
+            if t.get("superseded_by") or not main:
+                continue
+            x0, v0 = main[-1]
+            if t.get("projected_value") is not None:
+                end = (x, t["projected_value"])
+            elif t.get("projected_year"):
+                end = (t["projected_year"] + 0.5, v)
+            else:
+                continue
+            lines.append(charts.Line("Projection on the recent trend", [(x0, v0), end], "projection"))
+            legend.append(("projection", f"Projection on the recent trend ({t.get('method_name') or t['method']})"))
+        if any("superseded" not in m.role for m in markers):
+            legend.append(("target", "Target"))
+        if any("superseded" in m.role for m in markers):
+            legend.append(("superseded", "Superseded target"))
+    first, last = (period_label(segment[0].period), period_label(segment[-1].period)) if segment else ("", "")
+    desc = (f"{a.label} in {a.area_name}, {len(segment)} periods from {first} to {last}"
+            + (f", with {a.benchmark['area_name']} for comparison" if a.benchmark else "")
+            + (f" and {len(markers)} target(s)" if markers else "") + ".")  # fmt: skip
+    svg = charts.line_chart(lines, markers, title=f"{a.label}, {a.area_name} ({a.unit})", desc=desc,
+                            y_label=a.unit.split(",")[0], chart_id=chart_id)  # fmt: skip
+    return figures.styled(svg), legend
+
+
+def _walk(theme: Theme, path: list[str]) -> list[tuple[Theme, list[str]]]:
+    out = [(theme, path)]
+    for c in theme.themes:
+        out.extend(_walk(c, [*path, theme.title]))
+    return out
+
+
+def build_report(wh: Warehouse, fw: Framework, area: str, *, strategy: str | None = None, as_of: str | None = None,
+                 commentary: Commentary | None = None) -> Report:  # fmt: skip
+    """Gather everything the report shows for ``area``, as the warehouse stood at ``as_of`` (or now)."""
+    place = wh.area(area)
+    chosen, others = strategies_in_scope(fw, wh, area, strategy)
+    scope = {s.id for s in chosen}
+    specs = {s.id: s for s in specs_from_framework(fw)}
+    resolved = resolved_ids(fw, wh)
+    assessor = Assessor(wh, as_of)
+    items: dict[str, Item] = {}
+
+    def item(ind_id: str) -> Item:
+        if ind_id not in items:
+            ind = fw.indicators[ind_id]
+            it = Item(ind.id, ind.label, ind.unit, indicator_status(ind, resolved), spec=specs.get(ind.id))
+            if it.spec is not None:
+                it.assessment = assessor.assess(it.spec, area, area_name=place["name"])
+                if it.assessment.value is None:
+                    it.reason = "; ".join(it.assessment.notes) or "no figure"
+            else:
+                b = ind.data
+                it.reason = getattr(b, "none", None) or getattr(b, "reason", None) or "no data source"
+                if it.coverage == "live":
+                    it.reason = f"needs a live fetch from {b.live.source} {b.live.dataset}: {b.reason}"
+            items[ind_id] = it
+        return items[ind_id]
+
+    figure_no = 0
+
+    def next_figure() -> int:
+        nonlocal figure_no
+        figure_no += 1
+        return figure_no
+
+    blocks: list[StrategyBlock] = []
+    for s in chosen:
+        themes, empty = [], []
+        for top in s.themes:
+            for t, path in _walk(top, []):
+                if not t.outcomes:
+                    if not any(o.indicators for sub, _ in _walk(t, [])[1:] for o in sub.outcomes):
+                        empty.append(t)
+                    continue
+                outs = [OutcomeBlock(o, [item(r.indicator) for r in o.indicators if r.indicator in fw.indicators])
+                        for o in t.outcomes]  # fmt: skip
+                block = ThemeBlock(t, path, outs, [])
+                for it in block.items:
+                    if it.has_figure and it.figure is None:
+                        it.figure = next_figure()
+                        it.chart, it.legend = series_chart(assessor, it, area, f"fig-{it.figure}", scope=scope)
+                        block.figures.append(it)
+                themes.append(block)
+        used = {i.id: i for t in themes for i in t.items}
+        blocks.append(StrategyBlock(s, themes, empty, _count(used.values())))
+
+    headlines = []
+    for name, ids in HEADLINES:
+        found = [item(i) for i in ids if i in fw.indicators]
+        if found:
+            headlines.append((name, found))
+    in_scope = {i.id: i for b in blocks for t in b.themes for i in t.items}
+    for it in (i for _, group in headlines for i in group):
+        if it.has_figure and it.figure is None:  # a headline outside the strategy asked for: charted in the summary
+            it.figure = next_figure()
+            it.chart, it.legend = series_chart(assessor, it, area, f"fig-{it.figure}", scope=scope)
+
+    ordered = sorted(in_scope.values(), key=lambda i: (i.figure or 10**6, i.label.lower()))
+    members = [i for i in ordered if i.assessment and i.assessment.members and i.assessment.members.get("values")]
+    peers = [i for i in ordered if i.assessment and i.assessment.peers and i.assessment.peers.get("rank")]
+    headline_items = [i for _, group in headlines for i in group[:1]]
+    member_figs = [_members_figure(i, next_figure()) for i in headline_items
+                   if i.assessment and (i.assessment.members or {}).get("values")]  # fmt: skip
+    peer_figs = [_peers_figure(assessor, i, next_figure()) for i in headline_items
+                 if i.assessment and (i.assessment.peers or {}).get("rank")]  # fmt: skip
+
+    targets: list[TargetRow] = []
+    for s in chosen:
+        for o in s.outcomes():
+            for ref in o.indicators:
+                for t in ref.targets:
+                    it = item(ref.indicator)
+                    assessed = next((x for x in (it.assessment.targets if it.assessment else []) if x["id"] == t.id),
+                                    None)  # fmt: skip
+                    targets.append(TargetRow(t, s, it, assessed))
+    target_figs = []
+    for it in dict.fromkeys(r.item.id for r in targets if r.assessed and r.assessed.get("method")):
+        i = items[it]
+        n = next_figure()
+        svg, legend = series_chart(assessor, i, area, f"fig-{n}", scope=scope)
+        target_figs.append((i, Figure(n, f"fig-{n}", f"{i.label} in {i.assessment.area_name}: the trend and the "
+                                      "targets", svg, source_text(i.assessment), legend)))  # fmt: skip
+    target_counts = Counter((r.assessed or {}).get("status", "not assessable")
+                            + (" (a superseded target)" if (r.assessed or {}).get("superseded_by") else "")
+                            for r in targets)  # fmt: skip
+
+    gaps: dict[str, list[Item]] = {"none": [], "live": [], "unresolved": [], "no-figure": []}
+    for it in sorted(in_scope.values(), key=lambda i: i.label.lower()):
+        if it.has_figure:
+            continue
+        key = it.coverage if it.coverage in ("none", "live", "unresolved") else "no-figure"
+        gaps[key].append(it)
+
+    shown = [*in_scope.values(), *(i for _, g in headlines for i in g)]
+    releases = _releases(wh, [i.assessment for i in shown if i.assessment])
+    methods = sorted({m for i in shown if i.assessment for m in _methods(i.assessment)})
+    data_as_of = _data_as_of(wh, assessor.as_of)
+    report = Report(area=area, area_name=place["name"], strategy=strategy, as_of=as_of, data_as_of=data_as_of,
+                    framework=fw, strategies=blocks, other_strategies=others, items=items, headlines=headlines,
+                    counts=_count(in_scope.values()), target_counts=target_counts, members=members,
+                    member_figures=member_figs, peers=peers, peer_figures=peer_figs, targets=targets,
+                    target_figures=target_figs, gaps=gaps, releases=releases, methods=methods,
+                    commentary=commentary or Commentary(None))  # fmt: skip
+    report.section_ids = {"summary", "members", "peers", "targets", "gaps", "methodology",
+                          *(b.strategy.id for b in blocks), *(t.theme.id for b in blocks for t in b.themes),
+                          *(t.id for b in blocks for t in b.empty_themes)}  # fmt: skip
+    return report
+
+
+def _count(items: Any) -> list[tuple[str, str, int]]:
+    c = Counter(i.status_group for i in items)
+    return [(key, words, c.get(key, 0)) for key, words, _ in STATUS_GROUPS]
+
+
+def _members_figure(it: Item, n: int) -> Figure:
+    a = it.assessment
+    if a is None or not a.members:
+        raise ValueError(f"{it.id} has no member places to chart")
+    m = a.members
+    rows = sorted(m["values"], key=lambda v: (-v["value"], v["name"]))
+    bars = [figures.Bar(v["name"], v["value"], value(a, v["value"], full=False)) for v in rows]
+    title = f"{a.label} in the member places of {a.area_name}, {m['period_label']}"
+    desc = (f"Bars for {len(rows)} places, highest first: "
+            + "; ".join(f"{v['name']} {value(a, v['value'], full=False)}" for v in rows) + ".")  # fmt: skip
+    svg = figures.bar_chart(bars, title=title, desc=desc, axis_label=a.unit, chart_id=f"fig-{n}",
+                            reference=(f"{a.area_name}: {value(a)}", a.value) if a.period == m["period"] else None)
+    return Figure(n, f"fig-{n}", title, svg, source_text(a),
+                  [("reference", f"{a.area_name} as a whole")] if a.period == m["period"] else [])
+
+
+def _peers_figure(assessor: Assessor, it: Item, n: int) -> Figure:
+    a = it.assessment
+    if a is None or not a.peers:
+        raise ValueError(f"{it.id} has no peers to chart")
+    p = a.peers
+    rows = sorted(p["values"], key=lambda v: (-v["value"], v["area"]))
+    if a.polarity == "lower_is_better":
+        rows.reverse()
+    names = {v["area"]: (a.area_name if v["area"] == a.area else assessor.name(v["area"])) for v in rows}
+    bars = [figures.Bar(_short(names[v["area"]]), v["value"], value(a, v["value"], full=False), v["area"] == a.area)
+            for v in rows]  # fmt: skip
+    title = f"{a.label}: the {p['group']}, {a.period_label}"
+    desc = (f"Bars for {len(rows)} areas, best first; {a.area_name} ranks {p['rank']} of {p['of']}: "
+            + "; ".join(f"{names[v['area']]} {value(a, v['value'], full=False)}" for v in rows) + ".")  # fmt: skip
+    median = (p.get("mad") or {}).get("median")
+    svg = figures.bar_chart(bars, title=title, desc=desc, axis_label=a.unit, chart_id=f"fig-{n}",
+                            reference=("median of the other areas", median) if median is not None else None)
+    return Figure(n, f"fig-{n}", title, svg, source_text(a),
+                  [("reference", "Median of the other areas")] if median is not None else [])
+
+
+def _short(name: str) -> str:
+    return name.replace(" Combined Authority", "").replace(" Mayoral", "")
+
+
+def _releases(wh: Warehouse, assessments: list[Assessment]) -> list[dict[str, Any]]:
+    ids = sorted({r["release_id"] for a in assessments for r in a.releases})
+    if not ids:
+        return []
+    return wh.query("""SELECT release_id, dataset_id, title, publisher, file_name, sha256,
+                              CAST(publisher_release_date AS TEXT) AS release_date, CAST(loaded_at AS TEXT) AS loaded_at,
+                              live_url
+                       FROM releases WHERE list_contains($ids, release_id) ORDER BY dataset_id, release_id""",
+                    {"ids": ids})  # fmt: skip
+
+
+def _methods(a: Assessment) -> list[tuple[str, str]]:
+    out = []
+    parts = [a.benchmark, a.trend, a.peers, (a.peers or {}).get("mad"), a.members, (a.members or {}).get("gap_trend"),
+             a.derivation, *a.targets]  # fmt: skip
+    for part in parts:
+        if part and part.get("method") and part.get("source"):
+            out.append((str(part["method"]), str(part["source"])))
+    if a.trend and a.trend.get("marker_method"):
+        out.append((a.trend["marker_method"], a.trend.get("marker_source") or ""))
+    return out
+
+
+def _data_as_of(wh: Warehouse, as_of: str | None) -> str | None:
+    """When the newest release the report could use was loaded (the moment this edition's data stand at)."""
+    row = wh.con.execute("SELECT CAST(max(loaded_at) AS TEXT) FROM releases WHERE $as_of IS NULL OR "
+                         "loaded_at <= CAST($as_of AS TIMESTAMP)", {"as_of": as_of}).fetchone()  # fmt: skip
+    return row[0] if row else None
+
+
+def commentary_sections(report: Report) -> list[str]:
+    return sorted(report.section_ids)
+
+
+def framework_root(path: Path) -> Path:
+    return path if path.is_dir() else path.parent

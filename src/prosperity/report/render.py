@@ -1,0 +1,192 @@
+"""The report as HTML (self-contained: inline CSS and SVG) and the words that go between its figures.
+
+Every phrase here restates a field of an assessment (see README, "Assessments"); nothing is computed.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+from jinja2 import Environment, StrictUndefined
+from markupsafe import Markup
+
+from prosperity import __version__
+from prosperity.assess.engine import Assessment
+from prosperity.report.data import Report, TargetRow, date_text, source_text, value
+
+STATUS_HELP = {
+    "on-track": "the indicator's current target would be met on the recent trend",
+    "off-track": "the current target would not be met on the recent trend",
+    "improving": "no target, or none assessable; moving in the better direction over up to ten years",
+    "worsening": "no target, or none assessable; moving in the worse direction over up to ten years",
+    "no-change": "no clear direction, or no significant change by Fingertips' trend test",
+    "one-period": "a figure, but only one period, so no trend",
+    "no-data": "no figure for this area: no source yet, a live fetch needed, or no figure published",
+}
+GAP_GROUPS = (
+    ("none", "Promised, but no statistic measures it yet"),
+    ("live", "Measured by a statistic that needs a live fetch (not in this warehouse)"),
+    ("unresolved", "Bound to a series the warehouse does not hold"),
+    ("no-figure", "Measured, but with no figure for this area"),
+)
+
+
+def _percent_gap(a: Assessment, b: dict[str, Any]) -> str:
+    diff = b["difference"]
+    where = "above" if diff > 0 else "below" if diff < 0 else "level with"
+    if diff == 0:
+        return where
+    if a.unit.strip().startswith("%"):
+        return f"{abs(diff):.1f} percentage points {where}"
+    if b.get("ratio"):
+        return f"{abs(b['ratio'] - 1):.1%} {where}"
+    return f"{value(a, abs(diff), full=False)} {where}"
+
+
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def bench(a: Assessment) -> str:
+    """The benchmark comparison in a table cell: "10.8% below UK less Extra-Regio (£41.87, 2023)"."""
+    b = a.benchmark
+    if not b:
+        if any("a total, not a rate" in n for n in a.notes):
+            return "A total: judged by its trend only"
+        return "No benchmark figure for this period"
+    ref = f"{b['area_name']} ({value(a, b['value'], full=False)})"
+    if b["comparison"] in ("not_compared",) or str(b.get("method", "")).startswith("no-interval") or not b["significant"]:
+        if b["comparison"] == "similar":
+            return f"Similar to {ref}: within the 95% confidence interval"
+        return _first_upper(f"{_percent_gap(a, b)} {ref}; no significance claimed")
+    words = {"better": "Significantly better than", "worse": "Significantly worse than",
+             "higher": "Significantly higher than", "lower": "Significantly lower than"}  # fmt: skip
+    return f"{words.get(b['comparison'], b['comparison'])} {ref} ({_percent_gap(a, b)})"
+
+
+def trend(a: Assessment) -> str:
+    t = a.trend or {}
+    if not t.get("direction"):
+        return _first_upper(t.get("note", "No trend").rstrip(".")) if t else "No trend"
+    moved = {"increasing": "Rising", "decreasing": "Falling", "no_change": "Unchanged"}.get(t["direction"], "Changing")
+    rate = f", {t['cagr']:+.1%} a year" if t.get("cagr") is not None else ""
+    judged = {"better": ": better", "worse": ": worse"}.get(t.get("judgement") or "", "")
+    text = f"{moved} {t['from_period']}–{t['to_period']}{rate}{judged}"
+    if t.get("marker"):
+        marker = {"increasing": "significant increase", "decreasing": "significant decrease",
+                  "no_significant_change": "no significant change",
+                  "cannot_be_calculated": "test not possible"}.get(t["marker"], t["marker"])  # fmt: skip
+        text += f" (Fingertips test: {marker})"
+    return text
+
+
+def target_text(row: TargetRow) -> str:
+    """The target in words: the assessment's resolved wording, else from the framework."""
+    if row.assessed and row.assessed.get("resolved"):
+        text = str(row.assessed["resolved"])
+        return text[:1].upper() + text[1:]
+    t = row.target
+    unit = f" {t.unit}" if t.unit and not t.unit.startswith("%") else (t.unit or "")
+    if t.kind == "zero":
+        return f"Zero by {t.date}"
+    if t.kind == "range":
+        return f"Between {t.low:g} and {t.high:g}{unit} by {t.date}"
+    if t.kind == "change_from_baseline" and t.baseline is not None:
+        return f"A change of {t.value:+g}{unit} from {t.baseline.period} by {t.date}"
+    if t.kind == "ratio_to_benchmark":
+        return f"{t.value:g}{unit} of {t.benchmark} by {t.date}"
+    return f"{t.value:g}{unit} by {t.date}"
+
+
+def rate_text(row: TargetRow) -> str:
+    t, a = row.assessed or {}, row.item.assessment
+    rate = t.get("required_rate") or {}
+    if a is None or rate.get("absolute_per_year") is None:
+        return rate.get("note") or "—"
+    text = f"{rate['absolute_per_year']:+,.2f} {a.unit.split(',')[0]} a year"
+    if rate.get("compound_per_year") is not None:
+        text += f" ({rate['compound_per_year']:+.1%} a year compound)"
+    return f"{text} from {rate['from_year']}"
+
+
+def target_sentence(row: TargetRow) -> str:
+    """The assessment's own sentence about this target: its sentences end with one per target, in order."""
+    a = row.item.assessment
+    if a is None or row.assessed is None or row.assessed not in a.targets:
+        return ""
+    i = a.targets.index(row.assessed)
+    return a.sentences[len(a.sentences) - len(a.targets) + i]
+
+
+def count_words(counts: list[tuple[str, str, int]]) -> str:
+    parts = [f"{n} {words.lower()}" for _, words, n in counts if n]
+    return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] if parts else "none"
+
+
+def gap_words(direction: str) -> str:
+    return {"narrowing": "Yes: narrowing", "widening": "No: widening", "no_change": "No change"}.get(
+        direction, direction.capitalize())
+
+
+def member_name(m: dict[str, Any], code: str) -> str:
+    return next((v["name"] for v in m["values"] if v["area"] == code), code)
+
+
+def member_value(m: dict[str, Any], code: str) -> float | None:
+    return next((v["value"] for v in m["values"] if v["area"] == code), None)
+
+
+def edition_text(r: Report) -> str:
+    if r.as_of:
+        return f"the statistics as loaded by {date_text(r.as_of)}"
+    return f"the statistics as loaded by {date_text(r.data_as_of)}" if r.data_as_of else "an empty warehouse"
+
+
+def edition_sentence(r: Report) -> str:
+    stamp = r.as_of or r.data_as_of
+    how = (f"This edition uses only the releases loaded by {r.as_of}" if r.as_of
+           else f"This edition uses the newest releases, the last of them loaded at {r.data_as_of}")  # fmt: skip
+    cmd = f"prosperity report --area {r.area}" + (f" --strategy {r.strategy}" if r.strategy else "")
+    return (f"{how}: {len(r.releases)} releases, listed below with each publisher's release date. Regenerate "
+            f"exactly this edition, whatever has been loaded since, with {cmd} --as-of {stamp}.")  # fmt: skip
+
+
+def targets_sentence(r: Report) -> str:
+    n = len(r.targets)
+    if not n:
+        return "The strategies set no dated targets."
+    words = ", ".join(f"{v} {k}" for k, v in sorted(r.target_counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return f"Of the {n} dated targets, {words}."
+
+
+def members_sentence(r: Report) -> str:
+    rows = [i.assessment.members.get("gap_trend") or {} for i in r.members if i.assessment and i.assessment.members]
+    known = [g.get("direction") for g in rows if g.get("direction")]
+    if not known:
+        return "No indicator has figures for the member places over enough years to say whether the gaps are narrowing."
+    narrowing = sum(1 for d in known if d == "narrowing")
+    widening = sum(1 for d in known if d == "widening")
+    return (f"Of the {len(known)} indicators with figures for every member place over several years, the gap between "
+            f"the places has narrowed on {narrowing} and widened on {widening}"
+            + (f" and not changed on {len(known) - narrowing - widening}" if len(known) - narrowing - widening else "")
+            + ".")  # fmt: skip
+
+
+def render_html(r: Report) -> str:
+    env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False,
+                      keep_trailing_newline=True)  # fmt: skip
+    files = resources.files("prosperity.report").joinpath("templates")
+    template = env.from_string(files.joinpath("report.html").read_text(encoding="utf-8"))
+    css = Markup(files.joinpath("report.css").read_text(encoding="utf-8"))  # a stylesheet, not text to escape
+    in_strategies = {i.id for b in r.strategies for t in b.themes for i in t.items}
+    extra = [i for _, g in r.headlines for i in g if i.has_figure and i.id not in in_strategies]
+    members = {v["area"] for i in r.members for v in (i.assessment.members or {}).get("values", [])} if r.members else set()
+    return template.render(
+        r=r, css=css, version=__version__, value=value, bench=bench, trend=trend, src=source_text, date=date_text,
+        target_text=target_text, rate_text=rate_text, target_sentence=target_sentence, count_words=count_words,
+        gap_words=gap_words, member_name=member_name, member_value=member_value, status_help=STATUS_HELP,
+        gap_groups=GAP_GROUPS, edition_text=edition_text(r), edition_sentence=edition_sentence(r),
+        targets_sentence=targets_sentence(r), members_sentence=members_sentence(r), extra_headlines=extra,
+        total=sum(n for _, _, n in r.counts), member_count=len(members),
+    )  # fmt: skip
