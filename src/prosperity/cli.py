@@ -395,6 +395,41 @@ def serve_cmd(
                     log_level="warning")  # fmt: skip
 
 
+@app.command("report")
+def report_cmd(
+    area: Annotated[str, typer.Option(help="Area code, e.g. E47000004 (Liverpool City Region).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write index.html, report.pdf and edition.json "
+                                          "into.")],  # fmt: skip
+    strategy: Annotated[str | None, typer.Option(help="Only this strategy [default: the area's strategies and "
+                                                 "its combined authority's].")] = None,  # fmt: skip
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Use only the releases loaded by this date or "
+                                              "timestamp (regenerates an old edition).")] = None,  # fmt: skip
+    framework: Annotated[Path | None, typer.Option(help="Framework folder [default: the shipped one].")] = None,
+    commentary: Annotated[Path | None, typer.Option(help="Commentary file [default: "
+                                                    "<framework>/commentary/<AREA>.yaml].")] = None,  # fmt: skip
+    no_pdf: Annotated[bool, typer.Option("--no-pdf", help="Write the HTML only.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Write the State of the City Region report for an area: HTML and PDF, with its edition manifest.
+
+    Example: prosperity report --area E47000004 --out report
+    Example: prosperity report --area E47000004 --out report-2026 --as-of 2026-11-23
+    """
+    from prosperity.report import write_report
+
+    try:
+        with Warehouse.open(db) as wh:
+            result = write_report(wh, area, out_dir, strategy=strategy, as_of=as_of, framework=framework,
+                                  commentary=commentary, pdf=not no_pdf)  # fmt: skip
+    except ProsperityError as e:
+        raise _fail(e) from None
+    for message in result.messages:
+        err.print(f"[yellow]Commentary:[/] {escape(message)}", soft_wrap=True)
+    pdf = f", {result.pdf} ({result.pages} pages)" if result.pdf else ""
+    out.print(f"Wrote {result.html}{pdf} and {result.edition}: {result.figures} figures from {result.releases} "
+              f"releases in {result.seconds:.1f} s.", soft_wrap=True, highlight=False)  # fmt: skip
+
+
 def main() -> None:
     app()
 

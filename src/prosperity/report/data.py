@@ -229,7 +229,8 @@ def series_chart(assessor: Assessor, item: Item, area: str, chart_id: str, *, ta
     segment = _latest_segment(s.points) if s.points else []
     kind = _kind(segment[-1].period)[:3] if segment else None
     lines: list[charts.Line] = []
-    legend = [("main", a.area_name + (f" ({a.read_area['name']})" if a.read_area else ""))]
+    legend = [("main", a.area_name + (f" (figures for {a.read_area['name']}, {a.read_area['code']})" if a.read_area
+                                      else ""))]  # fmt: skip
     band = [(_x(p.period), p.lci_95, p.uci_95) for p in segment if p.lci_95 is not None and p.uci_95 is not None]
     if a.benchmark:
         bench = [p for p in assessor.published(spec.warehouse, a.benchmark["area"], spec.breakdown)
@@ -351,7 +352,7 @@ def build_report(wh: Warehouse, fw: Framework, area: str, *, strategy: str | Non
     ordered = sorted(in_scope.values(), key=lambda i: (i.figure or 10**6, i.label.lower()))
     members = [i for i in ordered if i.assessment and i.assessment.members and i.assessment.members.get("values")]
     peers = [i for i in ordered if i.assessment and i.assessment.peers and i.assessment.peers.get("rank")]
-    headline_items = [i for _, group in headlines for i in group[:1]]
+    headline_items = [i for _, group in headlines for i in group]
     member_figs = [_members_figure(i, next_figure()) for i in headline_items
                    if i.assessment and (i.assessment.members or {}).get("values")]  # fmt: skip
     peer_figs = [_peers_figure(assessor, i, next_figure()) for i in headline_items

@@ -22,8 +22,8 @@ MAIN, ACCENT, INK, GREY = "#1d5a8c", "#b4481c", "#1b1b1b", "#8c8c8c"
 LINE_STYLE = (
     "<style>"
     ".grid line{stroke:#dddddd;stroke-width:1}.grid .axis,.grid .xtick{stroke:#555555}"
-    ".tick{font-size:13px;fill:#333333;font-family:'DejaVu Sans',sans-serif}"
-    ".axis-label{font-size:13px;fill:#333333;font-family:'DejaVu Sans',sans-serif}"
+    ".tick{font-size:11px;fill:#333333;font-family:'DejaVu Sans',sans-serif}"
+    ".axis-label{font-size:11px;fill:#333333;font-family:'DejaVu Sans',sans-serif}"
     ".line{fill:none;stroke-linejoin:round;stroke-linecap:round}"
     f".line.main{{stroke:{MAIN};stroke-width:3}}.pt.main{{fill:{MAIN}}}"
     f".band{{fill:{MAIN};fill-opacity:0.18}}"
@@ -58,7 +58,7 @@ def bar_chart(bars: Sequence[Bar], *, title: str, desc: str, axis_label: str, ch
     ``reference`` draws a labelled dashed line (e.g. the median of the peers). Every bar is labelled with its
     value, so the chart can be read without the axis.
     """
-    row, label_w, value_w, width = 22, 230, 110, 720
+    row, label_w, value_w, width = 22, 230, 150, 720
     top, axis_h = 8, 34
     height = top + row * len(bars) + axis_h
     t_id, d_id = f"{chart_id}-title", f"{chart_id}-desc"
@@ -85,6 +85,10 @@ def bar_chart(bars: Sequence[Bar], *, title: str, desc: str, axis_label: str, ch
                    f'<text x="{sx(t)}" y="{bottom + 16}" text-anchor="middle" fill="#333" {font}>{t:,g}</text>')
     out.append(f'<text x="{(x0 + x1) / 2}" y="{bottom + 31}" text-anchor="middle" fill="#333" {font}>'
                f"{escape(axis_label)}</text></g>")  # fmt: skip
+    if reference:  # under the bars, so that it never crosses a label
+        name, v = reference
+        out.append(f'<g><line x1="{sx(v)}" x2="{sx(v)}" y1="{top - 4}" y2="{bottom}" stroke="{ACCENT}" '
+                   f'stroke-width="1.5" stroke-dasharray="4 3"/><title>{escape(name)}</title></g>')  # fmt: skip
     for i, b in enumerate(bars):
         y = top + i * row
         colour = MAIN if b.highlight else "#a9b7c6"
@@ -93,11 +97,6 @@ def bar_chart(bars: Sequence[Bar], *, title: str, desc: str, axis_label: str, ch
         out.append(f'<g><text x="{x0 - 6}" y="{y + 15}" text-anchor="end" fill="{INK}" {font}{weight}>'
                    f"{escape(b.label)}</text>"
                    f'<rect x="{left}" y="{y + 4}" width="{max(right - left, 0.5)}" height="{row - 8}" fill="{colour}"/>'
-                   f'<text x="{max(right, sx(0.0)) + 5}" y="{y + 15}" fill="{INK}" {font}{weight}>'
-                   f"{escape(b.value_text)}</text></g>")  # fmt: skip
-    if reference:
-        name, v = reference
-        out.append(f'<g><line x1="{sx(v)}" x2="{sx(v)}" y1="{top - 4}" y2="{bottom}" stroke="{ACCENT}" '
-                   f'stroke-width="1.5" stroke-dasharray="4 3"/><title>{escape(name)}</title></g>')  # fmt: skip
+                   f'<text x="{x1 + 8}" y="{y + 15}" fill="{INK}" {font}{weight}>{escape(b.value_text)}</text></g>')
     out.append("</svg>")
     return Markup("".join(out))

@@ -87,16 +87,24 @@ def target_text(row: TargetRow) -> str:
         text = str(row.assessed["resolved"])
         return text[:1].upper() + text[1:]
     t = row.target
-    unit = f" {t.unit}" if t.unit and not t.unit.startswith("%") else (t.unit or "")
+    unit = (t.unit or "").strip()
+
+    def amount(v: float | None) -> str:
+        if v is None:
+            return "no value"
+        if unit.startswith("£"):
+            return f"£{v:,g}" + (f" {unit[1:].strip()}" if unit[1:].strip() else "")
+        return f"{v:,g}{unit}" if unit.startswith("%") else f"{v:,g} {unit}".rstrip()
+
     if t.kind == "zero":
         return f"Zero by {t.date}"
     if t.kind == "range":
-        return f"Between {t.low:g} and {t.high:g}{unit} by {t.date}"
+        return f"Between {amount(t.low)} and {amount(t.high)} by {t.date}"
     if t.kind == "change_from_baseline" and t.baseline is not None:
-        return f"A change of {t.value:+g}{unit} from {t.baseline.period} by {t.date}"
+        return f"A change of {'+' if (t.value or 0) > 0 else ''}{amount(t.value)} from {t.baseline.period} by {t.date}"
     if t.kind == "ratio_to_benchmark":
-        return f"{t.value:g}{unit} of {t.benchmark} by {t.date}"
-    return f"{t.value:g}{unit} by {t.date}"
+        return f"{amount(t.value)} of {t.benchmark} by {t.date}"
+    return f"{amount(t.value)} by {t.date}"
 
 
 def rate_text(row: TargetRow) -> str:
@@ -117,6 +125,11 @@ def target_sentence(row: TargetRow) -> str:
         return ""
     i = a.targets.index(row.assessed)
     return a.sentences[len(a.sentences) - len(a.targets) + i]
+
+
+def notes(a: Assessment) -> str:
+    """The assessment's notes as one sentence: "a; b."."""
+    return "; ".join(n.strip().rstrip(".") for n in a.notes if n.strip()) + "."
 
 
 def count_words(counts: list[tuple[str, str, int]]) -> str:
@@ -184,7 +197,7 @@ def render_html(r: Report) -> str:
     members = {v["area"] for i in r.members for v in (i.assessment.members or {}).get("values", [])} if r.members else set()
     return template.render(
         r=r, css=css, version=__version__, value=value, bench=bench, trend=trend, src=source_text, date=date_text,
-        target_text=target_text, rate_text=rate_text, target_sentence=target_sentence, count_words=count_words,
+        target_text=target_text, rate_text=rate_text, target_sentence=target_sentence, count_words=count_words, notes=notes,
         gap_words=gap_words, member_name=member_name, member_value=member_value, status_help=STATUS_HELP,
         gap_groups=GAP_GROUPS, edition_text=edition_text(r), edition_sentence=edition_sentence(r),
         targets_sentence=targets_sentence(r), members_sentence=members_sentence(r), extra_headlines=extra,
