@@ -1,0 +1,166 @@
+"""The full Liverpool City Region report on the real mirror: the PDF looks like a document, the HTML is accessible,
+and the figures in both are the assessments' figures with their units and periods."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+from pypdf import PdfReader
+
+from prosperity.assess.run import assess_area
+from prosperity.assess.sentences import fmt
+from prosperity.report import ReportResult, write_report
+from prosperity.warehouse import Warehouse
+from tests.report.conftest import FIXED_NOW, LCR
+
+
+def _text(pdf: Path) -> str:
+    return "\n".join(page.extract_text() or "" for page in PdfReader(pdf).pages)
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def test_every_page_renders_and_none_is_blank(lcr_report: ReportResult):
+    assert lcr_report.pdf is not None
+    doc = pdfium.PdfDocument(lcr_report.pdf)
+    assert len(doc) == lcr_report.pages and len(doc) >= 10
+    for i in range(len(doc)):
+        image = doc[i].render(scale=0.4).to_pil().convert("L")
+        w, h = image.size
+        assert w > 200 and h > 300, f"page {i + 1} is {w}×{h}"
+        dark = sum(image.histogram()[:200])  # pixels clearly darker than the white paper
+        assert dark / (w * h) > 0.005, f"page {i + 1} is blank"
+    doc.close()
+
+
+def test_the_pdf_is_typeset_with_vector_charts_and_real_text(lcr_report: ReportResult):
+    assert lcr_report.pdf is not None
+    raw = lcr_report.pdf.read_bytes()
+    assert raw.startswith(b"%PDF-")
+    reader = PdfReader(lcr_report.pdf)
+    assert reader.metadata is not None and "WeasyPrint" in (reader.metadata.producer or "")
+    # charts are drawn as paths and text, not embedded as images
+    images = sum(len(page.images) for page in reader.pages)
+    assert images == 0
+    assert lcr_report.figures >= 10
+
+
+def test_headline_figures_are_in_the_pdf_text(lcr_report: ReportResult, warehouse_path: Path):
+    assert lcr_report.pdf is not None
+    text = _flat(_text(lcr_report.pdf))
+    # ONS, regional and subregional labour productivity, released 19 June 2025: the city region's GVA per hour, 2023
+    assert "£37.33 per hour, current prices, 2023" in text
+    assert "Liverpool City Region" in text and "State of the City Region".upper() in text.upper()
+    with Warehouse.open(warehouse_path) as wh:
+        found = {a.indicator: a for a in assess_area(wh, LCR)}
+    for ind in ("gva-per-hour-worked", "gva-total", "filled-jobs", "employment-rate"):
+        a = found[ind]
+        figure = fmt(a.value, a.unit, None if a.derivation else a.source.get("decimal_places"))
+        assert f"{figure}, {a.period_label}" in text, (ind, figure)
+    assert "Page 1 of" in text
+
+
+def test_the_summary_is_one_page_with_the_counts(lcr_report: ReportResult):
+    assert lcr_report.pdf is not None
+    first = _flat(PdfReader(lcr_report.pdf).pages[0].extract_text())
+    for words in ("Summary", "Headline outcomes", "Productivity", "Jobs", "On track for a target", "Off track for a target",
+                  "Improving", "Worsening", "Without data"):  # fmt: skip
+        assert words in first, words
+    second = _flat(PdfReader(lcr_report.pdf).pages[1].extract_text())
+    assert second.lstrip().startswith("Contents") or "Contents" in second[:200]
+
+
+class _Outline(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def test_the_html_is_self_contained_and_accessible(lcr_report: ReportResult):
+    html = lcr_report.html.read_text(encoding="utf-8")
+    p = _Outline()
+    p.feed(html)
+    tags = [t for t, _ in p.tags]
+    attrs = dict(p.tags[0][1]) if p.tags[0][0] == "html" else {}
+    assert attrs.get("lang") == "en-GB"
+    for landmark in ("header", "nav", "main", "footer"):
+        assert tags.count(landmark) == 1, landmark
+    assert tags.count("h1") == 1
+    # headings never skip a level on the way down
+    levels = [int(t[1]) for t in tags if re.fullmatch(r"h[1-6]", t)]
+    assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False))
+    # tables are real tables: a caption and header cells with a scope
+    assert tags.count("table") >= 10 and tags.count("caption") == tags.count("table")
+    scopes = [a.get("scope") for t, a in p.tags if t == "th"]
+    assert scopes and all(s in ("col", "row", "rowgroup", "colgroup") for s in scopes)
+    # charts are inline SVG with a title and description; nothing is fetched from elsewhere
+    svgs = [a for t, a in p.tags if t == "svg"]
+    assert len(svgs) == lcr_report.figures and all(a.get("role") == "img" and a.get("aria-labelledby") for a in svgs)
+    assert not [a for t, a in p.tags if t in ("link", "script", "img", "iframe")]
+    assert "<style>" in html and "&#34;" not in html.split("</style>")[0]
+
+
+def test_numbers_carry_units_and_sources_sit_beside_them(lcr_report: ReportResult):
+    html = lcr_report.html.read_text(encoding="utf-8")
+    assert "£37.33 per hour, current prices</strong>, 2023" in html
+    assert "Office for National Statistics, released 19 June 2025" in html
+    assert "Figure 1." in html
+
+
+def test_the_edition_manifest_records_every_release_and_file(lcr_report: ReportResult, warehouse_path: Path):
+    m = json.loads(lcr_report.edition.read_text(encoding="utf-8"))
+    assert m["area"] == LCR and m["as_of"] is None and m["generated_at"] == FIXED_NOW.isoformat(timespec="seconds")
+    assert m["strategies"][0] == "growth-plan-2025" and "igp-2018" not in m["strategies"]
+    assert len(m["framework"]["digest"]) == 64
+    assert m["releases"] and all(len(r["sha256"]) == 64 and r["release_id"] for r in m["releases"])
+    with Warehouse.open(warehouse_path) as wh:
+        known = {r["release_id"]: r["sha256"] for r in wh.releases()}
+    assert all(known[r["release_id"]] == r["sha256"] for r in m["releases"])
+    assert "els/gross-value-added" in {r["dataset_id"] for r in m["releases"]}
+    import hashlib
+
+    assert m["files"]["index.html"] == hashlib.sha256(lcr_report.html.read_bytes()).hexdigest()
+    assert m["pages"] == lcr_report.pages
+    html = lcr_report.html.read_text(encoding="utf-8")
+    for r in m["releases"]:  # every release used is listed in the report, with its publisher's date
+        assert f"<code>{r['dataset_id']}</code>" in html
+
+
+def test_same_inputs_give_the_same_report(lcr_report: ReportResult, warehouse_path: Path, tmp_path: Path):
+    with Warehouse.open(warehouse_path) as wh:
+        again = write_report(wh, LCR, tmp_path / "again", now=FIXED_NOW, pdf=False,
+                             commentary=tmp_path / "no-commentary.yaml")  # fmt: skip
+    assert again.html.read_bytes() == lcr_report.html.read_bytes()
+    assert "generated_at" not in lcr_report.html.read_text(encoding="utf-8")
+
+
+def test_one_strategy_and_a_council(warehouse_path: Path, tmp_path: Path):
+    with Warehouse.open(warehouse_path) as wh:
+        one = write_report(wh, LCR, tmp_path / "pfp", strategy="plan-for-prosperity-2022", pdf=False)
+        council = write_report(wh, "E08000012", tmp_path / "liverpool", pdf=False)
+    html = one.html.read_text(encoding="utf-8")
+    assert "Plan for Prosperity (2022)" in html and 'id="lis-2020"' not in html
+    liverpool = council.html.read_text(encoding="utf-8")
+    assert 'id="igp-2018"' in liverpool and "<h1>Liverpool</h1>" in liverpool
+
+
+def test_unknown_area_or_strategy_is_a_clear_error(warehouse_path: Path, tmp_path: Path):
+    from prosperity.errors import NotFound, ProsperityError
+
+    with Warehouse.open(warehouse_path) as wh:
+        with pytest.raises(NotFound, match="unknown area code"):
+            write_report(wh, "E99999999", tmp_path / "x", pdf=False)
+        with pytest.raises(NotFound, match="unknown strategy"):
+            write_report(wh, LCR, tmp_path / "x", strategy="no-such-plan", pdf=False)
+        with pytest.raises(ProsperityError, match="not a date"):
+            write_report(wh, LCR, tmp_path / "x", as_of="last tuesday", pdf=False)
