@@ -166,7 +166,7 @@ def dp_of(a: Assessment) -> int | None:
 
 def value(a: Assessment, v: float | None = None, *, full: bool = True) -> str:
     """A figure of an assessment with its unit (the full unit, or its first part: "£ per hour")."""
-    unit = a.unit if full else a.unit.split(",")[0].split(" (")[0]
+    unit = a.unit if full else a.unit.split(", ")[0].split(" (")[0]
     return fmt(a.value if v is None else v, unit, dp_of(a))
 
 
