@@ -314,7 +314,7 @@ class Assessor:
             a.read_area = {"code": code, "name": self.name(code), "note": spec.note}
             a.notes.append(f"figures for {self.name(code)} ({code}) stand in for {area_name}"
                            + (f": {spec.note}" if spec.note else ""))  # fmt: skip
-        segment = _latest_segment(s.points)
+        segment = latest_segment(s.points)
         if len(segment) < len(s.points):
             a.notes.append(f"series break before {period_label(segment[0].period)}: earlier periods are of a "
                            "different kind and are not used for the trend or targets")  # fmt: skip
@@ -373,7 +373,7 @@ class Assessor:
         series = {m: {p.period: p for p in self.published(spec.warehouse, spec.area_map.get(m, m), spec.breakdown)}
                   for m in places}  # fmt: skip
         common = sorted(set.intersection(*(set(v) for v in series.values())), key=lambda p: parse_period(p).start)
-        common = [p for p in common if _kind(p)[:3] == _kind(latest.period)[:3]]
+        common = [p for p in common if period_kind(p)[:3] == period_kind(latest.period)[:3]]
         if not common:
             return {"places": places, "note": "the member places have no period with figures for every one"}
         last = common[-1]
@@ -518,16 +518,17 @@ class Assessor:
         return [self._releases[i] for i in sorted(ids) if i in self._releases]
 
 
-def _kind(period: str) -> tuple[Any, ...]:
+def period_kind(period: str) -> tuple[Any, ...]:
+    """What kind of period this is (length and start within the year): a change of kind is a series break."""
     p = parse_period(period)
     return (p.unit, p.count, p.start.month, p.start.day if p.unit is None else 1)
 
 
-def _latest_segment(points: list[Point]) -> list[Point]:
+def latest_segment(points: list[Point]) -> list[Point]:
     """The latest run of periods of one kind (a change of period length or start is a series break)."""
     points = sorted(points, key=lambda p: parse_period(p.period).start)
-    kind = _kind(points[-1].period)
-    seg = [p for p in points if _kind(p.period)[:3] == kind[:3]]
+    kind = period_kind(points[-1].period)
+    seg = [p for p in points if period_kind(p.period)[:3] == kind[:3]]
     return seg
 
 
@@ -580,4 +581,4 @@ def _status(a: Assessment) -> str:
     return {"better": "improving", "worse": "worsening", "similar": "no clear change"}.get(judgement or "", "no trend")
 
 
-__all__ = ["Assessment", "Assessor", "NotAggregable"]
+__all__ = ["Assessment", "Assessor", "NotAggregable", "Point", "latest_segment", "period_kind"]

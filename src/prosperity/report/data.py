@@ -15,7 +15,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from prosperity.assess.engine import Assessment, Assessor, _kind, _latest_segment
+from prosperity.assess.engine import Assessment, Assessor, latest_segment, period_kind
 from prosperity.assess.sentences import fmt
 from prosperity.assess.spec import Spec, specs_from_framework
 from prosperity.errors import NotFound
@@ -226,15 +226,15 @@ def series_chart(assessor: Assessor, item: Item, area: str, chart_id: str, *, ta
     if a is None or spec is None:
         raise ValueError("a chart needs an assessed indicator")
     s = assessor.series(spec, area)
-    segment = _latest_segment(s.points) if s.points else []
-    kind = _kind(segment[-1].period)[:3] if segment else None
+    segment = latest_segment(s.points) if s.points else []
+    kind = period_kind(segment[-1].period)[:3] if segment else None
     lines: list[charts.Line] = []
     legend = [("main", a.area_name + (f" (figures for {a.read_area['name']}, {a.read_area['code']})" if a.read_area
                                       else ""))]  # fmt: skip
     band = [(_x(p.period), p.lci_95, p.uci_95) for p in segment if p.lci_95 is not None and p.uci_95 is not None]
     if a.benchmark:
         bench = [p for p in assessor.published(spec.warehouse, a.benchmark["area"], spec.breakdown)
-                 if _kind(p.period)[:3] == kind]  # fmt: skip
+                 if period_kind(p.period)[:3] == kind]  # fmt: skip
         if bench:
             lines.append(charts.Line(a.benchmark["area_name"], [(_x(p.period), p.value) for p in bench], "benchmark"))
             legend.append(("benchmark", a.benchmark["area_name"]))
