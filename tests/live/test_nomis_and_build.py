@@ -214,6 +214,15 @@ def test_a_live_build_loads_every_live_source_as_releases(server, mirror: Path, 
         assert str(rel["release_date"]) == "2025-07-03" and "2005-23-uk-local-authority" in rel["metadata"]
         rel = wh.query("SELECT set_aside FROM current_releases WHERE dataset_id = 'nomis/aps'")[0]
         assert rel["set_aside"] > 0  # the unregistered area's rows
+        # The framework's live bindings now resolve: these indicators count as data and are assessed.
+        from prosperity.framework import load_framework, shipped_framework_path
+        from prosperity.framework.coverage import coverage
+
+        cov = coverage(load_framework(shipped_framework_path()), wh)
+        status = {i["id"]: i["status"] for i in cov["items"]["indicators"]}
+        for ind in ("qualifications-level-4-plus", "qualifications-level-2-plus", "employee-jobs-bres",
+                    "resident-population", "life-expectancy", "life-expectancy-male"):
+            assert status[ind] == "data", ind
     # The raw cache holds whole files with their provenance; a second build changes nothing.
     assert (tmp_path / "cache/nomis/NM_17_5-aps.csv.source.json").is_file()
     assert not list((tmp_path / "cache").rglob("*.part-*"))

@@ -82,7 +82,8 @@ def resolved_ids(fw: Framework, catalogue: Catalogue | None) -> set[str] | None:
     ids = catalogue.indicator_ids()
     return {i.id for i in fw.indicators.values()
             if (isinstance(i.data, WarehouseBinding) and i.id not in bad)
-            or (isinstance(i.data, LiveBinding) and i.data.warehouse in ids)}  # fmt: skip
+            or (isinstance(i.data, LiveBinding) and i.data.warehouse in ids
+                and i.data.breakdown in catalogue.breakdowns(i.data.warehouse))}  # fmt: skip
 
 
 def indicator_status(ind: Indicator, resolved: set[str] | None) -> str:
