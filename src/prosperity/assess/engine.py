@@ -137,7 +137,8 @@ class Assessor:
 
         self.wh = wh
         self.as_of = end_of(as_of) if as_of else None
-        self._meta: dict[str, dict[str, Any]] = {}
+        self._meta: dict[str, dict[str, Any] | None] = {}
+        self._ids: set[str] | None = None
         self._ca: list[str] | None = None
         self._releases: dict[int, dict[str, Any]] = {}
         self._cache: dict[tuple[str, str], dict[str, list[Point]]] = {}
@@ -145,11 +146,15 @@ class Assessor:
         self._members: dict[str, list[str]] = {}
         self._neighbours: dict[str, list[str]] = {}
         self._levels: dict[str, str] = {}
+        self._lsoa_cache: dict[str, dict[str, list[tuple[LsoaRecord, str, tuple[int, ...]]]]] = {}
 
     # ---- reading ------------------------------------------------------------------------------------------
-    def meta(self, warehouse_id: str) -> dict[str, Any]:
+    def meta(self, warehouse_id: str) -> dict[str, Any] | None:
+        """The warehouse indicator's metadata, or ``None`` if the warehouse does not hold it (yet)."""
         if warehouse_id not in self._meta:
-            self._meta[warehouse_id] = self.wh.indicator(warehouse_id)
+            ids = self._ids if self._ids is not None else self.wh.indicator_ids()
+            self._ids = ids
+            self._meta[warehouse_id] = self.wh.indicator(warehouse_id) if warehouse_id in ids else None
         return self._meta[warehouse_id]
 
     def published(self, warehouse_id: str, area: str, breakdown: str) -> list[Point]:
@@ -246,26 +251,36 @@ class Assessor:
         reason = "" if points else "no period has figures for every member area"
         return Series(points, how, method, reason)
 
+    def _lsoas(self, domain: str) -> dict[str, list[tuple[LsoaRecord, str, tuple[int, ...]]]]:
+        """Every IoD 2019 LSOA record of a domain, grouped by local authority (one query for all domains)."""
+        if not self._lsoa_cache:
+            rows = self.wh.con.execute(
+                f"""SELECT o.breakdown, o.area_code, ap.parent, o.period, o.value, r.value, p.value,
+                           o.release_id, r.release_id, p.release_id
+                    FROM {self._obs()} o
+                    JOIN area_parents ap ON ap.child = o.area_code AND ap.depth = 1
+                    JOIN {self._obs()} r ON r.area_code = o.area_code AND r.indicator_id = 'iod2019-rank'
+                         AND r.breakdown = o.breakdown
+                    LEFT JOIN {self._obs()} p ON p.area_code = o.area_code AND p.indicator_id = 'iod2019-population'
+                         AND p.breakdown = 'Total'
+                    WHERE o.indicator_id = 'iod2019-decile'""",
+                {"as_of": self.as_of} if self.as_of else {},
+            ).fetchall()  # fmt: skip
+            for dom, code, la, period, decile, rank, pop, r1, r2, r3 in rows:
+                rec = LsoaRecord(code, int(rank), int(decile), float(pop or 0))
+                self._lsoa_cache.setdefault(dom, {}).setdefault(la, []).append(
+                    (rec, period, tuple(i for i in (r1, r2, r3) if i is not None)))
+        return self._lsoa_cache.get(domain, {})
+
     def _deprivation(self, spec: Spec, area: str, members: list[str] | None) -> Series:
         las = members if members is not None else (self.members(area) or [area])
         domain = spec.breakdown or "Index of Multiple Deprivation"
-        rows = self.wh.query(
-            f"""SELECT o.area_code, o.period, o.value AS decile, r.value AS rank, p.value AS population,
-                       o.release_id AS r1, r.release_id AS r2, p.release_id AS r3
-                FROM {self._obs()} o
-                JOIN area_parents ap ON ap.child = o.area_code AND ap.depth = 1
-                JOIN {self._obs()} r ON r.area_code = o.area_code AND r.indicator_id = 'iod2019-rank'
-                     AND r.breakdown = o.breakdown
-                LEFT JOIN {self._obs()} p ON p.area_code = o.area_code AND p.indicator_id = 'iod2019-population'
-                     AND p.breakdown = 'Total'
-                WHERE o.indicator_id = 'iod2019-decile' AND o.breakdown = $domain AND list_contains($las, ap.parent)""",
-            {"domain": domain, "las": las, **({"as_of": self.as_of} if self.as_of else {})},
-        )  # fmt: skip
+        by_la = self._lsoas(domain)
+        rows = [r for la in las for r in by_la.get(la, [])]
         if not rows:
             return Series([], reason=f"no LSOAs of the IoD 2019 lie in {area}")
-        summary = deprivation_summary([LsoaRecord(r["area_code"], int(r["rank"]), int(r["decile"]),
-                                                  float(r["population"] or 0)) for r in rows], IOD2019_LSOAS)  # fmt: skip
-        rel = tuple(sorted({r[k] for r in rows for k in ("r1", "r2", "r3") if r[k] is not None}))
+        summary = deprivation_summary([r[0] for r in rows], IOD2019_LSOAS)
+        rel = tuple(sorted({i for r in rows for i in r[2]}))
         value = summary.share_in_most_deprived_decile * 100
         method = {"method": summary.method, "source": summary.source, "domain": domain, "lsoas": summary.lsoas,
                   "in_most_deprived_decile": summary.lsoas_in_most_deprived_decile,
@@ -273,7 +288,7 @@ class Assessor:
                   "average_rank": summary.average_rank, "local_authorities": list(las)}  # fmt: skip
         how = (f"{summary.lsoas_in_most_deprived_decile} of {summary.lsoas} LSOAs in England's most deprived "
                f"10% ({domain}, IoD 2019)")  # fmt: skip
-        return Series([Point(rows[0]["period"], value, release_ids=rel)], how, method)
+        return Series([Point(rows[0][1], value, release_ids=rel)], how, method)
 
     def _obs(self) -> str:
         from prosperity.warehouse.schema import as_of_sql
@@ -285,10 +300,7 @@ class Assessor:
                peer_group: tuple[str, list[str]] | None = None) -> Assessment:  # fmt: skip
         if area_name is None:
             area_name = self.name(area)
-        try:
-            meta = self.meta(spec.warehouse)
-        except NotFound:
-            meta = None
+        meta = self.meta(spec.warehouse)
         if meta is None:  # a live-only indicator not fetched yet
             a = Assessment(indicator=spec.id, label=spec.label, area=area, area_name=area_name, unit=spec.unit,
                            polarity=spec.polarity.value, breakdown=spec.breakdown, warehouse_indicator=spec.warehouse,
@@ -411,7 +423,8 @@ class Assessor:
         if not den:
             return None
         used.update(den[0].release_ids)
-        g = gap_in_people(latest.value, bench["value"], den[0].value, denominator_label=self.meta(rule.denominator)["label"],
+        den_meta = self.meta(rule.denominator) or {"label": rule.denominator}
+        g = gap_in_people(latest.value, bench["value"], den[0].value, denominator_label=den_meta["label"],
                           denominator_period=period_label(den[0].period), polarity=spec.polarity, counted=rule.counted,
                           unit=rule.per)  # fmt: skip
         return {"people": g.people_rounded, "counted": rule.counted, "denominator": g.denominator,
