@@ -84,3 +84,23 @@ def test_build_summary_and_strict(tmp_path: Path):
     assert res["geography/ons-els"]["status"] == "loaded"
     r = runner.invoke(app, ["build", "--mirror", str(m), "--db", db, "--strict"])
     assert r.exit_code == 1 and "rejected" in r.stdout
+
+
+def test_build_with_a_broken_framework_assesses_what_loaded_and_says_so(tmp_path: Path):
+    import shutil
+
+    from prosperity.framework import shipped_framework_path
+
+    fw = tmp_path / "fw" / "liverpool-city-region"
+    shutil.copytree(shipped_framework_path(), fw)
+    (fw / "framework.yaml").write_text(
+        (fw / "framework.yaml").read_text(encoding="utf-8").replace(
+            "documents_dir: ../../../shared/seeds", f"documents_dir: {shipped_framework_path() / '../../../shared/seeds'}"),
+        encoding="utf-8")  # fmt: skip
+    (fw / "zz-broken.yaml").write_text("strategy: [unclosed\n", encoding="utf-8")
+    m = make_mirror(tmp_path / "mirror", "els/gross-value-added")
+    r = runner.invoke(app, ["build", "--mirror", str(m), "--db", str(tmp_path / "w.duckdb"), "--framework", str(fw),
+                            "--format", "json"])  # fmt: skip
+    summary = json.loads(r.stdout)
+    assert r.exit_code == 0 and summary["framework_errors"] >= 1 and summary["assessments"] > 0
+    assert {d["dataset"]: d["status"] for d in summary["datasets"]}["els/gross-value-added"] == "loaded"

@@ -79,8 +79,11 @@ def _print_summary(s: BuildSummary) -> None:
               f"in {s.seconds:.1f} s.")  # fmt: skip
     if s.assessments is not None:
         out.print(f"{s.assessments:,} assessments computed (`prosperity assess --area E47000004` shows them).")
+    if s.framework_errors:
+        out.print(f"[bold yellow]The framework has {s.framework_errors} error(s):[/] what loaded was assessed; "
+                  "`prosperity framework check` lists them with file and line.")  # fmt: skip
     if s.assess_error:
-        out.print(f"[bold red]Assessments not computed:[/] {s.assess_error}")
+        out.print(f"[bold red]Assessments not computed:[/] {escape(s.assess_error)}")
 
 
 @app.command("build")
@@ -130,6 +133,7 @@ def build_cmd(
                 "wrote": summary.wrote,
                 "assessments": summary.assessments,
                 "assess_error": summary.assess_error or None,
+                "framework_errors": summary.framework_errors,
                 "datasets": [
                     {"dataset": r.dataset_id, "status": r.status, "release_id": r.release_id, "rows": r.rows,
                      "message": r.message, "set_aside": [{"rows": n, "reason": why} for n, why in r.set_aside]}

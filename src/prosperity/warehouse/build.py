@@ -58,6 +58,7 @@ class BuildSummary:
     wrote: bool = False
     assessments: int | None = None
     assess_error: str = ""
+    framework_errors: int = 0  # problems in the framework that was assessed (what loaded was still assessed)
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -190,14 +191,15 @@ def build(
     stale = fw_path is not None and (bool(todo) or _assessments_stale(db, fw_path))
     assessed: int | None = None
     assess_error = ""
+    framework_errors = 0
     if todo or stale:
         wrote = True
 
         def work(con: duckdb.DuckDBPyConnection) -> None:
-            nonlocal assessed, assess_error
+            nonlocal assessed, assess_error, framework_errors
             _load_all(con, todo, results, context, progress, total, "mirror" if mirror else "live")
             if fw_path is not None:
-                assessed, assess_error = _assess(con, db, fw_path)
+                assessed, assess_error, framework_errors = _assess(con, db, fw_path)
 
         _write(db, work)
     elif progress:
@@ -205,7 +207,8 @@ def build(
             progress(p.dataset.id, i, total, results[p.dataset.id].status)
     order = {d.id: n for n, d in enumerate(datasets)}
     ordered = sorted(results.values(), key=lambda r: (order.get(r.dataset_id, -1), r.dataset_id))
-    return BuildSummary(db, ordered, found.ignored, time.perf_counter() - started, wrote, assessed, assess_error)
+    return BuildSummary(db, ordered, found.ignored, time.perf_counter() - started, wrote, assessed, assess_error,
+                        framework_errors)
 
 
 def _write(db: Path, work: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
@@ -258,7 +261,7 @@ def _assessments_stale(db: Path, fw_path: Path) -> bool:
         con.close()
 
 
-def _assess(con: duckdb.DuckDBPyConnection, db: Path, fw_path: Path) -> tuple[int | None, str]:
+def _assess(con: duckdb.DuckDBPyConnection, db: Path, fw_path: Path) -> tuple[int | None, str, int]:
     """Compute and store every assessment; a failure here never costs the datasets their load."""
     from prosperity.assess.run import store_assessments
 
@@ -266,15 +269,16 @@ def _assess(con: duckdb.DuckDBPyConnection, db: Path, fw_path: Path) -> tuple[in
     try:
         migrate(con)
         n = store_assessments(con, db, fw_path)
+        errors = int(con.execute("SELECT value FROM meta WHERE key = 'framework_errors'").fetchone()[0])
         con.execute("COMMIT")
-        return n, ""
+        return n, "", errors
     except ProsperityError as e:
         con.execute("ROLLBACK")
-        return None, str(e)
+        return None, str(e), 0
     except Exception as e:
         con.execute("ROLLBACK")
         log.exception("assessments failed")
-        return None, f"assessments could not be computed ({type(e).__name__}: {e})"
+        return None, f"assessments could not be computed ({type(e).__name__}: {e})", 0
 
 
 def _last_rejection(db: Path, p: _Prepared, context: str) -> str:

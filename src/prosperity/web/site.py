@@ -17,6 +17,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
+import duckdb
+
 from prosperity.assess.engine import Assessor
 from prosperity.assess.spec import Spec, specs_from_framework
 from prosperity.errors import NotFound
@@ -89,7 +91,7 @@ class Site:
                 log.info("stored assessments are for another framework or release set: computing live")
                 return set()
             return {r[0] for r in wh.con.execute("SELECT DISTINCT area FROM assessments").fetchall()}
-        except Exception as e:  # an older warehouse without the table: compute everything live
+        except duckdb.CatalogException as e:  # an older warehouse without the table: compute everything live
             log.info("no stored assessments (%s): computing live", e)
             return set()
 
