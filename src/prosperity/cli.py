@@ -250,6 +250,14 @@ def releases_cmd(
          title=f"{len(rows)} releases")  # fmt: skip
 
 
+def _source_cell(a: object) -> str:
+    """Publisher and release date of an assessment's figure, to stand beside it."""
+    rel = a.releases[0] if a.releases else {}  # type: ignore[attr-defined]
+    publisher = a.source.get("publisher") or rel.get("publisher") or ""  # type: ignore[attr-defined]
+    date = rel.get("release_date")
+    return f"{publisher}, released {date}" if publisher and date else publisher
+
+
 def _benchmark_cell(b: dict | None) -> str:
     if not b:
         return ""
@@ -309,9 +317,10 @@ def assess_cmd(
             "benchmark": _benchmark_cell(d["benchmark"]),
             "trend": (a.trend or {}).get("judgement") or "", "rank": f"{a.peers['rank']} of {a.peers['of']}"
             if a.peers and a.peers.get("rank") else "", "target": (a.target or {}).get("status", ""), "status": a.status,
+            "source": _source_cell(a),
             "sentences": " ".join(a.sentences),
         })  # fmt: skip
-    cols = ["indicator", "period", "value", "benchmark", "trend", "rank", "target", "status"]
+    cols = ["indicator", "period", "value", "benchmark", "trend", "rank", "target", "status", "source"]
     emit(rows, fmt, cols + (["label", "sentences"] if fmt is Format.csv else []),
          title=f"{len(rows)} assessments for {group or area}")  # fmt: skip
 

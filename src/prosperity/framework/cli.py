@@ -220,7 +220,9 @@ def _value_text(i: dict[str, Any]) -> str:
 
         area = f", {i['area']}" if i.get("area") else ""
         value = escape(fmt(i["value"], str(i.get("obs_unit") or i.get("unit") or "")))
-        return f"[green]{value}[/] ({i['period_label']}{area})"
+        source = f"; {i['dataset']}" if i.get("dataset") else ""
+        source += f", released {i['release_date']}" if i.get("release_date") else ""
+        return f"[green]{value}[/] ({i['period_label']}{area}{escape(source)})"
     style = {"live": "yellow", "none": "red", "unresolved": "bold red"}.get(i["status"], "dim")
     return f"[{style}]{escape(i.get('detail', i['status']))}[/]"
 

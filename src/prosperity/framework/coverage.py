@@ -236,7 +236,8 @@ def latest_value(ind: Indicator, area: str, reader: Reader | None) -> dict[str, 
         out["detail"] = f"no value for {read_area} in the warehouse ({level})"
         return out
     out.update(value=obs.value, period=obs.period, period_label=obs.period_label, obs_unit=obs.unit,
-               release_id=obs.release_id)  # fmt: skip
+               release_id=obs.release_id, dataset=getattr(obs, "dataset_id", None),
+               release_date=getattr(obs, "release_date", None))  # fmt: skip
     return out
 
 
