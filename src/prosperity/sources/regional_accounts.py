@@ -51,7 +51,13 @@ EXTRACTS = (
     "regional-accounts/Table A5 itlproductivity_cvperhourworked_indices.csv",
     "regional-accounts/Table B4 Current Price unsmoothed GVA B per filled job £ ITL2 and ITL3 subregions 2002 to 2021.csv",  # noqa: E501
 )
-CODE_ALIASES = "CASE {c} WHEN 'UK' THEN 'K02000001' WHEN 'UKX' THEN 'K99000002' ELSE {c} END"
+#: The regional accounts' own codes for the UK, as the GSS codes the rest of the warehouse uses.
+CODE_ALIASES = {"UK": "K02000001", "UKX": "K99000002"}
+
+
+def _alias_sql(column: str) -> str:
+    whens = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in CODE_ALIASES.items())
+    return f"CASE {column} {whens} ELSE {column} END"
 _YEAR = re.compile(r"^\d{4}$")
 
 # Workbook sheet → (indicator id, label, unit, measure, decimal places)
@@ -138,7 +144,7 @@ def _stage_wide(ctx: LoadContext, ref: FileRef, indicator: str, code_col: str, n
     brk = f"{_q(breakdown_cols[0])}" if breakdown_cols else "?"
     params: list[Any] = [ctx.name(ref), indicator] + ([] if breakdown_cols else [fixed_breakdown])
     ctx.stage(
-        f"""SELECT ?, row_no, year, ?, {CODE_ALIASES.format(c=_q(code_col))}, {_q(name_col)}, NULL, year,
+        f"""SELECT ?, row_no, year, ?, {_alias_sql(_q(code_col))}, {_q(name_col)}, NULL, year,
                    {brk}, v, NULL, NULL, NULL, NULL
             FROM (UNPIVOT raw ON {', '.join(_q(y) for y in years)} INTO NAME year VALUE v)""",
         params,
@@ -229,7 +235,7 @@ def _read_workbook(path: Path, name: str, sheets: dict[str, tuple], note_sheet: 
                 code = row[code_col] if len(row) > code_col else None
                 if code is None or str(code).strip() == "":
                     continue
-                code = {"UK": "K02000001", "UKX": "K99000002"}.get(str(code).strip(), str(code).strip())
+                code = CODE_ALIASES.get(str(code).strip(), str(code).strip())
                 for i, year in years.items():
                     v = row[i] if i < len(row) else None
                     if v is not None:
