@@ -147,7 +147,7 @@ def example_tables(rnd: Round | str | None = None) -> dict[str, list[dict[str, A
     Every figure is made up to show what goes where; nothing refers to a real programme.
     """
     r = parse_round(rnd) if isinstance(rnd, str) else (rnd or last_complete_round())
-    fy0 = fy_of(r.start - timedelta(days=366))  # the year before the round's
+    fy0 = fy_of(fy_bounds(r.fy)[0] - timedelta(days=1))  # the year before the round's
     fy1, fy2 = r.fy, fy_of(fy_bounds(r.fy)[1] + timedelta(days=1))
     s0, e0 = fy_bounds(fy0)
     s1, e1 = fy_bounds(fy1)
@@ -163,13 +163,17 @@ def example_tables(rnd: Round | str | None = None) -> dict[str, list[dict[str, A
                                         "site; shopfront grants opened later than planned."})  # fmt: skip
     out["programmes"].append({"programme_code": prog, "title": "Example town centre programme (illustrative)",
                               "description": "An invented programme showing how a return is filled in.",
-                              "lead_organisation": "Example Borough Council", "status": "implementation",
+                              "lead_organisation": "Example Borough Council", "lead_org_id": "GB-LAE-EXA",
+                              "status": "implementation",
                               "planned_start": s0, "planned_end": e2, "actual_start": s0, "outcome_ids": ["lis-o03"]})  # fmt: skip
-    projects = [("EX-TC-01", "Market hall refurbishment", "capital", 1_200_000_00, 300_000_00),
-                ("EX-TC-02", "Shopfront improvement grants", "capital", 400_000_00, 100_000_00)]
-    for code, title, _, cap, rev in projects:
+    projects = [("EX-TC-01", "Market hall refurbishment", ("Example Borough Council", "GB-LAE-EXA"), 1_200_000_00,
+                 300_000_00),
+                ("EX-TC-02", "Shopfront improvement grants", ("Example Town Centre Partnership", "GB-CHC-1234567"),
+                 400_000_00, 100_000_00)]  # fmt: skip
+    for code, title, (org, org_id), cap, rev in projects:
         out["projects"].append({"project_code": code, "programme_code": prog, "title": title,
-                                "delivery_organisation": "Example Borough Council", "intervention_theme": "Town centres",
+                                "delivery_organisation": org, "delivery_org_id": org_id,
+                                "intervention_theme": "Town centres",
                                 "postcode": "EX1 1AA", "status": "implementation", "delivery_stage": "project delivery",
                                 "planned_start": s0, "planned_end": e2, "actual_start": s0 + timedelta(days=30)})  # fmt: skip
         for fy, share in ((fy0, 0.3), (fy1, 0.4), (fy2, 0.3)):
