@@ -225,7 +225,7 @@ def _header_map(ret: Return, sheet: Sheet, header: list[Any], where: dict[str, A
         if col is None:
             close = difflib.get_close_matches(norm_header(h), list(by_norm), n=1, cutoff=0.6)
             hint = f"; did you mean {next(c.label for n, c in by_norm.items() if n == close[0])!r}?" if close else ""
-            ret.issue("error", "schema.column", f"unknown column {str(h)[:60]!r}{hint} The columns of this sheet are: "
+            ret.issue("error", "schema.column", f"unknown column {str(h)[:60]!r}{hint or '.'} The columns of this sheet are: "
                       + ", ".join(repr(c.label) for c in sheet.columns), **where, column=None)  # fmt: skip
             ret.issues[-1] = _at(ret.issues[-1], 1, f"{letter} {str(h)[:60]!r}")
             ok = False
@@ -300,11 +300,17 @@ def _read_rows(ret: Return, sheet: Sheet, rows: Iterable[tuple[int, list[Any]]],
 
 
 def _sheet_problem(ret: Return, name: str, known: dict[str, Sheet], kind: str) -> None:
+    from prosperity.programmes.returns import Issue
+
     close = difflib.get_close_matches(name.casefold(), list(known), n=1, cutoff=0.5)
-    hint = f"; did you mean {known[close[0]].name if kind == 'sheet' else known[close[0]].csv!r}?" if close else ""
-    expected = ", ".join(repr(s.name if kind == "sheet" else s.csv) for s in SHEETS)
-    ret.issue("error", "schema.sheet", f"{kind} {name[:60]!r} is not part of a return{hint} Expected: {expected}"
-              + (" (and an optional 'About' sheet)" if kind == "sheet" else ""))  # fmt: skip
+    label = (lambda s: s.name) if kind == "sheet" else (lambda s: s.csv)  # noqa: E731
+    hint = f"; did you mean {label(known[close[0]])!r}?" if close else "."
+    expected = ", ".join(repr(label(s)) for s in SHEETS) + (" (and an optional 'About' sheet)" if kind == "sheet" else "")
+    message = f"{kind} {name[:60]!r} is not part of a return{hint} Expected: {expected}"
+    if kind == "sheet":
+        ret.issues.append(Issue("error", "schema.sheet", message, ret.file, name[:60]))
+    else:
+        ret.issues.append(Issue("error", "schema.sheet", message, f"{ret.file}/{name[:60]}"))
 
 
 def read_xlsx(path: Path, display: str | None = None) -> Return:

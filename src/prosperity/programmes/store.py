@@ -32,6 +32,8 @@ from prosperity.programmes.returns import Return, Row
 from prosperity.programmes.years import Round
 
 ENV = "PROSPERITY_PROGRAMMES_DB"
+#: the newest Alembic revision (``migrations/versions``); a store at it opens without loading Alembic
+SCHEMA_REVISION = "0001"
 DEFAULT_FILE = "programmes.sqlite"
 
 
@@ -92,15 +94,16 @@ class ProgrammeStore:
 
     def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision, and the configured funds into the fund table."""
-        from alembic import command
-        from alembic.config import Config
-
-        cfg = Config()
-        cfg.set_main_option("script_location", "prosperity.programmes:migrations")
         try:
             with self.engine.begin() as conn:
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
+                if self._revision(conn) != SCHEMA_REVISION:
+                    from alembic import command
+                    from alembic.config import Config
+
+                    cfg = Config()
+                    cfg.set_main_option("script_location", "prosperity.programmes:migrations")
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, "head")
             with self.session() as s, s.begin():
                 have = {f.id: f for f in s.scalars(select(m.Fund))}
                 for f in funds().values():
@@ -109,6 +112,14 @@ class ProgrammeStore:
                     s.add(row)
         except OperationalError as e:
             raise StoreError(f"cannot open the programme store {self.url}: {e.orig}") from None
+
+    @staticmethod
+    def _revision(conn: Any) -> str | None:
+        from sqlalchemy import inspect, text
+
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -145,6 +156,15 @@ def latest_submission(s: Session, round_id: str, programme_ids: Iterable[str]) -
          .where(m.Submission.round_id == round_id, m.SubmissionProgramme.programme_id.in_(list(programme_ids)))
          .order_by(m.Submission.id.desc()).limit(1))  # fmt: skip
     return s.scalars(q).first()
+
+
+def already_stored(s: Session, ret: Return) -> int | None:
+    """The submission this very file (same checksum) was already stored as, for the same round; else None."""
+    h = ret.header
+    if h is None or h["round"] is None:
+        return None
+    q = select(m.Submission.id).where(m.Submission.file_sha256 == ret.sha256, m.Submission.round_id == h["round"].id)
+    return s.scalars(q.order_by(m.Submission.id.desc()).limit(1)).first()
 
 
 def save_return(s: Session, ret: Return, *, received_at: datetime | None = None) -> int:
@@ -261,7 +281,7 @@ def current_submissions(s: Session, round_id: str) -> dict[str, m.Submission]:
     q = (select(m.SubmissionProgramme.programme_id, func.max(m.Submission.id))
          .join(m.Submission).where(m.Submission.round_id == round_id)
          .group_by(m.SubmissionProgramme.programme_id))  # fmt: skip
-    latest = dict(s.execute(q).tuples().all())
+    latest = {p: i for p, i in s.execute(q).all()}
     subs = {x.id: x for x in s.scalars(select(m.Submission).where(m.Submission.id.in_(set(latest.values()))))}
     return {p: subs[i] for p, i in latest.items()}
 

@@ -253,6 +253,10 @@ def _fund(ret: Return, session: Session, framework: Framework, day: date) -> Non
         if _words(r["commentary"]) > WORD_LIMIT:
             ret.issue("error", "fund.commentary-length", f"{_words(r['commentary'])} words; at most {WORD_LIMIT}", r,
                       "commentary")  # fmt: skip
+    for r in ret.rows("risks"):
+        for col, top in (("impact", 6), ("likelihood", 4), ("proximity", 5)):
+            if r[col] is not None and not 1 <= r[col] <= top:
+                ret.issue("error", "schema.range", f"{r[col]} is outside the scale 1 to {top}", r, col)
     for r in ret.rows("milestones"):
         if r["actual_date"] and r["actual_date"] > day:
             ret.issue("error", "iati-11.1.5", f"an actual date cannot be in the future ({r['actual_date']})", r,
