@@ -175,6 +175,12 @@ def iati_xml(pf: Portfolio, pics: dict[str, Picture], *, org_ref: str | None = N
         name = org_name or prog.lead_organisation or sub.organisation
         pident = _ident(ref, pid)
         dates = {k: getattr(prog, k) for k in ("planned_start", "planned_end", "actual_start", "actual_end")}
+        if not any(dates.values()):  # the schema needs an activity date: the programme spans its projects' dates
+            starts = [d for p in by_prog.get(pid, []) for d in (p.project.planned_start, p.project.actual_start) if d]
+            if not starts:
+                raise ExportError(f"programme {pid} and its projects have no start date, which IATI requires: give a "
+                                  "planned start on the Programmes sheet")  # fmt: skip
+            dates["planned_start"] = min(starts)
         a = _activity(root, pident, ref, name, prog.title, prog.description, prog.status, 1, stamp, dates)
         _participants(a, None, prog.lead_organisation, prog.lead_org_id)
         _status_and_dates(a, prog.status, dates)
