@@ -212,7 +212,9 @@ def example_tables(rnd: Round | str | None = None) -> dict[str, list[dict[str, A
     inds = [("EX-TC-01", "OUT-1", "output", "Commercial floorspace refurbished", "square metres", "town-centre-vacancy",
              "lis-o03", (0, 400, 800, 800, 1000, 1000), 1.0),
             ("EX-TC-02", "OUT-2", "output", "Shopfronts improved", "shopfronts", None, "lis-o03",
-             (0, 5, 10, 10, 10, 5), 0.5)]  # fmt: skip
+             (0, 5, 10, 10, 10, 5), 0.5),
+            ("EX-TC-01", "OC-1", "outcome", "Jobs in the reopened market hall", "jobs", "filled-jobs", None,
+             (0, 0, 0, 0, 20, 30), 1.0)]  # fmt: skip
     for code, ic, kind, title, unit, fi, fo, targets, pace_out in inds:
         out["indicators"].append({"project_code": code, "indicator_code": ic, "kind": kind, "title": title,
                                   "unit": unit, "measure": "unit", "higher_is_better": True, "baseline_date": s0,
