@@ -266,7 +266,10 @@ def review_round(s: Session, round_id: str) -> Portfolio:
     alloc = allocations(s)
     views = [project_view(p, rnd, alloc.get(AllocationKey(p.project.programme_id, p.project.id), {}))
              for p in sorted(pics.values(), key=lambda x: x.project.id)]  # fmt: skip
-    programmes = {p.id: p for p in s.scalars(select(m.Programme).order_by(m.Programme.id))}
+    from sqlalchemy.orm import selectinload
+
+    programmes = {p.id: p for p in s.scalars(select(m.Programme).order_by(m.Programme.id).options(
+        selectinload(m.Programme.outcomes), selectinload(m.Programme.projects)))}  # loaded now: read after the session
     missing = []
     for pid, prog in programmes.items():
         if pid in subs or prog.status in ("closed", "cancelled"):
