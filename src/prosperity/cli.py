@@ -23,7 +23,8 @@ from prosperity.cli_options import DbOption, MirrorOption, fail
 from prosperity.errors import ProsperityError
 from prosperity.framework.cli import app as framework_app
 from prosperity.output import Format, emit
-from prosperity.programmes.cli import app as programmes_app, review_cmd
+from prosperity.programmes.cli import app as programmes_app
+from prosperity.programmes.cli import review_cmd
 from prosperity.warehouse import Warehouse, default_db
 from prosperity.warehouse.build import BuildSummary, build
 

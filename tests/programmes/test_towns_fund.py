@@ -11,8 +11,8 @@ from sqlalchemy import select
 from prosperity.errors import SourceError
 from prosperity.programmes import model as m
 from prosperity.programmes.store import AllocationKey, allocations
-from prosperity.programmes.towns_fund import MIRROR_PATH, awards_bytes, load_awards, read_awards
 from prosperity.programmes.template import write_workbook
+from prosperity.programmes.towns_fund import MIRROR_PATH, awards_bytes, load_awards, read_awards
 from tests.programmes.conftest import dump, import_file
 
 

@@ -36,7 +36,9 @@ StoreOption = Annotated[
 FrameworkOption = Annotated[
     Path | None, typer.Option("--framework", help="Framework folder [default: the shipped Liverpool City Region one].")
 ]
-RoundOption = Annotated[str | None, typer.Option("--round", "-r", help="Reporting round, e.g. 2025-26-H1 [default: the latest with a return].")]
+RoundOption = Annotated[
+    str | None, typer.Option("--round", "-r", help="Reporting round, e.g. 2025-26-H1 [default: the latest with a return].")
+]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 
 
@@ -71,7 +73,8 @@ def template_cmd(
     out_path: Annotated[Path, typer.Option("--out", "-o", help="Where to write: a .xlsx workbook, or a folder for a "
                                            "CSV bundle (with --csv).")] = Path("return.xlsx"),  # fmt: skip
     csv_bundle: Annotated[bool, typer.Option("--csv", help="Write a CSV bundle (a folder, one file per sheet).")] = False,
-    example: Annotated[bool, typer.Option("--example", help="Fill it with an illustrative return (invented figures).")] = False,
+    example: Annotated[bool, typer.Option("--example", help="Fill it with an illustrative return (invented figures).")]
+    = False,
     round_id: RoundOption = None,
 ) -> None:
     """Write the return template: one sheet per table, an About sheet explaining every column, drop-down lists.
@@ -116,7 +119,8 @@ def import_cmd(
     check_only: Annotated[bool, typer.Option("--check", help="Check the return and report; store nothing.")] = False,
     round_id: Annotated[str | None, typer.Option("--round", help="IATI XML only: the round it reports on.")] = None,
     fund: Annotated[str | None, typer.Option(help="IATI XML only: the fund (see the template's About sheet).")] = None,
-    programme: Annotated[str | None, typer.Option(help="IATI XML only: the programme code its activities belong to.")] = None,
+    programme: Annotated[str | None, typer.Option(help="IATI XML only: the programme code its activities belong to.")]
+    = None,
     organisation: Annotated[str | None, typer.Option(help="IATI XML only: the submitting organisation.")] = None,
     submitted_by: Annotated[str | None, typer.Option("--submitted-by", help="IATI XML only: who is importing it.")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format (table or json).")] = Format.table,
@@ -130,14 +134,13 @@ def import_cmd(
     Example: prosperity programmes import runcorn-2025-26-H2.xlsx
     """
     from prosperity.programmes.importer import read_iati, read_return
-    from prosperity.programmes.returns import ReturnRejected
     from prosperity.programmes.store import already_stored, save_return
     from prosperity.programmes.validate import check_return, framework_ids
 
     try:
         if path.suffix.lower() == ".xml":
             missing = [n for n, v in (("--round", round_id), ("--fund", fund), ("--programme", programme),
-                                      ("--organisation", organisation), ("--submitted-by", submitted_by)) if not v]  # fmt: skip
+                                      ("--organisation", organisation), ("--submitted-by", submitted_by)) if not v]
             if missing:
                 raise fail(f"{path.name}: an IATI XML return also needs {', '.join(missing)}")
             ret = read_iati(path, round_id=round_id or "", fund=fund or "", programme=programme or "",
@@ -239,7 +242,7 @@ def list_cmd(store_url: StoreOption = None, round_id: RoundOption = None, fmt: F
                          "allocation_gbp": allocated / 100 if allocated else None,
                          "round": rid if p.id in (pf.submissions if pf else {}) else None,
                          "spent_to_date_gbp": t.get("spent", 0) / 100 if views else None,
-                         "red_ratings": sum(1 for v in views for x in v.computed.values() if x == "red") if views else None})  # fmt: skip
+                         "red_ratings": sum(1 for v in views for x in v.computed.values() if x == "red") if views else None})
     emit(rows, fmt, title=f"{len(rows)} programmes" + (f"; returns for round {rid}" if rid else "; no returns yet"))
 
 
@@ -309,7 +312,8 @@ def show_cmd(
         alloc = ", ".join(f"{k} £{a / 100:,.0f}" for k, a in v.allocation.items()) or "none recorded"
         out.print(f"Allocation: {alloc}. Spent to date £{v.actual_to_date / 100:,.0f}; forecast after the round "
                   f"£{v.forecast_after / 100:,.0f}." + (f" [bold red]{escape(v.slip.text)}[/]" if v.slip else "")
-                  + (f" [bold]Declared and computed disagree on: {', '.join(v.disagreements)}.[/]" if v.disagreements else ""),
+                  + (f" [bold]Declared and computed disagree on: {', '.join(v.disagreements)}.[/]"
+                     if v.disagreements else ""),
                   highlight=False)  # fmt: skip
 
 
@@ -326,7 +330,7 @@ def export_cmd(
     store_url: StoreOption = None,
     round_id: RoundOption = None,
     org_ref: Annotated[str | None, typer.Option("--org-ref", help="IATI: the reporting organisation's identifier "
-                                                "[default: each programme's lead organisation identifier].")] = None,  # fmt: skip
+                                                "[default: each programme's lead organisation identifier].")] = None,
     prefix: Annotated[str, typer.Option(help="360Giving: your grant identifier prefix.")] = "360G-prosperity",
 ) -> None:
     """Export the round's programmes as IATI 2.03 activities, or its grants as a 360Giving data package.

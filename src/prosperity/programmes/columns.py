@@ -198,7 +198,8 @@ SHEETS: tuple[Sheet, ...] = (
         C("proximity", "Proximity (1-5)", "integer", help="1 remote … 5 imminent (within a month)."),
         C("owner", "Owner (role)"),
     ), "The risk register, scored after mitigation on the Towns Fund scales.",
-        unique=("programme_code", "project_code", "risk"), refs={"programme_code": "programmes", "project_code": "projects"}),
+        unique=("programme_code", "project_code", "risk"),
+        refs={"programme_code": "programmes", "project_code": "projects"}),
     Sheet("changes", "Change requests", "change-requests.csv", (
         C("project_code", "Project code", "code", True),
         C("reference", "Reference", "code", True),

@@ -27,7 +27,6 @@ from lxml import etree
 
 from prosperity import __version__
 from prosperity.errors import ProsperityError
-from prosperity.programmes import model as m
 from prosperity.programmes.columns import ACTIVITY_STATUS, MEASURES, RESULT_KINDS, TRANSACTION_TYPES
 from prosperity.programmes.importer import FRAMEWORK_VOCABULARY
 from prosperity.programmes.portfolio import Portfolio, _chosen_budgets
@@ -137,7 +136,8 @@ def _results(a: Any, p: Picture, base_url: str | None) -> None:
             if ref:
                 attrs = {"vocabulary": FRAMEWORK_VOCABULARY, "code": f"{kind}:{ref}"}
                 if base_url:
-                    attrs["indicator-uri"] = f"{base_url.rstrip('/')}/{'indicators' if kind == 'indicator' else 'outcomes'}/{ref}"
+                    page = "indicators" if kind == "indicator" else "outcomes"
+                    attrs["indicator-uri"] = f"{base_url.rstrip('/')}/{page}/{ref}"
                 etree.SubElement(el, "reference", attrs)
         if ind.baseline_date is not None or ind.baseline_value is not None:
             attrs = {"year": str((ind.baseline_date or date.today()).year)}
@@ -222,7 +222,8 @@ def giving_json(pf: Portfolio, pics: dict[str, Picture], *, prefix: str = "360G-
         amount = sum(view.allocation.values()) if view and view.allocation else sum(
             b.capital_pence + b.revenue_pence for b in _chosen_budgets(p))
         grant: dict[str, Any] = {
-            "id": f"{prefix}-{code}", "title": pr.title, "description": pr.description or f"{pr.title}, a project of {prog.title}.",
+            "id": f"{prefix}-{code}", "title": pr.title,
+            "description": pr.description or f"{pr.title}, a project of {prog.title}.",
             "currency": "GBP", "amountAwarded": amount / 100,
             "awardDate": _stamp(pr.actual_start or pr.planned_start or p.submission.sign_off_date),
             "recipientOrganization": [{"id": recipient_id, "name": pr.delivery_organisation}],
@@ -235,7 +236,7 @@ def giving_json(pf: Portfolio, pics: dict[str, Picture], *, prefix: str = "360G-
             grant["amountDisbursed"] = sum(t.value_pence for t in paid) / 100
             grant["disbursementTransaction"] = [
                 {"id": f"{prefix}-{code}-{n}", "transactionDate": _stamp(t.transaction_date), "value": t.value_pence / 100,
-                 "currency": "GBP"} for n, t in enumerate(sorted(paid, key=lambda t: (t.transaction_date, t.id)), start=1)]  # fmt: skip
+                 "currency": "GBP"} for n, t in enumerate(sorted(paid, key=lambda t: (t.transaction_date, t.id)), start=1)]
         if pr.planned_start and pr.planned_end:
             grant["plannedDates"] = [{"startDate": _stamp(pr.planned_start), "endDate": _stamp(pr.planned_end)}]
         if pr.area_code:

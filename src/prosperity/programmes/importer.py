@@ -225,7 +225,8 @@ def _header_map(ret: Return, sheet: Sheet, header: list[Any], where: dict[str, A
         if col is None:
             close = difflib.get_close_matches(norm_header(h), list(by_norm), n=1, cutoff=0.6)
             hint = f"; did you mean {next(c.label for n, c in by_norm.items() if n == close[0])!r}?" if close else ""
-            ret.issue("error", "schema.column", f"unknown column {str(h)[:60]!r}{hint or '.'} The columns of this sheet are: "
+            ret.issue("error", "schema.column", f"unknown column {str(h)[:60]!r}{hint or '.'} The columns of this "
+                      "sheet are: "
                       + ", ".join(repr(c.label) for c in sheet.columns), **where, column=None)  # fmt: skip
             ret.issues[-1] = _at(ret.issues[-1], 1, f"{letter} {str(h)[:60]!r}")
             ok = False
@@ -500,7 +501,7 @@ def read_iati(path: Path, *, round_id: str, fund: str, programme: str, organisat
         ident = (act.findtext("iati-identifier") or "").strip()
         if not CODE.match(ident):
             ret.issues.append(_xml_issue(ret, act.find("iati-identifier") if act.find("iati-identifier") is not None
-                                         else act, "iati-identifier", f"{ident[:60]!r} is not usable as a project code"))  # fmt: skip
+                                         else act, "iati-identifier", f"{ident[:60]!r} is not usable as a project code"))
             continue
         dates = {d.get("type"): date_of(d) for d in act.findall("activity-date")}
         status = act.find("activity-status")
@@ -517,7 +518,7 @@ def read_iati(path: Path, *, round_id: str, fund: str, programme: str, organisat
         cap = act.find("capital-spend")
         share = Decimal(cap.get("percentage")) / 100 if cap is not None and cap.get("percentage") else Decimal(0)
 
-        def split(pence: int) -> tuple[int, int]:
+        def split(pence: int, share: Decimal = share) -> tuple[int, int]:
             capital = int((Decimal(pence) * share).to_integral_value())
             return capital, pence - capital
 
@@ -573,7 +574,7 @@ def read_iati(path: Path, *, round_id: str, fund: str, programme: str, organisat
                         refs[c.partition(":")[0]] = c.partition(":")[2]
                 base = ind.find("baseline")
                 bdate = date_of(base) if base is not None and base.get("iso-date") else (
-                    date(int(base.get("year")), 1, 1) if base is not None and str(base.get("year", "")).isdigit() else None)  # fmt: skip
+                    date(int(base.get("year")), 1, 1) if base is not None and str(base.get("year", "")).isdigit() else None)
                 bval = None
                 if base is not None and base.get("value") not in (None, ""):
                     try:

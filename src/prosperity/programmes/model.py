@@ -69,7 +69,8 @@ class Programme(Base):
     #: the newest submission whose Programmes sheet described it (descriptive fields follow the newest return)
     described_by: Mapped[int | None] = mapped_column(Integer)  # a submission id (no constraint: created before it)
     projects: Mapped[list[Project]] = relationship(back_populates="programme", order_by="Project.id")
-    outcomes: Mapped[list[ProgrammeOutcome]] = relationship(cascade="all, delete-orphan", order_by="ProgrammeOutcome.outcome_id")
+    outcomes: Mapped[list[ProgrammeOutcome]] = relationship(cascade="all, delete-orphan",
+                                                            order_by="ProgrammeOutcome.outcome_id")
 
 
 class ProgrammeOutcome(Base):

@@ -132,7 +132,7 @@ class Portfolio:
                     self._programme_allocation(p) for p in {v.programme.id for v in vs}),
                 "budget": sum(v.budget_total for v in vs), "budget_year": sum(v.budget_year for v in vs),
                 "spent": sum(v.actual_to_date for v in vs), "profile": sum(v.profile_to_date for v in vs),
-                "forecast_after": sum(v.forecast_after for v in vs), "outturn_year": sum(v.outturn_year for v in vs)}  # fmt: skip
+                "forecast_after": sum(v.forecast_after for v in vs), "outturn_year": sum(v.outturn_year for v in vs)}
 
     _programme_alloc: dict[str, int] = field(default_factory=dict)
 
@@ -169,7 +169,7 @@ def _indicator(ind: m.ResultIndicator, rnd: Round) -> IndicatorView:
         achieved = (last.actual or 0) if last else 0
         profiled = (last.target or 0) if last else 0
     return IndicatorView(ind.code, ind.kind, ind.title, ind.unit, ind.measure, ind.ascending, ind.baseline_value,
-                         achieved, profiled, total_target, rating, ind.framework_indicator, ind.framework_outcome)  # fmt: skip
+                         achieved, profiled, total_target, rating, ind.framework_indicator, ind.framework_outcome)
 
 
 def project_view(p: Picture, rnd: Round, alloc: dict[str, int]) -> ProjectView:
@@ -181,7 +181,8 @@ def project_view(p: Picture, rnd: Round, alloc: dict[str, int]) -> ProjectView:
     actual_year = sum(t.value_pence for t in spend if t.financial_year == rnd.fy)
     forecasts_year = sum(f.value_pence for f in p.forecasts if f.financial_year == rnd.fy)
     budget_year = sum(b.capital_pence + b.revenue_pence for b in budgets if b.financial_year == rnd.fy)
-    profile = round(r.prorated(((b.period_start, b.period_end, b.capital_pence + b.revenue_pence) for b in budgets), rnd.end))
+    spans = ((b.period_start, b.period_end, b.capital_pence + b.revenue_pence) for b in budgets)
+    profile = round(r.prorated(spans, rnd.end))
     cap_budget_year = sum(b.capital_pence for b in budgets if b.financial_year == rnd.fy)
     cap_outturn = sum(t.value_pence for t in spend if t.financial_year == rnd.fy and t.expense_type == "capital") + sum(
         f.value_pence for f in p.forecasts if f.financial_year == rnd.fy and f.expense_type == "capital")
@@ -275,7 +276,7 @@ def review_round(s: Session, round_id: str) -> Portfolio:
         if pid in subs or prog.status in ("closed", "cancelled"):
             continue
         last = s.scalars(select(m.Submission).join(m.SubmissionProgramme)
-                         .where(m.SubmissionProgramme.programme_id == pid).order_by(m.Submission.id.desc()).limit(1)).first()  # fmt: skip
+                         .where(m.SubmissionProgramme.programme_id == pid).order_by(m.Submission.id.desc()).limit(1)).first()
         missing.append({"programme": prog, "last_round": last.round_id if last else None})
     prisks = [(x, r.risk_rating(x.impact, x.likelihood)) for x in programme_risks(s, subs.values())]
     issues = list(s.scalars(select(m.SubmissionIssue).where(
@@ -296,7 +297,8 @@ def exceptions(pf: Portfolio) -> list[dict[str, str]]:
                 out.append({"project": where, "kind": f"{rt.measure}: red", "detail": rt.text})
         for i in v.outputs:
             if i.rating and i.rating.rag == r.RED:
-                out.append({"project": where, "kind": "outputs against profile: red", "detail": f"{i.title}: {i.rating.text}"})
+                out.append({"project": where, "kind": "outputs against profile: red",
+                            "detail": f"{i.title}: {i.rating.text}"})
         if v.slip:
             out.append({"project": where, "kind": "capital slipping across a financial year", "detail": v.slip.text})
         if v.headroom is not None and v.headroom < 0:
@@ -309,13 +311,14 @@ def exceptions(pf: Portfolio) -> list[dict[str, str]]:
             if c["beyond_tolerance"] and c["status"] not in ("approved", "rejected"):
                 out.append({"project": where, "kind": "change beyond tolerance awaiting decision",
                             "detail": f"{c['reference']} ({c['kind']}): {c['agreed']:,g} to {c['proposed']:,g}, a change of "
-                                      f"{c['change']:.0%} against a tolerance of {c['tolerance']:.0%}; {c['status']}."})  # fmt: skip
+                                      f"{c['change']:.0%} against a tolerance of {c['tolerance']:.0%}; {c['status']}."})
         for ms in v.milestones:
             if ms.actual_date is None and (ms.forecast_date or ms.baseline_date) <= pf.round.end:
                 out.append({"project": where, "kind": "milestone overdue",
-                            "detail": f"{ms.title}: due {ms.forecast_date or ms.baseline_date}, not reported done."})  # fmt: skip
+                            "detail": f"{ms.title}: due {ms.forecast_date or ms.baseline_date}, not reported done."})
     for miss in pf.missing:
         p = miss["programme"]
         last = f"; its last return was for {miss['last_round']}" if miss["last_round"] else "; no return has been received"
-        out.append({"project": f"{p.id} {p.title}", "kind": "no return for this round", "detail": f"Programme {p.id}{last}."})
+        out.append({"project": f"{p.id} {p.title}", "kind": "no return for this round",
+                    "detail": f"Programme {p.id}{last}."})
     return out

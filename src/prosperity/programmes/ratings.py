@@ -53,7 +53,7 @@ def forecast_variance(budget: int, outturn: int, tolerance: float | None, *, b: 
     """
     b = b or bands()
     rule = (f"Green under {b.forecast_green_band:.0%}, Amber under the fund's tolerance"
-            + (f" ({tolerance:.0%})" if tolerance is not None else "") + f", Red beyond it. {b.sources['forecast_green']}")  # fmt: skip
+            + (f" ({tolerance:.0%})" if tolerance is not None else "") + f", Red beyond it. {b.sources['forecast_green']}")
     if budget <= 0:
         return Rating("forecast variance", None, None, "No approved budget for the year, so no variance.", rule)
     v = (outturn - budget) / budget

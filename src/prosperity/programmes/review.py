@@ -115,7 +115,7 @@ def heat_map_svg(counts: dict[tuple[int, int], int]) -> Markup:
     w, h = left + cell * 6 + 10, top + cell * 4 + 58
     out = [f'<svg viewBox="0 0 {w} {h}" role="img" aria-labelledby="hm-t hm-d" xmlns="http://www.w3.org/2000/svg">'
            '<title id="hm-t">Risks by impact and likelihood after mitigation</title>'
-           f'<desc id="hm-d">{sum(counts.values())} risks; the number in each cell counts the risks there.</desc>']  # fmt: skip
+           f'<desc id="hm-d">{sum(counts.values())} risks; the number in each cell counts the risks there.</desc>']
     font = 'font-family="DejaVu Sans, sans-serif" font-size="12"'
     b = r.bands()
     for lk in range(1, 5):
@@ -131,7 +131,8 @@ def heat_map_svg(counts: dict[tuple[int, int], int]) -> Markup:
                 out.append(f'<text x="{x + cell / 2 - 1}" y="{y + cell / 2 + 6}" text-anchor="middle" font-weight="bold" '
                            f'font-family="DejaVu Sans, sans-serif" font-size="18">{n}</text>')  # fmt: skip
     for im in range(1, 7):
-        out.append(f'<text x="{left + (im - 1) * cell + cell / 2}" y="{top + 4 * cell + 16}" text-anchor="middle" {font}>{im}</text>')
+        x = left + (im - 1) * cell + cell / 2
+        out.append(f'<text x="{x}" y="{top + 4 * cell + 16}" text-anchor="middle" {font}>{im}</text>')
     out.append(f'<text x="{left + 3 * cell}" y="{top + 4 * cell + 36}" text-anchor="middle" {font}>'
                f"{escape('Impact after mitigation (1 marginal … 6 critical)')}</text></svg>")  # fmt: skip
     return Markup("".join(out))
@@ -175,7 +176,8 @@ QUALITY_WORDS = {
 }
 
 
-def build_pack(store: ProgrammeStore, round_id: str, *, wh: Any = None, fw: Any = None, today: dt.date | None = None) -> Pack:
+def build_pack(store: ProgrammeStore, round_id: str, *, wh: Any = None, fw: Any = None,
+               today: dt.date | None = None) -> Pack:
     """Everything the pack shows, from the round's returns (and the warehouse's assessments, if one is given)."""
     from prosperity.framework import load_framework, shipped_framework_path
 
@@ -225,14 +227,15 @@ def build_pack(store: ProgrammeStore, round_id: str, *, wh: Any = None, fw: Any 
         quality = sorted(((QUALITY_WORDS.get(k, k), len(v), v) for k, v in by_rule.items()), key=lambda t: -t[1])
         commentary = []
         for pid, sub in sorted(pf.submissions.items()):
+            notes = [(v, v.progress.commentary) for v in pf.projects
+                     if v.programme.id == pid and v.progress and v.progress.commentary]
             commentary.append({"who": sub.organisation, "what": pf.programmes[pid].title, "text": sub.commentary,
-                               "rag": sub.overall_rag, "projects": [(v, v.progress.commentary) for v in pf.projects
-                                                                    if v.programme.id == pid and v.progress and v.progress.commentary]})  # fmt: skip
+                               "rag": sub.overall_rag, "projects": notes})
         returns = [{"programme": pf.programmes[pid], "sub": sub} for pid, sub in sorted(pf.submissions.items())]
     note = None if wh is not None else ("The official statistics were not available when this pack was made, so each "
                                         "outcome's indicators are listed without figures.")  # fmt: skip
     pack = Pack(pf, today or dt.date.today(), pf.totals(), by_fund, progs, ex, sorted(themes.items()), links,
-                risks[:10], dict(heat), milestones, changes, quality, commentary, returns, sources, note, horizon)  # fmt: skip
+                risks[:10], dict(heat), milestones, changes, quality, commentary, returns, sources, note, horizon)
     if pf.s_curve:
         pack.charts["s_curve"] = s_curve_svg(pf.s_curve, f"Cumulative spend against profile, all programmes, to "
                                                          f"{day(pf.round.end)} and forecast")  # fmt: skip

@@ -147,7 +147,7 @@ def _describe(obj: Any, row: Row, keys: Iterable[str], submission_id: int, file:
 PROGRAMME_FIELDS = ("title", "description", "lead_organisation", "lead_org_id", "area_code", "status", "planned_start",
                     "planned_end", "actual_start", "actual_end")  # fmt: skip
 PROJECT_FIELDS = ("title", "description", "delivery_organisation", "delivery_org_id", "intervention_theme", "area_code",
-                  "postcode", "status", "delivery_stage", "planned_start", "planned_end", "actual_start", "actual_end")  # fmt: skip
+                  "postcode", "status", "delivery_stage", "planned_start", "planned_end", "actual_start", "actual_end")
 
 
 def latest_submission(s: Session, round_id: str, programme_ids: Iterable[str]) -> m.Submission | None:
@@ -309,7 +309,7 @@ def pictures(s: Session, submissions: Iterable[m.Submission]) -> dict[str, Pictu
         return {}
     ids = list(subs)
     by_sub_programme = {(sp.submission_id, sp.programme_id) for sp in
-                        s.scalars(select(m.SubmissionProgramme).where(m.SubmissionProgramme.submission_id.in_(ids)))}  # fmt: skip
+                        s.scalars(select(m.SubmissionProgramme).where(m.SubmissionProgramme.submission_id.in_(ids)))}
     out: dict[str, Picture] = {}
     rows = defaultdict(list)
     for table in (m.BudgetLine, m.Spend, m.Forecast, m.Progress, m.Milestone, m.Risk, m.ChangeRequest):

@@ -59,7 +59,8 @@ def about_rows() -> list[list[str]]:
                     "ids": "ids separated by ;", "yesno": "yes or no", "integer": "whole number", "number": "number",
                     "code": "code"}.get(c.kind, "text")  # fmt: skip
             choices = _choices(c)
-            text = f"{'Required' if c.required else 'Optional'}; {kind}" + (f": one of {', '.join(choices)}" if choices else "")
+            text = f"{'Required' if c.required else 'Optional'}; {kind}"
+            text += f": one of {', '.join(choices)}" if choices else ""
             rows.append([f"  {c.label}", f"{text}. {c.help}".strip()])
     return rows
 
@@ -157,7 +158,8 @@ def example_tables(rnd: Round | str | None = None) -> dict[str, list[dict[str, A
     prog = "EX-TC"
     out: dict[str, list[dict[str, Any]]] = {k.key: [] for k in SHEETS}
     out["return"].append({"round": r, "fund": "ukspf", "organisation": "Example Borough Council",
-                          "submitted_by": "A. Officer", "sign_off_name": "B. Director", "sign_off_role": "Section 151 officer",
+                          "submitted_by": "A. Officer", "sign_off_name": "B. Director",
+                          "sign_off_role": "Section 151 officer",
                           "sign_off_date": r.end + timedelta(days=20), "overall_rag": "amber/green",
                           "commentary": "Illustrative return with invented figures. The market hall works are on "
                                         "site; shopfront grants opened later than planned."})  # fmt: skip
@@ -165,7 +167,7 @@ def example_tables(rnd: Round | str | None = None) -> dict[str, list[dict[str, A
                               "description": "An invented programme showing how a return is filled in.",
                               "lead_organisation": "Example Borough Council", "lead_org_id": "GB-LAE-EXA",
                               "status": "implementation",
-                              "planned_start": s0, "planned_end": e2, "actual_start": s0, "outcome_ids": ["lis-o03"]})  # fmt: skip
+                              "planned_start": s0, "planned_end": e2, "actual_start": s0, "outcome_ids": ["lis-o03"]})
     projects = [("EX-TC-01", "Market hall refurbishment", ("Example Borough Council", "GB-LAE-EXA"), 1_200_000_00,
                  300_000_00),
                 ("EX-TC-02", "Shopfront improvement grants", ("Example Town Centre Partnership", "GB-CHC-1234567"),
@@ -175,7 +177,7 @@ def example_tables(rnd: Round | str | None = None) -> dict[str, list[dict[str, A
                                 "delivery_organisation": org, "delivery_org_id": org_id,
                                 "intervention_theme": "Town centres",
                                 "postcode": "EX1 1AA", "status": "implementation", "delivery_stage": "project delivery",
-                                "planned_start": s0, "planned_end": e2, "actual_start": s0 + timedelta(days=30)})  # fmt: skip
+                                "planned_start": s0, "planned_end": e2, "actual_start": s0 + timedelta(days=30)})
         for fy, share in ((fy0, 0.3), (fy1, 0.4), (fy2, 0.3)):
             a, b = fy_bounds(fy)
             out["budgets"].append({"project_code": code, "financial_year": fy, "period_start": a, "period_end": b,
@@ -185,7 +187,7 @@ def example_tables(rnd: Round | str | None = None) -> dict[str, list[dict[str, A
     pace = {"EX-TC-01": 1.0, "EX-TC-02": 0.55}
     n = 0
     for code, _, _, cap, rev in projects:
-        for (a, b), share in ((h(y0, 1), 0.15), (h(y0, 2), 0.15), (h(y1, 1), 0.2)):
+        for (_, b), share in ((h(y0, 1), 0.15), (h(y0, 2), 0.15), (h(y1, 1), 0.2)):
             if b > r.end:
                 continue
             n += 1
@@ -199,14 +201,15 @@ def example_tables(rnd: Round | str | None = None) -> dict[str, list[dict[str, A
                                  "description": "Project management"})  # fmt: skip
     out["spend"].append({"project_code": "EX-TC-01", "reference": "CR-0001", "date": r.end - timedelta(days=3),
                          "financial_year": fy_of(r.end), "expense_type": "capital", "transaction_type": "expenditure",
-                         "value": -1_250_00, "description": "Credit note", "reason": "Overcharge refunded by the contractor"})  # fmt: skip
+                         "value": -1_250_00, "description": "Credit note",
+                         "reason": "Overcharge refunded by the contractor"})
     for code, _, _, cap, rev in projects:
         for (a, b), share in ((h(y1, 2), 0.2), (h(y2, 1), 0.15), (h(y2, 2), 0.15)):
             if a <= r.end:
                 continue
             behind = (1 - pace[code]) * 0.2 if (a, b) == h(y2, 2) else 0
             out["forecasts"].append({"project_code": code, "financial_year": fy_of(a), "period_start": a,
-                                     "period_end": b, "expense_type": "capital", "value": int(cap * (share + behind))})  # fmt: skip
+                                     "period_end": b, "expense_type": "capital", "value": int(cap * (share + behind))})
             out["forecasts"].append({"project_code": code, "financial_year": fy_of(a), "period_start": a,
                                      "period_end": b, "expense_type": "revenue", "value": int(rev * share)})  # fmt: skip
     inds = [("EX-TC-01", "OUT-1", "output", "Commercial floorspace refurbished", "square metres", "town-centre-vacancy",
@@ -243,7 +246,8 @@ def example_tables(rnd: Round | str | None = None) -> dict[str, list[dict[str, A
          "mitigation": "Fixed-price contract; contingency held", "impact": 4, "likelihood": 3, "proximity": 3,
          "owner": "Project manager"},
         {"programme_code": prog, "project_code": "EX-TC-02", "risk": "Low take-up of grants", "category": "Delivery",
-         "mitigation": "Targeted outreach to traders", "impact": 3, "likelihood": 3, "proximity": 4, "owner": "Town centre manager"},
+         "mitigation": "Targeted outreach to traders", "impact": 3, "likelihood": 3, "proximity": 4,
+         "owner": "Town centre manager"},
         {"programme_code": prog, "project_code": None, "risk": "Capacity of the programme team", "category": "Resourcing",
          "mitigation": "Interim post approved", "impact": 2, "likelihood": 2, "proximity": 2, "owner": "Programme director"},
     ]  # fmt: skip

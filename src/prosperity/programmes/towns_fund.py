@@ -65,7 +65,8 @@ class AwardsLoaded:
     notes: list[str]
 
 
-def read_awards(data: bytes, file: str, notes: list[tuple[str, str]] | None = None) -> list[tuple[str, int, int, int | None]]:
+def read_awards(data: bytes, file: str,
+                notes: list[tuple[str, str]] | None = None) -> list[tuple[str, int, int, int | None]]:
     """The rows ``(code, rdel, cdel, total)`` in pence; SourceError naming the row and column if one is bad.
 
     A blank cell is no amount (``None`` for a total, 0 for RDEL or CDEL, as MHCLG's own check reads them); a Town
@@ -84,7 +85,8 @@ def read_awards(data: bytes, file: str, notes: list[tuple[str, str]] | None = No
     for n, r in enumerate(reader, start=2):
         code = (r["Index Code"] or "").strip()
         if not _CODE.match(code):
-            raise SourceError(f"{file}, row {n}, column 'Index Code': {code!r} is not a Towns Fund code (TD-XXX-NN or HS-XXX)")
+            raise SourceError(f"{file}, row {n}, column 'Index Code': {code!r} is not a Towns Fund code "
+                              "(TD-XXX-NN or HS-XXX)")
         vals: list[int | None] = []
         for col in ("RDEL", "CDEL", "Total"):
             cell = (r[col] or "").strip()

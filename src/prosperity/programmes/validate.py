@@ -88,7 +88,7 @@ def _keys(ret: Return) -> None:
             if key in seen:
                 what = ", ".join(f"{s.column(k).label} {v}" for k, v in zip(s.unique, key, strict=True) if v is not None)
                 ret.issue("error", "schema.unique", f"duplicate: {what} is already on row {seen[key].number}; each "
-                          f"appears once", r, s.unique[-1] if len(s.unique) > 1 and s.key != "projects" else s.unique[0])  # fmt: skip
+                          f"appears once", r, s.unique[-1] if len(s.unique) > 1 and s.key != "projects" else s.unique[0])
             else:
                 seen[key] = r
 
@@ -103,7 +103,8 @@ def _references(ret: Return, session: Session) -> None:
     for code, r in programmes.items():
         p = stored_prog.get(code)
         if p is not None and fund and p.fund_id != fund:
-            ret.issue("error", "schema.fund", f"programme {code} is funded by {funds()[p.fund_id].name if p.fund_id in funds() else p.fund_id}"
+            name = funds()[p.fund_id].name if p.fund_id in funds() else p.fund_id
+            ret.issue("error", "schema.fund", f"programme {code} is funded by {name}"
                       f"; this return is for {funds()[fund].name}: one return, one fund", r, "programme_code")  # fmt: skip
     for code, r in projects.items():
         prog = r["programme_code"]
@@ -121,9 +122,10 @@ def _references(ret: Return, session: Session) -> None:
                 v = r[col]
                 if v is not None and v not in known:
                     ret.issue("error", "schema.reference", f"{'programme' if target == 'programmes' else 'project'} "
-                              f"{v} is not on the {'Programmes' if target == 'programmes' else 'Projects'} sheet", r, col)  # fmt: skip
+                              f"{v} is not on the {'Programmes' if target == 'programmes' else 'Projects'} sheet", r, col)
     for r in ret.rows("periods"):
-        if r["project_code"] in projects and r["indicator_code"] and (r["project_code"], r["indicator_code"]) not in indicators:
+        key = (r["project_code"], r["indicator_code"])
+        if r["project_code"] in projects and r["indicator_code"] and key not in indicators:
             ret.issue("error", "schema.reference", f"indicator {r['indicator_code']} of project {r['project_code']} is "
                       "not on the Indicators sheet", r, "indicator_code")  # fmt: skip
     for r in ret.rows("risks"):

@@ -92,7 +92,8 @@ def _programme_rows(store: ProgrammeStore, pf: Portfolio | None) -> list[dict[st
             t = pf.totals(views) if pf and views else None
             rows.append({"programme": p.id, "title": p.title, "fund": p.fund_id, "lead_organisation": p.lead_organisation,
                          "area_code": p.area_code, "projects": len(p.projects),
-                         "allocation_gbp": (sum(sum(v.values()) for k, v in alloc.items() if k.programme_id == p.id) / 100) or None,
+                         "allocation_gbp": (sum(sum(v.values()) for k, v in alloc.items()
+                                                if k.programme_id == p.id) / 100) or None,
                          "round": pf.round.id if pf and views else None,
                          "spent_to_date_gbp": t["spent"] / 100 if t else None,
                          "profiled_to_date_gbp": t["profile"] / 100 if t else None,
@@ -194,7 +195,8 @@ def api_exceptions(request: Request, round: RoundParam = None, format: Format = 
     return _json({"round": pf.round.id if pf else None, "data": rows})
 
 
-@router.get("/api/v1/programmes/{code}", summary="A programme's projects, or one project, as the round's return reports them")
+@router.get("/api/v1/programmes/{code}",
+            summary="A programme's projects, or one project, as the round's return reports them")
 def api_programme(request: Request, code: str, round: RoundParam = None, format: Format = None) -> Response:  # noqa: A002
     store = store_of(request)
     if store is None:

@@ -1,7 +1,7 @@
 """The programme store: funds, programmes, projects, allocations, rounds, submissions and what they report.
 
 Revision ID: 0001
-Revises: 
+Revises:
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ def upgrade() -> None:
     sa.Column('submission_id', sa.Integer(), nullable=False),
     sa.Column('programme_id', sa.String(length=80), nullable=False),
     sa.ForeignKeyConstraint(['programme_id'], ['programme.id'], name=op.f('fk_submission_programme_programme_id_programme')),
-    sa.ForeignKeyConstraint(['submission_id'], ['submission.id'], name=op.f('fk_submission_programme_submission_id_submission')),
+    sa.ForeignKeyConstraint(['submission_id'], ['submission.id'], name=op.f('fk_submission_programme_submission_id_submission')),  # noqa: E501
     sa.PrimaryKeyConstraint('submission_id', 'programme_id', name=op.f('pk_submission_programme'))
     )
     with op.batch_alter_table('submission_programme', schema=None) as batch_op:
@@ -323,7 +323,7 @@ def upgrade() -> None:
     sa.Column('actual', sa.Float(), nullable=True),
     sa.Column('comment', sa.Text(), nullable=True),
     sa.Column('source_row', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['indicator_id'], ['result_indicator.id'], name=op.f('fk_indicator_period_indicator_id_result_indicator')),
+    sa.ForeignKeyConstraint(['indicator_id'], ['result_indicator.id'], name=op.f('fk_indicator_period_indicator_id_result_indicator')),  # noqa: E501
     sa.PrimaryKeyConstraint('id', name=op.f('pk_indicator_period'))
     )
     with op.batch_alter_table('indicator_period', schema=None) as batch_op:
