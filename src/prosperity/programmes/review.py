@@ -97,11 +97,16 @@ def s_curve_svg(curve: dict[str, list[tuple[float, float]]], title: str) -> Mark
     return styled(line_chart(lines, [], title=title, desc=desc, y_label="£ million, cumulative", chart_id="s-curve"))
 
 
+CHART_PROJECTS = 30
+
+
 def variance_svg(pf: Portfolio) -> Markup:
+    """The projects furthest from their budget for the year (at most :data:`CHART_PROJECTS`), largest first."""
     from prosperity.report.figures import Bar, bar_chart
 
-    bars = [Bar(f"{v.code}", v.variance.value * 100, pct(v.variance.value), v.variance.rag == r.RED)
-            for v in pf.projects if v.variance.value is not None]  # fmt: skip
+    rated = sorted((v for v in pf.projects if v.variance.value is not None), key=lambda v: -abs(v.variance.value or 0))
+    bars = [Bar(f"{v.code}", (v.variance.value or 0) * 100, pct(v.variance.value), v.variance.rag == r.RED)
+            for v in rated[:CHART_PROJECTS]]  # fmt: skip
     return bar_chart(bars, title="Forecast outturn against budget, this financial year, by project",
                      desc="Per cent over (right) or under (left) the approved budget for the year; red projects dark.",
                      axis_label="% of the year's approved budget", chart_id="variance")  # fmt: skip

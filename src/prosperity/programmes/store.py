@@ -333,27 +333,15 @@ def pictures(s: Session, submissions: Iterable[m.Submission]) -> dict[str, Pictu
         x = out.get(r.project_id) if r.project_id else None
         return x if x is not None and x.submission.id == r.submission_id else None
 
-    for r in rows[m.BudgetLine]:
-        if (x := pic(r)) is not None:
-            x.budgets.append(r)
-    for r in rows[m.Spend]:
-        if (x := pic(r)) is not None:
-            x.spend.append(r)
-    for r in rows[m.Forecast]:
-        if (x := pic(r)) is not None:
-            x.forecasts.append(r)
+    lists = {m.BudgetLine: "budgets", m.Spend: "spend", m.Forecast: "forecasts", m.Milestone: "milestones",
+             m.Risk: "risks", m.ChangeRequest: "changes"}
+    for table, attr in lists.items():
+        for r in rows[table]:
+            if (x := pic(r)) is not None:
+                getattr(x, attr).append(r)
     for r in rows[m.Progress]:
         if (x := pic(r)) is not None:
             x.progress = r
-    for r in rows[m.Milestone]:
-        if (x := pic(r)) is not None:
-            x.milestones.append(r)
-    for r in rows[m.Risk]:
-        if (x := pic(r)) is not None:
-            x.risks.append(r)
-    for r in rows[m.ChangeRequest]:
-        if (x := pic(r)) is not None:
-            x.changes.append(r)
     for r in inds:
         if (x := pic(r)) is not None:
             x.indicators.append(r)

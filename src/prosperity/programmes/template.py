@@ -160,7 +160,7 @@ def example_tables(rnd: Round | str | None = None) -> dict[str, list[dict[str, A
     out["return"].append({"round": r, "fund": "ukspf", "organisation": "Example Borough Council",
                           "submitted_by": "A. Officer", "sign_off_name": "B. Director",
                           "sign_off_role": "Section 151 officer",
-                          "sign_off_date": r.end + timedelta(days=20), "overall_rag": "amber/green",
+                          "sign_off_date": min(r.end + timedelta(days=20), date.today()), "overall_rag": "amber/green",
                           "commentary": "Illustrative return with invented figures. The market hall works are on "
                                         "site; shopfront grants opened later than planned."})  # fmt: skip
     out["programmes"].append({"programme_code": prog, "title": "Example town centre programme (illustrative)",
