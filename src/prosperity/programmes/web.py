@@ -17,6 +17,7 @@ from jinja2 import ChoiceLoader, Environment, PackageLoader
 
 from prosperity.errors import NotFound
 from prosperity.programmes import ratings as r
+from prosperity.programmes.funds import funds
 from prosperity.programmes.outcomes import CONTRIBUTION_NOTE, outcome_links
 from prosperity.programmes.portfolio import Portfolio, exceptions, review_round
 from prosperity.programmes.review import day, money, pct, share
@@ -90,7 +91,9 @@ def _programme_rows(store: ProgrammeStore, pf: Portfolio | None) -> list[dict[st
         for p in progs:
             views = pf.by_programme().get(p.id, []) if pf else []
             t = pf.totals(views) if pf and views else None
-            rows.append({"programme": p.id, "title": p.title, "fund": p.fund_id, "lead_organisation": p.lead_organisation,
+            fund = funds().get(p.fund_id)
+            rows.append({"programme": p.id, "title": p.title, "fund": p.fund_id,
+                         "fund_name": fund.name if fund else p.fund_id, "lead_organisation": p.lead_organisation,
                          "area_code": p.area_code, "projects": len(p.projects),
                          "allocation_gbp": (sum(sum(v.values()) for k, v in alloc.items()
                                                 if k.programme_id == p.id) / 100) or None,
@@ -132,7 +135,9 @@ def programme_page(request: Request, code: str, round: RoundParam = None) -> HTM
         raise NotFound(f"no programme or project {code[:80]!r}: no programme returns have been received yet")
     data = _detail(store, code, round)
     title = f"{data['code']} {data['title']}"
-    return page("programme.html", title=title, nav="programmes", d=data)
+    fw = site_of(request).fw
+    names = {k: o.title for k, o in fw.outcomes().items()} | {k: i.label for k, i in fw.indicators.items()}
+    return page("programme.html", title=title, nav="programmes", d=data, names=names)
 
 
 def _detail(store: ProgrammeStore, code: str, wanted: str | None) -> dict[str, Any]:
