@@ -105,3 +105,15 @@ def test_api(client) -> None:
     missing = client.get("/api/v1/programmes/NOPE")
     assert missing.status_code == 404 and missing.json()["ok"] is False
     assert client.get("/api/v1/programmes?round=2019-20-H1").status_code == 400
+
+
+def test_the_report_section_and_its_partial(filled) -> None:
+    from jinja2 import Environment
+
+    from prosperity.programmes.review import money, report_partial, report_section
+
+    section = report_section(filled, ROUND)
+    assert [o.outcome_id for o in section["outcomes"]] == ["lis-o03", "lis-o09"]
+    html = Environment(autoescape=True).from_string(report_partial()).render(section=section, money=money)
+    assert "Thriving high streets and town centres" in html and "£909k" in html
+    assert "no return from Birkenhead Future High Streets Fund" in html

@@ -317,8 +317,8 @@ def write_review(store: ProgrammeStore, round_id: str, out: Path, *, warehouse: 
 
 # ---- for the State of the City Region report (wired in by the report's owners) ------------------------------------
 def report_section(store: ProgrammeStore, round_id: str, *, wh: Any = None, fw: Any = None) -> dict[str, Any]:
-    """The data for a "Programmes and the outcomes they claim" report section; render with
-    ``templates/_report_section.html`` (a Jinja partial expecting ``section`` and the filters ``money`` and ``rag``)."""
+    """The data for a "Programmes and the outcomes they claim" report section; render it with
+    :func:`report_partial` (a Jinja partial expecting ``section`` and a ``money`` function, e.g. :func:`money`)."""
     pack = build_pack(store, round_id, wh=wh, fw=fw)
     return {"round": pack.pf.round, "totals": pack.totals, "by_fund": pack.by_fund, "outcomes": pack.outcomes,
             "exceptions": len(pack.exceptions), "missing": [x["programme"] for x in pack.pf.missing],
