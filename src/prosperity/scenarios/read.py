@@ -16,6 +16,16 @@ from prosperity.periods import parse_period, period_label
 from prosperity.warehouse import Warehouse
 from prosperity.warehouse.schema import end_of
 
+#: region names that take "the" in a sentence (ONS's English regions, and the UK)
+_NO_ARTICLE = ("London", "Yorkshire", "England", "Wales", "Scotland", "Northern Ireland")
+
+
+def prose_name(name: str, level: str | None) -> str:
+    """``North West`` → ``the North West`` for regions; other names as they are."""
+    if level == "uk" or (level in ("region", "itl1") and not name.startswith(_NO_ARTICLE)):
+        return f"the {name}"
+    return name
+
 
 class ScenarioDataError(ProsperityError):
     """A figure the scenario needs is not in the warehouse at its vintage; the message says which and why."""
@@ -96,11 +106,13 @@ class Reader:
         self._names: dict[str, str] = {}
 
     def area_name(self, code: str) -> str:
+        """The area's name as it reads in a sentence: "the North West", "the United Kingdom", "England"."""
         if code not in self._names:
             try:
-                self._names[code] = self.wh.area(code)["name"]
+                row = self.wh.area(code)
             except NotFound:
                 raise ScenarioDataError(f"the area code {code!r} is not in the warehouse") from None
+            self._names[code] = prose_name(row["name"], row["level"])
         return self._names[code]
 
     def _release(self, dataset: str) -> Release:
@@ -116,16 +128,21 @@ class Reader:
             params["pin"] = pin
         row = self.wh.con.execute(sql + " ORDER BY release_id DESC LIMIT 1", params).fetchone()
         if row is None:
-            have = self.wh.con.execute(
-                "SELECT sha256 FROM releases WHERE dataset_id = ? ORDER BY release_id DESC LIMIT 1", [dataset]
-            ).fetchone()
-            if pin and have:
-                raise ScenarioDataError(
-                    f"the scenario is pinned to the release of '{dataset}' whose file begins {pin}, which is not in "
-                    f"the warehouse{' as it stood then' if self.as_of else ''}; the newest release's file begins "
-                    f"{have[0][:12]} (update the scenario's vintage to use it)")  # fmt: skip
-            raise ScenarioDataError(f"no release of '{dataset}' is in the warehouse"
-                                    f"{' as it stood on ' + self.as_of if self.as_of else ''}")  # fmt: skip
+            when = f" as it stood on {self.as_of}" if self.as_of else ""
+            if pin:
+                later = self.wh.con.execute("SELECT 1 FROM releases WHERE dataset_id = ? AND starts_with(sha256, ?)",
+                                            [dataset, pin]).fetchone()  # fmt: skip
+                if later:
+                    raise ScenarioDataError(f"no release of '{dataset}' is in the warehouse{when}: the release the "
+                                            f"scenario is pinned to ({pin}) was loaded later")  # fmt: skip
+                have = self.wh.con.execute(
+                    "SELECT sha256 FROM releases WHERE dataset_id = ? ORDER BY release_id DESC LIMIT 1", [dataset]
+                ).fetchone()
+                newest = f"; the newest release's file begins {have[0][:12]} (update the scenario's vintage to use " \
+                         "it)" if have else ""  # fmt: skip
+                raise ScenarioDataError(f"the scenario is pinned to the release of '{dataset}' whose file begins "
+                                        f"{pin}, which is not in the warehouse{newest}")  # fmt: skip
+            raise ScenarioDataError(f"no release of '{dataset}' is in the warehouse{when}")
         rel = Release(int(row[0]), row[1], row[2], row[3], row[4], row[5], row[6], pinned=bool(pin))
         self.releases[dataset] = rel
         return rel

@@ -59,6 +59,17 @@ def number(v: float | None, dp: int = 0) -> str:
     return "no figure" if v is None else f"{v:,.{dp}f}"
 
 
+def growth(rate: float | None, dp: int = 2) -> str:
+    """``growth of 0.53% a year`` or ``a fall of 0.22% a year``."""
+    if rate is None:
+        return "no measurable change"
+    return f"growth of {pct(rate, dp)} a year" if rate >= 0 else f"a fall of {pct(-rate, dp)} a year"
+
+
+def cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def date_text(iso: str | None) -> str | None:
     if not iso:
         return None
@@ -236,10 +247,9 @@ def _run_gap(run: Run) -> dict[str, Any]:
                  f"would have to grow {pct(g.required_differential, 2)} a year faster than {bname}'s for "
                  f"{years} years.")  # fmt: skip
         if needed_area_growth is not None:
-            s.append(f"If {bname} kept to its real-terms growth of {pct(bench_growth, 2)} a year ({t0} to {t1}), "
-                     f"that means real growth of {pct(needed_area_growth, 2)} a year in {aname}, against "
-                     f"{pct(area_growth, 2)} a year over the same years ({ai.area_name}, chained volume measures, "
-                     f"{source_text(ai)}).")  # fmt: skip
+            s.append(f"If {bname} kept to its real-terms {growth(bench_growth)} ({t0} to {t1}), that means real "
+                     f"growth of {pct(needed_area_growth, 2)} a year in {aname}, against {growth(area_growth)} over "
+                     f"the same years (chained volume measures, {source_text(ai)}).")  # fmt: skip
     if g.trend_differential is not None and not g.already_closed:
         if g.year_closed_on_trend is None:
             s.append(f"On the real-terms trend of {t0} to {t1} the gap does not close: {aname}'s productivity grew "
@@ -254,8 +264,8 @@ def _run_gap(run: Run) -> dict[str, Any]:
              f"{a_pt.label} prices.")  # fmt: skip
     if g.trend_differential is not None and not g.already_closed and years > 0:
         s.append(f"In {spec.horizon}, against the path of the recent trend, closure would be worth about "
-                 f"{money(at_horizon)} a year in {a_pt.label} prices, holding {q_s.unit or 'the quantity'} at "
-                 f"{q_pt.label}'s level.")  # fmt: skip
+                 f"{money(at_horizon)} a year in {a_pt.label} prices, holding {q_s.label.lower()} at the "
+                 f"{q_pt.label} level.")  # fmt: skip
     run.caveats.append(f"The gap is measured in current prices ({a_pt.label}), as ONS publishes no regional price "
                        f"levels; the trend in chained volume measures ({t0} to {t1}) for {ai.area_name}. The value "
                        f"of closure multiplies the gap in {a_pt.label} by {q_s.label.lower()} in {q_pt.label}.")  # fmt: skip
@@ -436,12 +446,12 @@ def _run_rd_claim(run: Run) -> dict[str, Any]:
 
     # sentences
     s: list[str] = []
-    s.append(f"Research and development is measured only for {where}, not for {stands_for}: "
+    s.append(f"Research and development spending is measured only for {where}, not for {stands_for}: "
              f"there, business R&D was {money(berd * 1e6)} in {b_pt.label} ({source_text(bs)}) and public-funded "
              f"R&D {money(pub * 1e6)} in {p_pt.label} ({source_text(ps)}), against GVA of {money(gva_m * 1e6)} "
              f"({g_pt.label}). That is an R&D intensity of {pct(s_business, 2)} of GVA for business R&D alone, and "
              f"{pct(s_total, 2)} counting public-funded R&D too (which counts public funding of business R&D twice). "
-             f"{where}'s figure is used in place of the city region's, which is not published.")  # fmt: skip
+             f"{cap(where)}'s figure is used in place of {stands_for}'s, which is not published.")  # fmt: skip
     latest = table_base[-1]
     s.append(f"Reaching {pct(target, 0)} of GVA by {target_year} from {where}'s {pct(s_total, 2)} would need about "
              f"{money(latest['extra_rd_in_target_year'])} more R&D a year in {target_year} in "
@@ -452,8 +462,11 @@ def _run_rd_claim(run: Run) -> dict[str, Any]:
                f"{money(row['cumulative_low'])} to {money(row['cumulative_high'])} "
                f"(central {money(row['cumulative_central'])} at {pct(rho.value, 0)})")  # fmt: skip
         if row.get("rate_needed") is not None and cum_target is not None:
-            txt += (f"; the plan's {money(cum_target * 1e9)} needs a return of {pct(row['rate_needed'], 0)} a year, "
-                    f"{row['verdict']}")
+            txt += f"; the plan's {money(cum_target * 1e9)} needs a return of {pct(row['rate_needed'], 0)} a year, "
+            txt += {"above the published range": "more than the published evidence supports",
+                    "below the published range": "less than the lowest published rate, so by then the evidence "
+                                                 "supports more than the plan claims",
+                    }.get(row["verdict"], row["verdict"])  # fmt: skip
         s.append(txt + ".")
     if p_share is not None:
         s.append(f"In the long run, with output elasticities of {_case(beta, 'low'):g} to {_case(beta, 'high'):g} "
@@ -491,6 +504,9 @@ def _run_rd_claim(run: Run) -> dict[str, Any]:
                        f"level to {pct(target, 0)} in {target_year} and stays there.")  # fmt: skip
     run.caveats.append("The low case uses the lower rate of return with the longer lag and the higher measured "
                        "intensity; the high case the higher rate, no lag and business R&D alone.")  # fmt: skip
+    if any(b.year != b_pt.year for b in bases):
+        run.caveats.append(f"Every base year starts from R&D intensity as measured in {b_pt.label}, the only year "
+                           "both business and public-funded R&D are held for.")  # fmt: skip
     results = {
         "measured_area": bs.area, "measured_area_name": where, "stands_in_for": stands_for,
         "business_rd": berd, "business_rd_year": b_pt.year, "public_rd": pub, "public_rd_period": p_pt.label,
@@ -584,15 +600,14 @@ def _run_emissions(run: Run) -> dict[str, Any]:
         run.method(p)
     aname = es.area_name
     unit = es.unit
-    s = [f"{es.label} in {aname} fell from {number(d.emissions_from)} {unit} in {d.from_year} to "
+    s = [f"{cap(es.label)} in {aname} fell from {number(d.emissions_from)} {unit} in {d.from_year} to "
          f"{number(d.emissions_to)} {unit} in {d.to_year} ({source_text(es)})."
          if d.change < 0 else
-         f"{es.label} in {aname} rose from {number(d.emissions_from)} {unit} in {d.from_year} to "
+         f"{cap(es.label)} in {aname} rose from {number(d.emissions_from)} {unit} in {d.from_year} to "
          f"{number(d.emissions_to)} {unit} in {d.to_year} ({source_text(es)})."]  # fmt: skip
-    parts = ", ".join(f"{name} {d.effects[i]:+,.0f} {unit}" for i, name in enumerate(emissions.FACTORS))
-    s.append(f"Of the change of {d.change:+,.0f} {unit}, growth in population and in output per head and the fall "
-             f"in emissions per unit of output account for: {parts} (the Kaya identity decomposed by LMDI-I, adding "
-             "up exactly).")  # fmt: skip
+    parts = "; ".join(f"{name} {d.effects[i]:+,.0f} {unit}" for i, name in enumerate(emissions.FACTORS))
+    s.append(f"The change of {d.change:+,.0f} {unit} splits into the effects of changes in {parts} (the Kaya "
+             "identity decomposed by LMDI-I; the three add up to the change exactly).")  # fmt: skip
     rows = []
     for p in pathways:
         if p.linear_per_year is None:
@@ -629,8 +644,8 @@ def _run_emissions(run: Run) -> dict[str, Any]:
                    "year": t, "value": v} for t, v in p.path_constant()]  # fmt: skip
     steps = [{"from_year": st.from_year, "to_year": st.to_year, "change": st.change,
               **{f"effect_{i}": st.effects[i] for i in range(3)}} for st in d.steps]  # fmt: skip
-    run.caveats.append(f"Scope: {es.label.lower()} as published ({es.release.title}): "
-                       + (run.spec.notes or "see the dataset's notes") + ".")  # fmt: skip
+    run.caveats.append(f"Scope: {es.label} as published ({es.release.title}): "
+                       + (run.spec.notes or "see the publisher's notes") + ".")  # fmt: skip
     if d.to_year == 2020:
         run.caveats.append("2020 emissions and output were depressed by the pandemic, which flatters the reduction "
                            "achieved over the last five years.")  # fmt: skip
