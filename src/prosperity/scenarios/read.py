@@ -28,7 +28,14 @@ def prose_name(name: str, level: str | None) -> str:
 
 
 class ScenarioDataError(ProsperityError):
-    """A figure the scenario needs is not in the warehouse at its vintage; the message says which and why."""
+    """A figure the scenario needs is not in the warehouse at its vintage; the message says which and why.
+
+    ``missing`` is True when the statistic is not held at all (typically one served live by its publisher), as
+    opposed to a release or a period that is not there."""
+
+    def __init__(self, message: str, missing: bool = False):
+        super().__init__(message)
+        self.missing = missing
 
 
 @dataclass(frozen=True)
@@ -153,7 +160,8 @@ class Reader:
         meta = self.wh.query("SELECT dataset_id, label, unit FROM indicators WHERE indicator_id = ?", [indicator])
         if not meta:
             raise ScenarioDataError(f"{role}: the indicator '{indicator}' is not in the warehouse; `prosperity "
-                                    "indicators` lists what is (some statistics need a live fetch)")  # fmt: skip
+                                    "indicators` lists what is (some statistics need a live fetch)",
+                                    missing=True)  # fmt: skip
         rel = self._release(meta[0]["dataset_id"])
         rows = self.wh.con.execute(
             """SELECT period, value FROM observations

@@ -91,6 +91,8 @@ def figure_text(value: float, unit: str) -> str:
         return money(value)
     if u in ("%", "per cent"):
         return f"{value:,.1f}%"
+    if u.startswith("index"):
+        return f"{value:,.1f} ({u})"
     return f"{value:,.0f} {u}".strip() if abs(value) >= 100 else f"{value:,.2f} {u}".strip()
 
 
@@ -376,10 +378,10 @@ def _run_rd_claim(run: Run) -> dict[str, Any]:
                 eg = claims.returns_to_rd(extra, _case(rho, case), lag=int(_case(lag_a, case)), depreciation=dep)
                 row[f"cumulative_{case}"] = claims.cumulative(eg, by + 1, end)
                 if case == "central" and bi == len(bases) - 1 and end == max(ends):
-                    paths += [{"series": "extra GVA a year (central)", "role": "main", "year": t, "value": v}
+                    paths += [{"series": "extra GVA a year (central)", "role": "main", "year": t, "value": v / 1e6}
                               for t, v in eg if t > by]  # fmt: skip
                 if case in ("low", "high") and bi == len(bases) - 1 and end == max(ends):
-                    paths += [{"series": f"extra GVA a year ({case})", "role": "peer", "year": t, "value": v}
+                    paths += [{"series": f"extra GVA a year ({case})", "role": "peer", "year": t, "value": v / 1e6}
                               for t, v in eg if t > by]  # fmt: skip
             if cum_target is not None:
                 s0 = base_intensity["central"]
@@ -390,6 +392,14 @@ def _run_rd_claim(run: Run) -> dict[str, Any]:
                                   max(rho.low or rho.value, rho.high or rho.value))  # fmt: skip
                 row.update(rate_needed=needed, verdict=w.verdict)
             table_cum.append(row)
+        claim_year = None
+        if cum_target is not None:
+            s0 = base_intensity["central"]
+            central = claims.returns_to_rd(
+                claims.extra_rd(claims.intensity_path(by, s0, target_year, target, max(ends)), s0, gva),
+                float(rho.value), lag=int(lag_a.value), depreciation=dep)  # fmt: skip
+            claim_year = next((t for t, _ in central if t > by and claims.cumulative(central, by + 1, t)
+                               >= cum_target * 1e9), None)  # fmt: skip
         prod_pt = prod_s.latest_at_or_before(by, "inputs.productivity")
         jobs_pt = jobs_s.latest_at_or_before(by, "inputs.jobs")
         prod = run.record("productivity", prod_s, prod_pt)
@@ -405,7 +415,7 @@ def _run_rd_claim(run: Run) -> dict[str, Any]:
             "productivity_share_of_claim": numbers["productivity_share"] / 100 * prod
             if "productivity_share" in numbers else None,
             "jobs_share_of_claim": (numbers["jobs_share"] / 100 * jobs) if "jobs_share" in numbers else None,
-            "returns_uplift_in_target_year": extra_2030 / gva,
+            "returns_uplift_in_target_year": extra_2030 / gva, "claim_reached_central": claim_year,
         })  # fmt: skip
 
     # long-run productivity by elasticity, and the elasticity the claim needs
@@ -453,10 +463,11 @@ def _run_rd_claim(run: Run) -> dict[str, Any]:
              f"{pct(s_total, 2)} counting public-funded R&D too (which counts public funding of business R&D twice). "
              f"{cap(where)}'s figure is used in place of {stands_for}'s, which is not published.")  # fmt: skip
     latest = table_base[-1]
-    s.append(f"Reaching {pct(target, 0)} of GVA by {target_year} from {where}'s {pct(s_total, 2)} would need about "
-             f"{money(latest['extra_rd_in_target_year'])} more R&D a year in {target_year} in "
-             f"{stands_for}, at {latest['gva_year']} GVA of {money(latest['gva'])}.")  # fmt: skip
-    for row in [r for r in table_cum if r.get("rate_needed") is not None or r["to_year"] == target_year]:
+    s.append(f"Taking {where}'s {pct(s_total, 2)} as the starting level, reaching {pct(target, 0)} of {stands_for}'s "
+             f"GVA by {target_year} would need about {money(latest['extra_rd_in_target_year'])} more R&D a year in "
+             f"{target_year}, at {stands_for}'s {latest['gva_year']} GVA of {money(latest['gva'])}.")  # fmt: skip
+    reached = {row["base_year"]: row.get("claim_reached_central") for row in table_base}
+    for row in [r for r in table_cum if r["to_year"] == target_year]:
         txt = (f"From {row['base_year']} ({row['base']}) to {row['to_year']}, the published rates of return "
                f"({pct(_case(rho, 'low'), 0)} to {pct(_case(rho, 'high'), 0)} a year) give cumulative extra GVA of "
                f"{money(row['cumulative_low'])} to {money(row['cumulative_high'])} "
@@ -467,6 +478,9 @@ def _run_rd_claim(run: Run) -> dict[str, Any]:
                     "below the published range": "less than the lowest published rate, so by then the evidence "
                                                  "supports more than the plan claims",
                     }.get(row["verdict"], row["verdict"])  # fmt: skip
+            at = reached.get(row["base_year"])
+            txt += (f"; at the central return it is reached by {at}" if at else
+                    f"; at the central return it is not reached by {max(ends)}")
         s.append(txt + ".")
     if p_share is not None:
         s.append(f"In the long run, with output elasticities of {_case(beta, 'low'):g} to {_case(beta, 'high'):g} "
@@ -515,7 +529,8 @@ def _run_rd_claim(run: Run) -> dict[str, Any]:
         "elasticity_uplift": elas, "elasticity_needed": beta_needed, "implied": implied,
     }  # fmt: skip
     chart = {"title": f"Extra GVA a year from reaching {pct(target, 0)} R&D intensity by {target_year}",
-             "y_label": f"£ a year ({table_base[-1]['gva_year']} prices)", "unit": "£", "target": None}  # fmt: skip
+             "y_label": f"£ million a year ({table_base[-1]['gva_year']} prices)", "unit": "£ million",
+             "target": None}  # fmt: skip
     return {"results": results, "paths": paths, "sentences": s,
             "tables": {"cumulative_gva": table_cum, "bases": table_base}, "chart": chart}  # fmt: skip
 
@@ -706,7 +721,8 @@ def run_scenario(wh: Warehouse, loaded: LoadedScenario, as_of: str | None = None
         "chart": out["chart"],
         "assumptions": _assumption_rows(spec),
         "inputs": run.inputs,
-        "methods": [{"method": k, "source": v} for k, v in sorted(run.methods.items())],
+        "methods": [{"method": k, "source": v} for k, v in sorted(run.methods.items())
+                    if v not in [w for j, w in sorted(run.methods.items()) if j < k]],
         "releases": run.reader.used(),
         "generated_by": f"prosperity {__version__}",
     }  # fmt: skip
