@@ -216,3 +216,32 @@ def test_cli_errors_are_plain(warehouse_path: Path, tmp_path: Path):
     res = runner.invoke(app, ["scenario", str(_file("net-zero-pathways")), "--db", str(warehouse_path),
                               "--out", str(blocked / "sub")])  # fmt: skip
     assert res.exit_code == 2 and "--out" in res.output and "Traceback" not in res.output
+
+
+ENGLAND_ITL2 = ("TLC1, TLC2, TLD1, TLD3, TLD4, TLD6, TLD7, TLE1, TLE2, TLE3, TLE4, TLF1, TLF2, TLF3, TLG1, TLG2, TLG3, "
+                "TLH1, TLH2, TLH3, TLI3, TLI4, TLI5, TLI6, TLI7, TLJ1, TLJ2, TLJ3, TLJ4, TLK1, TLK2, TLK3, TLK4")
+
+
+def test_a_benchmark_built_from_its_members_matches_the_published_total(wh):
+    """England's GVA as the sum of its ITL2 areas (as the shift-share builds it by industry) against ONS's England
+    total: the regional accounts are balanced, so they agree to the rounding of the published £ million."""
+    text = f"""\
+id: sum-check
+title: England as the sum of its ITL2 areas
+method: gap_closure
+area: TLD7
+benchmark: TLB
+horizon: 2030
+inputs:
+  level: {{indicator: gva-current-prices, breakdown: Total, year: 2022, benchmark_members: [{ENGLAND_ITL2}]}}
+  real_index: {{indicator: gva-per-hour-worked-cvm-index-itl}}
+  quantity: {{indicator: hours-worked-per-week-itl}}
+assumptions:
+  - {{id: target_ratio, label: Parity, value: 1, source: none}}
+"""
+    res = run_scenario(wh, LoadedScenario(parse_scenario(text, "sum.yaml"), Path("sum.yaml"), "0" * 64))
+    bench = res["results"]["benchmark_level"]
+    total = _value(wh, "gva-current-prices", "TLB", 2022, "Total")
+    assert bench == pytest.approx(total, abs=33)  # 33 areas, each rounded to £1 million
+    (row,) = [i for i in res["inputs"] if i["role"] == "level" and i["of"] == "benchmark"]
+    assert len(row["sum_of"]) == 33 and row["area_name"] == "England"

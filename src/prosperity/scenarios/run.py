@@ -115,24 +115,24 @@ class Run:
         code = (fig.area or self.spec.area) if which == "area" else (fig.benchmark or self.spec.benchmark)
         if code is None:
             raise ScenarioDataError(f"inputs.{role}: no {which} area given")
-        if which == "benchmark" and fig.benchmark_members:
-            return self._sum(role, fig, code)
-        s = self.reader.series(fig.indicator, code, fig.breakdown, role=f"inputs.{role}", scale=fig.scale,
-                               unit=fig.unit)  # fmt: skip
-        if fig.label:
-            s.label = fig.label
-        return s
+        areas = list(fig.benchmark_members) if which == "benchmark" and fig.benchmark_members else [code]
+        breakdowns = list(fig.breakdowns) or [fig.breakdown]
+        parts = [self.reader.series(fig.indicator, a, b, role=f"inputs.{role}", scale=fig.scale, unit=fig.unit)
+                 for a in areas for b in breakdowns]  # fmt: skip
+        if len(parts) == 1:
+            s = parts[0]
+            s.label = fig.label or s.label
+            return s
+        return self._sum(parts, fig, code, " + ".join(breakdowns) if fig.breakdowns else fig.breakdown)
 
-    def _sum(self, role: str, fig: Figure, code: str) -> Series:
-        """The benchmark's series as the sum of its members' series, for the years every member has."""
-        parts = [self.reader.series(fig.indicator, m, fig.breakdown, role=f"inputs.{role}", scale=fig.scale,
-                                    unit=fig.unit) for m in fig.benchmark_members]  # fmt: skip
+    def _sum(self, parts: list[Series], fig: Figure, code: str, breakdown: str) -> Series:
+        """The sum of several areas' or breakdowns' series, for the years every one of them has."""
         years = set.intersection(*({p.year for p in s.points} for s in parts))
         points = [Point(y, next(p.period for p in parts[0].points if p.year == y),
                         math.fsum(next(p.value for p in s.points if p.year == y) for s in parts)) for y in sorted(years)]
         first = parts[0]
         return Series(first.indicator, fig.label or first.label, first.unit, code, self.reader.area_name(code),
-                      fig.breakdown, first.release, points, fig.scale)  # fmt: skip
+                      breakdown, first.release, points, fig.scale)  # fmt: skip
 
     def record(self, role: str, s: Series, p: Point | None = None, *, which: str = "area",
                fig: Figure | None = None) -> float:  # fmt: skip

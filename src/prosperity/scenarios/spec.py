@@ -111,6 +111,8 @@ class Figure(_Model):
     #: build the benchmark's figure as the sum of these areas' (only for amounts that add up: £, jobs, hours)
     benchmark_members: list[Annotated[str, Field(pattern=CODE)]] = Field(default_factory=list, max_length=80)
     breakdown: Annotated[str, Field(max_length=200)] = ""
+    #: or the sum of these breakdowns (e.g. every highest-qualification group, for all people aged 16 to 64)
+    breakdowns: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=40)
     #: the figure's name in sentences, where the publisher's label reads badly there
     label: Annotated[str | None, Field(max_length=200)] = None
     #: the year of the figure (the year the period starts: 2021 for 2021/22)
@@ -129,6 +131,8 @@ class Figure(_Model):
     def _years(self) -> Figure:
         if self.from_year is not None and self.to_year is not None and self.from_year >= self.to_year:
             raise ValueError(f"from_year {self.from_year} must be before to_year {self.to_year}")
+        if self.breakdown and self.breakdowns:
+            raise ValueError("give breakdown (one) or breakdowns (to add up), not both")
         return self
 
 
