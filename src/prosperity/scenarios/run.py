@@ -432,20 +432,14 @@ def _run_rd_claim(run: Run) -> dict[str, Any]:
 
     # what the claim's own numbers imply
     implied: dict[str, Any] = {}
-    if "jobs" in numbers and "jobs_share" in numbers:
-        jb = claims.implied_base(numbers["jobs"], numbers["jobs_share"] / 100)
-        near = claims.closest_year(jobs_s.pairs(), jb)
-        implied["jobs_base"] = jb
-        implied["jobs_base_closest_year"] = near[0] if near else None
-        implied["jobs_base_closest_value"] = near[1] if near else None
-        run.record("jobs", jobs_s)
-    if "productivity_uplift" in numbers and "productivity_share" in numbers:
-        pb = claims.implied_base(numbers["productivity_uplift"], numbers["productivity_share"] / 100)
-        near = claims.closest_year(prod_s.pairs(), pb)
-        implied["productivity_base"] = pb
-        implied["productivity_base_closest_year"] = near[0] if near else None
-        implied["productivity_base_closest_value"] = near[1] if near else None
-        run.record("productivity", prod_s)
+    for name, amount, share, ser in (("jobs", "jobs", "jobs_share", jobs_s),
+                                     ("productivity", "productivity_uplift", "productivity_share", prod_s)):
+        if amount in numbers and share in numbers:  # the base the claim implies, and the year it matches
+            base_value = claims.implied_base(numbers[amount], numbers[share] / 100)
+            near = claims.closest_year(ser.pairs(), base_value)
+            implied.update({f"{name}_base": base_value, f"{name}_base_closest_year": near[0] if near else None,
+                            f"{name}_base_closest_value": near[1] if near else None})  # fmt: skip
+            run.record(name, ser)
     if "productivity_share" in numbers and "jobs_share" in numbers:
         up = claims.gva_uplift(numbers["productivity_share"] / 100, numbers["jobs_share"] / 100)
         implied["gva_uplift"] = up
