@@ -1,5 +1,6 @@
 """The scenario pages in Debian's Chromium: they load without errors, draw their charts, fit a phone's width and
-pass an axe-core audit (skipped with the reason where Chromium or axe-core is missing, as in tests/web)."""
+pass an axe-core audit (skipped with the reason where Chromium or axe-core is missing). Here, beside test_browser.py,
+so that one browser and one server serve both."""
 
 from __future__ import annotations
 
