@@ -19,7 +19,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from prosperity import __version__
 from prosperity.errors import NotFound, ProsperityError
-from prosperity.programmes import web as programmes_web
 from prosperity.web import api, pages
 from prosperity.web.download import Downloads
 from prosperity.web.formats import error
@@ -122,7 +121,11 @@ def create_app(db_path: str | Path, framework_path: str | Path | None = None, *,
 
     app.include_router(api.router)
     app.include_router(pages.router)
-    app.include_router(programmes_web.router)
+    from prosperity.programmes.web import router as programmes  # imported here, as the scenarios' router is
+    from prosperity.scenarios.web import router as scenarios  # imported here: the scenarios' pages build on this package
+
+    app.include_router(programmes)
+    app.include_router(scenarios)
     wrapped: Any = Guard(ResponseCache(app) if cache else app)
     wrapped.fastapi = app
     wrapped.state = app.state
