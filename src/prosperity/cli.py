@@ -23,6 +23,8 @@ from prosperity.cli_options import DbOption, MirrorOption, fail
 from prosperity.errors import ProsperityError
 from prosperity.framework.cli import app as framework_app
 from prosperity.output import Format, emit
+from prosperity.programmes.cli import app as programmes_app
+from prosperity.programmes.cli import review_cmd
 from prosperity.scenarios.cli import scenario_cmd
 from prosperity.warehouse import Warehouse, default_db
 from prosperity.warehouse.build import BuildSummary, build
@@ -443,6 +445,10 @@ def report_cmd(
     pdf = f", {result.pdf} ({result.pages} pages)" if result.pdf else ""
     out.print(f"Wrote {result.html}{pdf} and {result.edition}: {result.figures} figures from {result.releases} "
               f"releases in {result.seconds:.1f} s.", soft_wrap=True, highlight=False)  # fmt: skip
+
+
+app.command("review")(review_cmd)
+app.add_typer(programmes_app, name="programmes")
 
 
 def main() -> None:
