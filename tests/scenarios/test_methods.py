@@ -230,3 +230,10 @@ def test_net_zero_edge_cases():
     assert late.linear_per_year is None and "not after" in late.note
     one = emissions.net_zero_path([(2020, 100.0)], 2035)
     assert one.achieved_per_year is None and one.agree is None and "too few" in one.note
+
+
+def test_log_mean_of_values_whose_logarithms_are_equal():
+    # Hypothesis found this: 1 and the next float above 1 differ, but their logarithms are both 0.0
+    a, b = 1.0, math.nextafter(1.0, 2.0)
+    assert math.log(a) == math.log(b) and a != b
+    assert emissions.log_mean(a, b) == pytest.approx(1.0)
