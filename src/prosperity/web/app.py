@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from prosperity import __version__
 from prosperity.errors import NotFound, ProsperityError
+from prosperity.evaluate import web as evaluations
 from prosperity.web import api, pages
 from prosperity.web.download import Downloads
 from prosperity.web.formats import error
@@ -121,6 +122,7 @@ def create_app(db_path: str | Path, framework_path: str | Path | None = None, *,
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(evaluations.router)
     wrapped: Any = Guard(ResponseCache(app) if cache else app)
     wrapped.fastapi = app
     wrapped.state = app.state
