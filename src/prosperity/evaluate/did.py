@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,7 +101,13 @@ def _event_columns(df: pd.DataFrame, window: tuple[int, int]) -> list[str]:
 def _feols(formula: str, df: pd.DataFrame) -> Any:
     import pyfixest as pf
 
-    return pf.feols(formula, data=df, vcov={"CRV1": "area"})
+    with warnings.catch_warnings():
+        # pyfixest's own deprecation notices about pandas, and its note when a binned event dummy is collinear
+        # (the dummy is then left out, which is what the event study needs), are not the user's business.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.filterwarnings("ignore", message=r"\s*\d+ variables? dropped due to multicollinearity")
+        return pf.feols(formula, data=df, vcov={"CRV1": "area"})
 
 
 def _beta(df: pd.DataFrame) -> tuple[float, float]:

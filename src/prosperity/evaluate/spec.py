@@ -175,15 +175,18 @@ class EvaluationSpec(_Model):
     def _as_text(cls, v: Any) -> Any:
         return v.isoformat() if isinstance(v, Date) else v
 
-    @model_validator(mode="after")
-    def _starts(self) -> EvaluationSpec:
-        areas = [t.area for t in self.treated]
-        if len(set(areas)) != len(areas):
-            raise ValueError("an area is listed twice under treated")
-        for t in self.treated:
+    def problems(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Rules across fields, each with the path of the field to point at."""
+        out: list[tuple[tuple[str | int, ...], str]] = []
+        seen: set[str] = set()
+        for i, t in enumerate(self.treated):
+            if t.area in seen:
+                out.append((("treated", i, "area"), f"{t.area} is listed twice under treated"))
+            seen.add(t.area)
             if not self.windows.post[0] <= t.start <= self.windows.post[1]:
-                raise ValueError(f"{t.area} starts in {t.start}, outside the post window {list(self.windows.post)}")
-        return self
+                out.append((("treated", i, "start"), f"{t.area} starts in {t.start}, outside the post window "
+                            f"{list(self.windows.post)}"))  # fmt: skip
+        return out
 
 
 @dataclass(frozen=True)
@@ -252,6 +255,9 @@ def load_spec(path: str | Path) -> LoadedSpec:
             msg = err["msg"].removeprefix("Value error, ")
             out.append((line_of(raw, loc), f"{field}: {msg}"))
         raise SpecError(name, out) from None
+    cross = spec.problems()
+    if cross:
+        raise SpecError(name, [(line_of(raw, list(loc)), msg) for loc, msg in cross])
     return LoadedSpec(spec, p, hashlib.sha256(data).hexdigest(), raw)
 
 
