@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from prosperity.errors import ProsperityError
+from prosperity.evaluate.words import amount
 
 ESTIMATE_COLUMNS = ["evaluation", "area", "area_name", "indicator", "label", "unit", "start", "method", "refused",
                     "estimate", "band_low", "band_high", "p_value", "pre_rmspe", "sms_level", "causal_wording",
@@ -27,6 +28,8 @@ def estimate_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
                 "sms_level": r["grade"]["level"], "causal_wording": r["grade"]["causal_wording"],
                 "donors": len(e["donors"]), "refusal_reasons": "; ".join(x["reason"] for x in r.get("refusals", [])),
                 "sentence": r["sentence"],
+                "estimate_text": None if r.get("estimate") is None else
+                ("+" if r["estimate"] >= 0 else "−") + amount(r["estimate"], e["unit"]),
             })  # fmt: skip
     return rows
 
