@@ -114,21 +114,16 @@ def test_synthetic_control_reproduces_the_west_german_weights() -> None:
     df = _data("germany")
     controls = ["USA", "UK", "Austria", "Belgium", "Denmark", "France", "Italy", "Netherlands", "Norway", "Switzerland",
                 "Japan", "Greece", "Portugal", "Spain", "Australia", "New Zealand"]
-    train = Dataprep(foo=df, predictors=["gdp", "trade", "infrate"], predictors_op="mean",
-                     time_predictors_prior=range(1971, 1981),
-                     special_predictors=[("industry", range(1971, 1981), "mean"), ("schooling", [1970, 1975], "mean"),
-                                         ("invest70", [1980], "mean")],
-                     dependent="gdp", unit_variable="country", time_variable="year",
-                     treatment_identifier="West Germany", controls_identifier=controls,
-                     time_optimize_ssr=range(1981, 1991))  # fmt: skip
-    v = fit_predictors(train, "Nelder-Mead", "equal").V
-    main = Dataprep(foo=df, predictors=["gdp", "trade", "infrate"], predictors_op="mean",
-                    time_predictors_prior=range(1981, 1991),
-                    special_predictors=[("industry", range(1981, 1991), "mean"), ("schooling", [1980, 1985], "mean"),
-                                        ("invest80", [1980], "mean")],
-                    dependent="gdp", unit_variable="country", time_variable="year",
-                    treatment_identifier="West Germany", controls_identifier=controls,
-                    time_optimize_ssr=range(1960, 1990))  # fmt: skip
+    def prep(years: range, schooling: list[int], invest: str, ssr: range):  # type: ignore[no-untyped-def]
+        return Dataprep(foo=df, predictors=["gdp", "trade", "infrate"], predictors_op="mean", time_predictors_prior=years,
+                        special_predictors=[("industry", years, "mean"), ("schooling", schooling, "mean"),
+                                            (invest, [1980], "mean")],
+                        dependent="gdp", unit_variable="country", time_variable="year",
+                        treatment_identifier="West Germany", controls_identifier=controls, time_optimize_ssr=ssr)
+
+    # ADH (2015) choose V on 1971–1980 predictors fitted to 1981–1990, then use it for the 1981–1990 predictors.
+    v = fit_predictors(prep(range(1971, 1981), [1970, 1975], "invest70", range(1981, 1991)), "Nelder-Mead", "equal").V
+    main = prep(range(1981, 1991), [1980, 1985], "invest80", range(1960, 1990))
     synth = fit_predictors(main, custom_v=v)
     w = synth.weights(round=9)
     # Abadie, Diamond & Hainmueller (2015), Table 2: Austria 0.42, USA 0.22, Japan 0.16, Switzerland 0.11,
