@@ -19,7 +19,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from prosperity import __version__
 from prosperity.errors import NotFound, ProsperityError
-from prosperity.evaluate import web as evaluations
 from prosperity.web import api, pages
 from prosperity.web.download import Downloads
 from prosperity.web.formats import error
@@ -122,7 +121,12 @@ def create_app(db_path: str | Path, framework_path: str | Path | None = None, *,
 
     app.include_router(api.router)
     app.include_router(pages.router)
-    app.include_router(evaluations.router)
+    from prosperity.scenarios.web import router as scenarios  # imported here: the scenarios' pages build on this package
+
+    app.include_router(scenarios)
+    from prosperity.evaluate.web import router as evaluations  # imported here, like the scenarios' pages
+
+    app.include_router(evaluations)
     wrapped: Any = Guard(ResponseCache(app) if cache else app)
     wrapped.fastapi = app
     wrapped.state = app.state
