@@ -21,6 +21,7 @@ from rich.table import Table
 from prosperity import __version__
 from prosperity.cli_options import DbOption, MirrorOption, fail
 from prosperity.errors import ProsperityError
+from prosperity.evaluate.cli import evaluate_cmd
 from prosperity.framework.cli import app as framework_app
 from prosperity.output import Format, emit
 from prosperity.programmes.cli import app as programmes_app
@@ -38,6 +39,7 @@ app = typer.Typer(
 err = Console(stderr=True)
 out = Console(width=None if sys.stdout.isatty() else 160)  # a wide table when piped to a file
 app.add_typer(framework_app, name="framework", help="Validate, inspect and measure the coverage of a framework.")
+app.command("evaluate")(evaluate_cmd)
 app.command("scenario")(scenario_cmd)
 
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]

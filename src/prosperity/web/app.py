@@ -126,6 +126,9 @@ def create_app(db_path: str | Path, framework_path: str | Path | None = None, *,
 
     app.include_router(programmes)
     app.include_router(scenarios)
+    from prosperity.evaluate.web import router as evaluations  # imported here, like the scenarios' pages
+
+    app.include_router(evaluations)
     wrapped: Any = Guard(ResponseCache(app) if cache else app)
     wrapped.fastapi = app
     wrapped.state = app.state
