@@ -15,6 +15,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from prosperity.assess import status as st
 from prosperity.assess.engine import Assessment, Assessor, latest_segment, period_kind
 from prosperity.assess.sentences import fmt
 from prosperity.assess.spec import Spec, specs_from_framework
@@ -33,15 +34,9 @@ HEADLINES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Output (gross value added)", ("gva-total",)),
     ("Jobs", ("filled-jobs", "employment-rate")),
 )
-#: the order and words of the summary's status counts
-STATUS_GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("on-track", "On track for a target", ("on track",)),
-    ("off-track", "Off track for a target", ("off track",)),
-    ("improving", "Improving", ("improving",)),
-    ("worsening", "Worsening", ("worsening",)),
-    ("no-change", "No clear or significant change", ("no clear change", "no significant change")),
-    ("one-period", "One period only (no trend)", ("no trend",)),
-    ("no-data", "Without data", ("no data",)),
+#: the order and words of the summary's status counts: one group per status of prosperity.assess.status
+STATUS_GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = tuple(
+    (st.css_class(name), name[:1].upper() + name[1:], (name,)) for name in st.STATUSES
 )
 
 
@@ -77,7 +72,7 @@ class Item:
         for key, _, statuses in STATUS_GROUPS:
             if self.status in statuses:
                 return key
-        return "no-change"
+        return st.css_class(st.NOT_JUDGED)
 
 
 @dataclass
@@ -374,7 +369,7 @@ def build_report(wh: Warehouse, fw: Framework, area: str, *, strategy: str | Non
         svg, legend = series_chart(assessor, i, area, f"fig-{n}", scope=scope)
         target_figs.append((i, Figure(n, f"fig-{n}", f"{i.label} in {i.assessment.area_name}: the trend and the "
                                       "targets", svg, source_text(i.assessment), legend)))  # fmt: skip
-    target_counts = Counter((r.assessed or {}).get("status", "not assessable")
+    target_counts = Counter((r.assessed or {}).get("status") or "not judged"
                             + (" (a superseded target)" if (r.assessed or {}).get("superseded_by") else "")
                             for r in targets)  # fmt: skip
 

@@ -12,18 +12,11 @@ from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup
 
 from prosperity import __version__
+from prosperity.assess import status as st
 from prosperity.assess.engine import Assessment
 from prosperity.report.data import Report, TargetRow, date_text, source_text, value
 
-STATUS_HELP = {
-    "on-track": "the indicator's current target would be met on the recent trend",
-    "off-track": "the current target would not be met on the recent trend",
-    "improving": "no target, or none assessable; moving in the better direction over up to ten years",
-    "worsening": "no target, or none assessable; moving in the worse direction over up to ten years",
-    "no-change": "no clear direction, or no significant change by Fingertips' trend test",
-    "one-period": "a figure, but only one period, so no trend",
-    "no-data": "no figure for this area: no source yet, a live fetch needed, or no figure published",
-}
+STATUS_HELP = {st.css_class(name): text for name, text in st.DEFINITIONS.items()}
 GAP_GROUPS = (
     ("none", "Promised, but no statistic measures it yet"),
     ("live", "Measured by a statistic that needs a live fetch (not in this warehouse)"),
@@ -66,13 +59,22 @@ def bench(a: Assessment) -> str:
 
 
 def trend(a: Assessment) -> str:
+    """The trend cell: the judged series' change and the status the trend rule gives it."""
     t = a.trend or {}
-    if not t.get("direction"):
-        return _first_upper(t.get("note", "No trend").rstrip(".")) if t else "No trend"
-    moved = {"increasing": "Rising", "decreasing": "Falling", "no_change": "Unchanged"}.get(t["direction"], "Changing")
+    if t.get("from_value") is None or t.get("from_period") == t.get("to_period"):
+        return "One period only: too few points to judge"
+    span = f"{t.get('from_label') or t['from_period']}–{t.get('to_label') or t['to_period']}"
     rate = f", {t['cagr']:+.1%} a year" if t.get("cagr") is not None else ""
-    judged = {"better": ": better", "worse": ": worse"}.get(t.get("judgement") or "", "")
-    text = f"{moved} {t['from_period']}–{t['to_period']}{rate}{judged}"
+    words = t.get("status") or st.NOT_JUDGED
+    if t.get("real_terms"):
+        r = t["real_terms"]
+        return (f"Real terms {r['from_period']}–{r['to_period']}, {r['cagr']:+.2%} a year: {words} "
+                f"(cash {span}{rate}, not judged)")  # fmt: skip
+    if t.get("basis") == "current prices":
+        return f"Cash terms {span}{rate}: not judged (no real-terms series)"
+    if a.read_area:
+        return f"{a.read_area['name']}'s figures {span}{rate}: not judged"
+    text = f"{span}{rate}: {words}"
     if t.get("marker"):
         marker = {"increasing": "significant increase", "decreasing": "significant decrease",
                   "no_significant_change": "no significant change",

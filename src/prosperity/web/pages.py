@@ -44,7 +44,8 @@ def _pct(v: float | None) -> str:
 def env() -> Environment:
     e = Environment(loader=PackageLoader("prosperity.web", "templates"), autoescape=True, trim_blocks=True,
                     lstrip_blocks=True)  # fmt: skip
-    e.globals.update(version=__version__, buckets=q.STATUS_BUCKETS, status_class=q.status_class, urlencode=urlencode)
+    e.globals.update(version=__version__, buckets=q.STATUS_BUCKETS, judged=q.st.JUDGED, status_class=q.status_class,
+                     urlencode=urlencode)  # fmt: skip
     e.filters.update(date=_date, pct=_pct, fmt=fmt, value_text=q.value_text, number=q.number_text)
     return e
 
@@ -65,7 +66,8 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
 @router.get("/")
 def home(request: Request, wh: WH) -> HTMLResponse:
     data = q.strategies(site_of(request), wh, with_themes=True)
-    return page("home.html", strategies=data, title="How the city region is doing", nav="home")
+    return page("home.html", strategies=data, lead=q.headline(site_of(request), wh), title="How the city region is doing",
+                nav="home")  # fmt: skip
 
 
 @router.get("/outcomes/{outcome_id}")
