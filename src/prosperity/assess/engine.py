@@ -573,13 +573,17 @@ class Assessor:
         try:
             if t.kind == "close_gap":
                 g = assess_gap_target(t.method_target(), annual, spec.polarity, bench or [])
-                return self._gap_target(out, g)
-            r = assess_target(t.method_target(), annual, spec.polarity, benchmark_series=bench,
-                              non_negative=non_negative)  # fmt: skip
+                out = self._gap_target(out, g)
+            else:
+                r = assess_target(t.method_target(), annual, spec.polarity, benchmark_series=bench,
+                                  non_negative=non_negative)  # fmt: skip
+                out = _dated_target(out, r)
         except (InsufficientData, MethodError) as e:
             out["note"] = str(e)
             return out
-        return _dated_target(out, r)
+        if out.get("benchmark_name") and out.get("resolved"):
+            out["resolved"] = out["resolved"].replace("the benchmark", out["benchmark_name"])
+        return out
 
     def _gap_target(self, out: dict[str, Any], g: Any) -> dict[str, Any]:
         """A close_gap target: the gap now, its trend, the year it would close; with a date, its status."""

@@ -73,6 +73,15 @@ def _num(a: Assessment, v: float | None, full: bool = False) -> str:
     return f"{text} ({basis})" if full and basis and v is not None else text
 
 
+def figure(a: Assessment) -> str:
+    """The latest figure for a table cell: with its price basis, and the area it is for when another area's figure
+    stands in ("£4,678 million (current prices), North West")."""
+    if a.value is None:
+        return "no figure"
+    text = _num(a, a.value, full=True)
+    return f"{text}, for {a.read_area['name']}" if a.read_area else text
+
+
 def _when(a: Assessment) -> str:
     """ "in 2023", "in 2022 to 2024", or "on 30 Apr 2025" for a figure dated to a day."""
     return _at(a.period, a.period_label)
@@ -150,16 +159,34 @@ def describe(a: Assessment) -> list[str]:
 
 
 def headline(a: Assessment) -> list[str]:
-    """The sentences a summary leads with: the latest figure, the gap to the benchmark and how it moved, the
-    trend that is judged (the real-terms one for money), and the current target's status."""
+    """The few short sentences a summary leads with: the latest figure, the gap to the benchmark and how it moved,
+    the trend that is judged (the real-terms one for money), and the current target's status."""
     out = [_latest(a)]
-    if a.benchmark:
-        gap = _gap_movement(a, a.benchmark)
-        out.append(gap or _benchmark(a, a.benchmark))
-    if a.trend:
-        out.append(_real_terms(a, a.trend) if a.trend.get("real_terms") else _trend(a, a.trend))
-    if a.target and a.target.get("status") in st.TARGET_STATUSES:
-        out.append(_target(a, a.target))
+    b = a.benchmark or {}
+    g = b.get("gap") or {}
+    if (g.get("from_period") is not None and g.get("from_period") != g.get("to_period") and not _is_rate(a)
+            and g.get("cagr") is not None):
+        i0, i1 = g["from_index"], g["to_index"]
+        out.append(f"With {b['area_name']} = 100 it stood at {i0:.1f} in {g.get('from_label') or g['from_period']} and "
+                   f"{i1:.1f} in {g.get('to_label') or g['to_period']} ({g['cagr']:+.2%} a year in the relative level: "
+                   f"{_status_words(g['status'])} in the gap).")  # fmt: skip
+    elif b:
+        out.append(_gap_movement(a, b) or _benchmark(a, b))
+    t = a.trend or {}
+    r = t.get("real_terms")
+    if r and r.get("from_period") is not None and r.get("from_period") != r.get("to_period") and r.get("cagr") is not None:
+        out.append(f"In real terms ({r['label']}) it stood at {_value(r['from_value'], r.get('unit'))} in "
+                   f"{r['from_period']} and {_value(r['to_value'], r.get('unit'))} in {r['to_period']} "
+                   f"({r['cagr']:+.2%} a year): {_status_words(t.get('status'))}.")  # fmt: skip
+    elif t:
+        out.append(_trend(a, t))
+    tg = a.target or {}
+    if tg.get("status") in st.TARGET_STATUSES:
+        what = tg.get("resolved") or tg["kind"].replace("_", " ")
+        closes = (tg.get("gap") or {}).get("closes_in") or tg.get("projected_year")
+        w = (tg.get("gap") or {}).get("trend_window") or tg.get("projection_window")
+        when = f"; on the trend of {w[0]} to {w[1]} it would be reached in {closes}" if closes and w else ""
+        out.append(f"Target ({tg['set_by']}): {what}: {tg['status']}{when}.")
     return out
 
 

@@ -90,6 +90,21 @@ DEFINITIONS: dict[str, str] = {
 }
 
 
+#: A few words per status, for legends where space is short (the report's one-page summary).
+SHORT: dict[str, str] = {
+    ON_TRACK: "a target the cited method projects will be met on time",
+    OFF_TRACK: "a target the cited method projects will be missed",
+    MET: "a target the figures meet",
+    MISSED: "a target missed at its passed deadline",
+    IMPROVING: "no target to judge; a significant or material change for the better",
+    WORSENING: "no target to judge; a significant or material change for the worse",
+    NO_CLEAR_CHANGE: "no significant change, or less than 0.5% a year",
+    TOO_FEW_POINTS: "too few comparable periods to judge a trend",
+    NOT_JUDGED: "cash terms, another area's figure, or no better direction",
+    NO_DATA: "no figure for this area",
+}
+
+
 def css_class(status: str | None) -> str:
     """A CSS class name for a status: ``on-track``, ``too-few-points-to-judge``…"""
     return (status if status in STATUSES else NO_DATA).replace(" ", "-")
@@ -238,7 +253,7 @@ def overall_status(value: Any, *, stand_in: bool, target: str | None, trend: str
 
 
 __all__ = [
-    "DEFINITIONS", "JUDGED", "MET", "MISSED", "NOT_JUDGED", "NO_CLEAR_CHANGE", "NO_DATA", "OFF_TRACK", "ON_TRACK",
+    "DEFINITIONS", "JUDGED", "SHORT", "MET", "MISSED", "NOT_JUDGED", "NO_CLEAR_CHANGE", "NO_DATA", "OFF_TRACK", "ON_TRACK",
     "RULE_TEXT", "STATUSES", "TARGET_STATUSES", "TOO_FEW_POINTS", "TREND_STATUSES", "WORSENING", "IMPROVING",
     "Eligibility", "TrendJudgement", "css_class", "fingertips_eligibility", "is_money", "judge_trend",
     "overall_status", "price_basis", "target_status",

@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from prosperity.assess import status as st
 from prosperity.assess.engine import Assessment, Assessor, latest_segment, period_kind
-from prosperity.assess.sentences import fmt
+from prosperity.assess.sentences import fmt, short_unit
 from prosperity.assess.spec import Spec, specs_from_framework
 from prosperity.errors import NotFound
 from prosperity.framework import Framework, Outcome, Strategy, Target, Theme
@@ -161,7 +161,7 @@ def dp_of(a: Assessment) -> int | None:
 
 def value(a: Assessment, v: float | None = None, *, full: bool = True) -> str:
     """A figure of an assessment with its unit (the full unit, or its first part: "£ per hour")."""
-    unit = a.unit if full else a.unit.split(", ")[0].split(" (")[0]
+    unit = a.unit if full else short_unit(a.unit)
     return fmt(a.value if v is None else v, unit, dp_of(a))
 
 
@@ -242,8 +242,8 @@ def series_chart(assessor: Assessor, item: Item, area: str, chart_id: str, *, ta
         shown = [t for t in a.targets if scope is None or t.get("strategy") in scope]
         for t in shown:
             v = t.get("resolved_value")
-            if v is None:
-                continue
+            if v is None or not t.get("date") or t["kind"] in ("close_gap", "ratio_to_benchmark"):
+                continue  # an undated target, or one on the benchmark's scale (benchmark = 100), is not drawn here
             x = int(t["date"][:4]) + 0.5
             role = "target superseded" if t.get("superseded_by") else "target"
             markers.append(charts.Marker(f"Target: {t.get('resolved') or t['kind']}", x, v, role))
@@ -266,8 +266,9 @@ def series_chart(assessor: Assessor, item: Item, area: str, chart_id: str, *, ta
     desc = (f"{a.label} in {a.area_name}, {len(segment)} periods from {first} to {last}"
             + (f", with {a.benchmark['area_name']} for comparison" if a.benchmark else "")
             + (f" and {len(markers)} target(s)" if markers else "") + ".")  # fmt: skip
-    svg = charts.line_chart(lines, markers, title=f"{a.label}, {a.area_name} ({a.unit})", desc=desc,
-                            y_label=a.unit.split(",")[0], chart_id=chart_id)  # fmt: skip
+    where = f"{a.read_area['name']}, standing in for {a.area_name}" if a.read_area else a.area_name
+    svg = charts.line_chart(lines, markers, title=f"{a.label}, {where} ({a.unit})", desc=desc,
+                            y_label=short_unit(a.unit), chart_id=chart_id)  # fmt: skip
     return figures.styled(svg), legend
 
 

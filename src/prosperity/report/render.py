@@ -14,9 +14,10 @@ from markupsafe import Markup
 from prosperity import __version__
 from prosperity.assess import status as st
 from prosperity.assess.engine import Assessment
+from prosperity.assess.sentences import short_unit
 from prosperity.report.data import Report, TargetRow, date_text, source_text, value
 
-STATUS_HELP = {st.css_class(name): text for name, text in st.DEFINITIONS.items()}
+STATUS_HELP = {st.css_class(name): text for name, text in st.SHORT.items()}
 GAP_GROUPS = (
     ("none", "Promised, but no statistic measures it yet"),
     ("live", "Measured by a statistic that needs a live fetch (not in this warehouse)"),
@@ -112,12 +113,30 @@ def target_text(row: TargetRow) -> str:
 def rate_text(row: TargetRow) -> str:
     t, a = row.assessed or {}, row.item.assessment
     rate = t.get("required_rate") or {}
+    if t.get("kind") in ("close_gap", "ratio_to_benchmark"):
+        return "—"  # on the benchmark's scale (benchmark = 100): see the trend of the gap
     if a is None or rate.get("absolute_per_year") is None:
         return rate.get("note") or "—"
-    text = f"{rate['absolute_per_year']:+,.2f} {a.unit.split(',')[0]} a year"
+    text = f"{rate['absolute_per_year']:+,.2f} {short_unit(a.unit)} a year"
     if rate.get("compound_per_year") is not None:
         text += f" ({rate['compound_per_year']:+.1%} a year compound)"
     return f"{text} from {rate['from_year']}"
+
+
+def trend_to_target(row: TargetRow) -> str:
+    """Where the recent trend takes the indicator, for the targets table."""
+    t, a = row.assessed or {}, row.item.assessment
+    if t.get("kind") == "close_gap" and t.get("gap"):
+        g = t["gap"]
+        w = "–".join(str(y) for y in (g.get("trend_window") or []))
+        closes = f"The gap closes in {g['closes_in']}" if g.get("closes_in") else "The gap does not close"
+        return f"{closes} (trend of {w}); now {g['index']:.1f} with the benchmark at 100"
+    text = f"Reached in {t['projected_year']}" if t.get("projected_year") else f"Not reached by {t.get('date')}"
+    if t.get("projected_value") is not None and a is not None:
+        text += f"; {value(a, t['projected_value'], full=False)} in {t['date']}"
+    if t.get("projection_window"):
+        text += f" (trend of {'–'.join(str(y) for y in t['projection_window'])})"
+    return text
 
 
 def target_sentence(row: TargetRow) -> str:
@@ -170,9 +189,9 @@ def edition_sentence(r: Report) -> str:
 def targets_sentence(r: Report) -> str:
     n = len(r.targets)
     if not n:
-        return "The strategies set no dated targets."
+        return "The strategies set no targets."
     words = ", ".join(f"{v} {k}" for k, v in sorted(r.target_counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    return f"Of the {n} dated targets, {words}."
+    return f"Of the {n} targets, {words}."
 
 
 def members_sentence(r: Report) -> str:
@@ -200,7 +219,8 @@ def render_html(r: Report) -> str:
     return template.render(
         r=r, css=css, version=__version__, value=value, bench=bench, trend=trend, src=source_text, date=date_text,
         target_text=target_text, rate_text=rate_text, target_sentence=target_sentence, count_words=count_words, notes=notes,
-        gap_words=gap_words, member_name=member_name, member_value=member_value, status_help=STATUS_HELP,
+        gap_words=gap_words, trend_to_target=trend_to_target, css_class=st.css_class, member_name=member_name,
+        member_value=member_value, status_help=STATUS_HELP,
         gap_groups=GAP_GROUPS, edition_text=edition_text(r), edition_sentence=edition_sentence(r),
         targets_sentence=targets_sentence(r), members_sentence=members_sentence(r), extra_headlines=extra,
         total=sum(n for _, _, n in r.counts), member_count=len(members),
