@@ -186,7 +186,7 @@ def headline(a: Assessment) -> list[str]:
         closes = (tg.get("gap") or {}).get("closes_in") or tg.get("projected_year")
         w = (tg.get("gap") or {}).get("trend_window") or tg.get("projection_window")
         when = f"; on the trend of {w[0]} to {w[1]} it would be reached in {closes}" if closes and w else ""
-        out.append(f"Target ({tg['set_by']}): {what}: {tg['status']}{when}.")
+        out.append(f"Target set by {tg['set_by']}: {what}: {tg['status']}{when}.")
     return out
 
 
