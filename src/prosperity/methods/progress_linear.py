@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from prosperity.methods._types import MethodError, MethodResult, Polarity, require_finite
+from prosperity.methods._types import MethodError, MethodResult, Polarity, meets, require_finite
 from prosperity.methods.thresholds import (
     DNS_MIN_POINTS,
     DNS_SUN_CLOUD_MAX_MISS,
@@ -86,14 +86,6 @@ def average_annual_change(series: Sequence[tuple[int, float | None]]) -> tuple[f
     return (y1 - y0) / (t1 - t0), window
 
 
-def _achieved(current: float, target: float, polarity: Polarity) -> bool:
-    if polarity is Polarity.HIGHER_IS_BETTER:
-        return current >= target
-    if polarity is Polarity.LOWER_IS_BETTER:
-        return current <= target
-    return current == target
-
-
 def linear_projection_status(
     series: Sequence[tuple[int, float | None]],
     target_value: float,
@@ -142,7 +134,7 @@ def linear_projection_status(
     projected = current + rate * years_left
     if floor is not None:
         projected = max(projected, floor)
-    achieved = _achieved(current, target_value, polarity)
+    achieved = meets(current, target_value, polarity)
     if achieved or gap == 0:
         symbol, shortfall, share = WeatherSymbol.SUN, 0.0, 0.0
         message = "the latest value already meets the target"

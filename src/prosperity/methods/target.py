@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from prosperity.methods._types import InsufficientData, MethodError, MethodResult, Polarity, require_finite
+from prosperity.methods._types import InsufficientData, MethodError, MethodResult, Polarity, meets, require_finite
 from prosperity.methods.progress_linear import (
     LinearProjection,
     average_annual_change,
@@ -289,13 +289,7 @@ def deadline_status(series: Series, target_value: float, target_year: int, polar
         return DeadlineStatus(**base, value=None, met=None,
                               note=f"the figures have no value for {target_year}, the target's deadline")  # fmt: skip
     v = values[target_year]
-    if polarity is Polarity.LOWER_IS_BETTER:
-        met = v <= target_value
-    elif polarity is Polarity.HIGHER_IS_BETTER:
-        met = v >= target_value
-    else:
-        met = v == target_value
-    return DeadlineStatus(**base, value=v, met=met, note="")
+    return DeadlineStatus(**base, value=v, met=meets(v, target_value, polarity), note="")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -421,7 +415,7 @@ def assess_gap_target(
     index = list(resolved.series)
     year, latest = index[-1]
     recent = [(t, v) for t, v in index if t >= year - TREND_WINDOW_YEARS]
-    achieved = latest >= resolved.value if polarity is Polarity.HIGHER_IS_BETTER else latest <= resolved.value
+    achieved = meets(latest, resolved.value, polarity)
     dated = None
     if target.target_year is not None:
         dated = assess_target(target, series, polarity, benchmark_series=benchmark_series)
