@@ -334,7 +334,9 @@ class Assessor:
         if meta is None:  # a live-only indicator not fetched yet
             why = (f"it is published by a live service not yet fetched ({spec.live.split()[0]})" if spec.live
                    else "no statistic for it is held yet")  # fmt: skip
-            a.notes.append(why)
+            # the note tells an analyst what to run; the sentence speaks the reader's language
+            a.notes.append(f"needs a live fetch from {spec.live} (`prosperity fetch {spec.live.split()[0]}`)"
+                           if spec.live else f"the warehouse has no indicator {spec.warehouse!r}")  # fmt: skip
             a.status_reason = why
             a.sentences = [sentences.no_data(a, why)]
             return a
