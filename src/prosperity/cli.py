@@ -312,16 +312,15 @@ def assess_cmd(
         json.dump([a.as_dict() for a in found], sys.stdout, indent=2, ensure_ascii=False)
         print()
         return
-    from prosperity.assess.sentences import fmt as fmt_value
+    from prosperity.assess.sentences import figure
 
     rows = []
     for a in found:
         d = a.as_dict()
         rows.append({
-            "indicator": a.indicator, "label": a.label, "period": a.period_label,
-            "value": fmt_value(a.value, a.unit, None if a.derivation else a.source.get("decimal_places")),
+            "indicator": a.indicator, "label": a.label, "period": a.period_label, "value": figure(a),
             "benchmark": _benchmark_cell(d["benchmark"]),
-            "trend": (a.trend or {}).get("judgement") or "", "rank": f"{a.peers['rank']} of {a.peers['of']}"
+            "trend": (a.trend or {}).get("status") or "", "rank": f"{a.peers['rank']} of {a.peers['of']}"
             if a.peers and a.peers.get("rank") else "", "target": (a.target or {}).get("status", ""), "status": a.status,
             "source": _source_cell(a),
             "sentences": " ".join(a.sentences),

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from prosperity.assess import status as st
 from prosperity.assess.engine import Assessor
 from prosperity.assess.sentences import fmt
 from prosperity.errors import NotFound, ProsperityError
@@ -20,8 +21,8 @@ from prosperity.periods import parse_period, period_label
 from prosperity.warehouse import Warehouse
 from prosperity.web.site import Site
 
-#: The five statuses the home page counts, then everything else.
-STATUS_BUCKETS = ("on track", "off track", "improving", "worsening", "no clear change", "no data")
+#: Every status, as prosperity.assess.status names and orders them.
+STATUS_BUCKETS = st.STATUSES
 #: Levels whose areas get a full profile of assessments (others would only say "no data").
 ASSESSED_LEVELS = {"combined-authority", "metropolitan-district", "unitary-authority", "non-metropolitan-district",
                    "london-borough", "council-area", "region", "nation", "uk", "county"}  # fmt: skip
@@ -38,13 +39,13 @@ class BadParameter(ProsperityError):
 
 
 def bucket(status: str | None) -> str:
-    if not status or status == "no data":
-        return "no data"
-    return status if status in STATUS_BUCKETS else "no clear change"
+    if not status or status == st.NO_DATA:
+        return st.NO_DATA
+    return status if status in STATUS_BUCKETS else st.NOT_JUDGED
 
 
 def status_class(status: str | None) -> str:
-    return bucket(status).replace(" ", "-")
+    return st.css_class(bucket(status))
 
 
 def check_code(param: str, code: str, wh: Warehouse) -> dict[str, Any]:
@@ -177,6 +178,23 @@ def strategies(site: Site, wh: Warehouse, with_themes: bool = False) -> list[dic
             head["themes"] = [_theme_tree(t, assessed) for t in s.themes]
         out.append(head)
     return out
+
+
+#: The headline the home page leads with: the Growth Plan's headline outcome, productivity, for the city region.
+HEADLINE = ("E47000004", "gva-per-hour-worked")
+
+
+def headline(site: Site, wh: Warehouse) -> dict[str, Any] | None:
+    """The headline indicator's status and its headline sentences (level, gap to the benchmark, real-terms trend)."""
+    area, ind = HEADLINE
+    try:
+        a = site.assessments(wh, area).get(ind)
+    except NotFound:
+        return None
+    if not a or a.get("value") is None:
+        return None
+    return {"label": a["label"], "area": area, "area_name": a["area_name"], "indicator": ind, "status": a["status"],
+            "sentences": a.get("headline") or a.get("sentences", [])[:1]}  # fmt: skip
 
 
 def strategy(site: Site, wh: Warehouse, strategy_id: str) -> dict[str, Any]:
