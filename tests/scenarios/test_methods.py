@@ -233,7 +233,8 @@ def test_net_zero_edge_cases():
 
 
 def test_log_mean_of_values_whose_logarithms_are_equal():
-    # Hypothesis found this: 1 and the next float above 1 differ, but their logarithms are both 0.0
-    a, b = 1.0, math.nextafter(1.0, 2.0)
+    # Hypothesis found a pair like this: 1e10 and the next float above it differ, but their logarithms
+    # (about 23.03, where one step of a float is far larger than the difference) are equal
+    a, b = 1e10, math.nextafter(1e10, 2e10)
     assert math.log(a) == math.log(b) and a != b
-    assert emissions.log_mean(a, b) == pytest.approx(1.0)
+    assert emissions.log_mean(a, b) == pytest.approx(1e10)
