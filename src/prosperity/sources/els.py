@@ -16,6 +16,7 @@ such rows cannot be tied to a place and are set aside, counted in the build summ
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from typing import Any
 from prosperity.errors import ValidationError
 from prosperity.sources.base import Dataset, Discovery, FileRef, slugify
 from prosperity.warehouse.loading import IndicatorMeta, LoadContext
+from prosperity.warehouse.sql import quote_ident
 
 SOURCE = "ons-els"
 PUBLISHER = "Office for National Statistics (Explore Local Statistics)"
@@ -65,6 +67,9 @@ OLD_COLUMNS = {  # the older schema's names → the tidy schema's
 }  # fmt: skip
 
 GEOGRAPHY_LEVELS = {"ITL Level 1": "itl1", "ITL Level 2": "itl2", "ITL Level 3": "itl3"}
+#: What an ELS folder may be called: the publisher's slugs are lower-case words joined by hyphens. Any other name
+#: (quotes, spaces, glob characters such as ``claimant-coun[t]``) is reported and never read.
+SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 
 
 def _dataset(slug: str) -> Dataset:
@@ -93,6 +98,10 @@ def discover(mirror: Path | None) -> Discovery:
         return found
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
         slug = folder.name
+        if not SLUG.match(slug):
+            found.ignored.append((f"els/{slug}", "not read: an ELS folder is named by its indicator's slug (lower-case "
+                                  "letters, digits and hyphens, such as 'claimant-count')"))  # fmt: skip
+            continue
         csv_path, json_path = folder / f"{slug}.csv", folder / f"{slug}.json"
         if csv_path.exists() and json_path.exists():
             found.datasets.append(_dataset(slug))
@@ -153,12 +162,12 @@ def load(ctx: LoadContext) -> None:
         LoadContext.check_columns(ctx.name(data), header, list(OLD_COLUMNS)[:5] + ["Period"], list(OLD_COLUMNS))
         cols = {OLD_COLUMNS[h]: h for h in header if h in OLD_COLUMNS}
     else:
-        LoadContext.check_columns(ctx.name(data), header, TIDY_REQUIRED, TIDY_OPTIONAL)
+        LoadContext.check_columns(ctx.name(data), header, TIDY_REQUIRED, TIDY_OPTIONAL, repeatable=("notes",))
         cols = {h: h for h in header if "#" not in h}
-    notes = [f'"{h}"' for h in header if h.split("#")[0] == "notes"]
+    notes = [quote_ident(h) for h in header if h.split("#")[0] == "notes"]
 
     def col(name: str) -> str:
-        return f'"{cols[name]}"' if name in cols else "NULL"
+        return quote_ident(cols[name]) if name in cols else "NULL"
 
     note_expr = "NULL" if not notes else f"nullif(concat_ws('; ', {', '.join(notes)}), '')"
     file = ctx.name(data)

@@ -25,6 +25,7 @@ import duckdb
 
 from prosperity.errors import ValidationError
 from prosperity.periods import normalise_period, parse_period
+from prosperity.warehouse.sql import OneStatement, literal_path, quote_ident
 
 if TYPE_CHECKING:  # the sources import this module: no import back at run time
     from prosperity.sources.base import Dataset, FileRef
@@ -82,7 +83,8 @@ class LoadContext:
     """What a source's ``load`` function works through while its dataset is staged."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, dataset: Dataset, local: dict[str, Path], origin: str):
-        self.con = con
+        # Loaders see only a connection that runs one statement per call (see prosperity.warehouse.sql).
+        self.con = OneStatement(con, dataset.main_file.path)
         self.dataset = dataset
         self.local = local  # mirror path -> local file
         self.origin = origin
@@ -130,31 +132,45 @@ class LoadContext:
             raise ValidationError(self.name(ref), "the file is empty; expected a header row")
         return [h.strip() for h in header]
 
+    @staticmethod
+    def column_names(header: list[str]) -> list[str]:
+        """The header's names made distinct: a repeated name (DuckDB compares names without case) gets ``#2``,
+        ``#3`` …, and an empty one is called ``(column N)``."""
+        used: set[str] = set()
+        names = []
+        for i, h in enumerate(header, start=1):
+            base = h or f"(column {i})"
+            name, n = base, 1
+            while name.lower() in used:
+                n += 1
+                name = f"{base}#{n}"
+            used.add(name.lower())
+            names.append(name)
+        return names
+
     def read_csv(self, ref: FileRef, table: str, *, header_line: int = 1) -> list[str]:
         """Read a CSV file into a temporary all-text table ``table`` with a ``row_no`` column (its line).
 
-        Returns the header. A row with too few or too many fields rejects the file, naming the line.
+        Returns the header. A row with too few or too many fields rejects the file, naming the line. The file is
+        read with an explicit list of positional columns; the header's names reach SQL only quoted (as the
+        names of a view over those columns), and the path only as a bound parameter, never as a pattern.
         """
-        header = self.read_header(ref, skip=header_line - 1)
-        seen: dict[str, int] = {}
-        names = []
-        for h in header:
-            n = seen.get(h, 0)
-            seen[h] = n + 1
-            names.append(h if n == 0 else f"{h}#{n + 1}")
+        names = self.column_names(self.read_header(ref, skip=header_line - 1))
         cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names)))
         con = self.con
-        con.execute("DROP TABLE IF EXISTS rej_errors; DROP TABLE IF EXISTS rej_scans")
-        con.execute(f"DROP VIEW IF EXISTS {table}")
-        con.execute(f"DROP TABLE IF EXISTS {table}_data")
-        path = str(self.path(ref)).replace("'", "''")
+        con.execute("DROP TABLE IF EXISTS rej_errors")
+        con.execute("DROP TABLE IF EXISTS rej_scans")
+        con.execute(f"DROP VIEW IF EXISTS {quote_ident(table)}")
+        con.execute(f"DROP TABLE IF EXISTS {quote_ident(table + '_data')}")
         try:
-            con.execute(
-                f"""CREATE TEMP TABLE {table}_data AS SELECT * FROM read_csv('{path}', header=false,
-                    skip={header_line}, delim=',', quote='"', escape='"', auto_detect=false,
-                    store_rejects=true, rejects_table='rej_errors', rejects_scan='rej_scans',
-                    columns={{{cols}}})"""
-            )
+            with literal_path(self.path(ref)) as path:
+                con.execute(
+                    f"""CREATE TEMP TABLE {quote_ident(table + '_data')} AS SELECT * FROM read_csv($path,
+                        header=false, skip={int(header_line)}, delim=',', quote='"', escape='"', auto_detect=false,
+                        store_rejects=true, rejects_table='rej_errors', rejects_scan='rej_scans',
+                        columns={{{cols}}})""",
+                    {"path": path},
+                )
         except duckdb.Error as e:
             raise ValidationError(self.name(ref), f"could not be read as CSV: {str(e).splitlines()[0]}") from None
         rej = con.execute("SELECT line, error_message FROM rej_errors ORDER BY line LIMIT 1").fetchone()
@@ -166,29 +182,36 @@ class LoadContext:
                 f"(is the file truncated?){more}"
             )
             raise ValidationError(self.name(ref), msg, row=int(rej[0]))
-        n, first = con.execute(f"SELECT count(*), min(rowid) FROM {table}_data").fetchone()
+        n, first = con.execute(f"SELECT count(*), min(rowid) FROM {quote_ident(table + '_data')}").fetchone()
         if n == 0:
             raise ValidationError(self.name(ref), "has a header but no data rows")
         # A view names the columns and numbers the rows by their line in the file, without copying the data.
-        renames = ", ".join(f'c{i} AS "{name}"' for i, name in enumerate(names))
+        renames = ", ".join(f"c{i} AS {quote_ident(name)}" for i, name in enumerate(names))
         con.execute(
-            f"CREATE TEMP VIEW {table} AS "
-            f"SELECT CAST(rowid - {first} + {header_line + 1} AS INTEGER) AS row_no, {renames} FROM {table}_data"
+            f"CREATE TEMP VIEW {quote_ident(table)} AS SELECT CAST(rowid - {int(first)} + {int(header_line) + 1} "
+            f"AS INTEGER) AS row_no, {renames} FROM {quote_ident(table + '_data')}"
         )
         return names
 
     @staticmethod
-    def check_columns(file: str, header: list[str], required: list[str], optional: list[str]) -> None:
-        """Reject a file whose columns are not the ones its schema names."""
+    def check_columns(file: str, header: list[str], required: list[str], optional: list[str],
+                      repeatable: tuple[str, ...] = ()) -> None:  # fmt: skip
+        """Reject a file whose columns are not the ones its schema names, or that names a column twice (only
+        the columns in ``repeatable`` may appear more than once, as ``name#2`` …)."""
         missing = [c for c in required if c not in header]
         allowed = set(required) | set(optional)
-        unexpected = [c for c in header if c.split("#")[0] not in allowed]
-        if missing or unexpected:
+        unexpected = [c for c in header if c.split("#")[0] not in allowed and c not in allowed]
+        repeated = [c.split("#")[0] for c in header if "#" in c and c not in allowed and c.split("#")[0] in allowed
+                    and c.split("#")[0] not in repeatable]  # fmt: skip
+        if missing or unexpected or repeated:
             parts = []
             if missing:
                 parts.append("missing column(s) " + ", ".join(repr(c) for c in missing))
             if unexpected:
                 parts.append("unexpected column(s) " + ", ".join(repr(c) for c in unexpected))
+            if repeated:
+                parts.append("column(s) " + ", ".join(repr(c) for c in dict.fromkeys(repeated)) + " appear more "
+                             "than once; which one holds the figures cannot be told")  # fmt: skip
             raise ValidationError(
                 file, "; ".join(parts) + "; expected columns " + ", ".join(required) + " (and optionally "
                 + ", ".join(optional) + ")", row=1,
@@ -359,9 +382,9 @@ class LoadContext:
                         on_conflict_ignore=True)  # fmt: skip
         for table, columns, rows in self.reference_writes:
             if "registered_by" in columns:
-                con.execute(f"DELETE FROM {table} WHERE registered_by = ?", [ds.id])
+                con.execute(f"DELETE FROM {quote_ident(table)} WHERE registered_by = ?", [ds.id])
             else:
-                con.execute(f"DELETE FROM {table}")
+                con.execute(f"DELETE FROM {quote_ident(table)}")
             bulk_insert(con, table, columns, rows, on_conflict_ignore=(table == "areas"))
         rows = 0
         if ds.kind == "observations":
@@ -410,12 +433,12 @@ class LoadContext:
         return LoadOutcome(ds.id, release_id, int(rows), self.set_aside, self.warnings)
 
 
-def bulk_insert(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], rows: list[tuple[Any, ...]],
-                on_conflict_ignore: bool = False) -> None:
+def bulk_insert(con: duckdb.DuckDBPyConnection | OneStatement, table: str, columns: list[str],
+                rows: list[tuple[Any, ...]], on_conflict_ignore: bool = False) -> None:  # fmt: skip
     """Insert many Python rows at once (through a temporary CSV file, far faster than ``executemany``)."""
     if not rows:
         return
-    types = {r[0]: r[1] for r in con.execute(f"DESCRIBE {table}").fetchall()}
+    types = {r[0]: r[1] for r in con.execute(f"DESCRIBE {quote_ident(table)}").fetchall()}
     with tempfile.NamedTemporaryFile("w", suffix=".csv", newline="", encoding="utf-8", delete=False) as fh:
         csv.writer(fh).writerows(["\\N" if v is None else v for v in r] for r in rows)
         tmp = fh.name
@@ -423,10 +446,13 @@ def bulk_insert(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], 
         spec = ", ".join(f"'c{i}': '{types[c]}'" for i, c in enumerate(columns))
         names = ", ".join(f"c{i}" for i in range(len(columns)))
         conflict = " ON CONFLICT DO NOTHING" if on_conflict_ignore else ""
-        con.execute(
-            f"INSERT INTO {table} ({', '.join(columns)}) SELECT {names} FROM read_csv('{tmp}', header=false, "
-            f"auto_detect=false, delim=',', quote='\"', escape='\"', nullstr='\\N', columns={{{spec}}}){conflict}"
-        )
+        with literal_path(Path(tmp)) as path:
+            con.execute(
+                f"INSERT INTO {quote_ident(table)} ({', '.join(quote_ident(c) for c in columns)}) SELECT {names} "
+                "FROM read_csv($path, header=false, auto_detect=false, delim=',', quote='\"', escape='\"', "
+                f"nullstr='\\N', columns={{{spec}}}){conflict}",
+                {"path": path},
+            )
     finally:
         os.unlink(tmp)
 
