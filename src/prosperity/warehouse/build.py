@@ -31,8 +31,9 @@ from prosperity.sources import Dataset, discover_all
 from prosperity.sources.base import dataset_digest, sha256_file
 from prosperity.sources.fetch import default_cache, fetch_file
 from prosperity.sources.geography import supplementary_areas
+from prosperity.warehouse import integrity
 from prosperity.warehouse.loading import LoadContext
-from prosperity.warehouse.schema import migrate
+from prosperity.warehouse.schema import migrate, pending
 
 log = logging.getLogger(__name__)
 
@@ -116,10 +117,18 @@ def _lock(db: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _known_state(db: Path) -> tuple[dict[str, tuple[str, int]], set[tuple[str, str, str]]]:
-    """Each dataset's current release (digest, id), and the rejections on record, read without writing."""
+@dataclass
+class _State:
+    current: dict[str, tuple[str, int]] = field(default_factory=dict)  # dataset -> (digest, release id)
+    rejected: set[tuple[str, str, str]] = field(default_factory=set)  # (dataset, digest, context)
+    migrations_pending: bool = False
+
+
+def _known_state(db: Path) -> _State:
+    """Each dataset's current release and the rejections on record, read without writing; and every release checked
+    against the row digests recorded at its load (a warehouse whose stored rows were changed is not built on)."""
     if not db.exists():
-        return {}, set()
+        return _State()
     try:
         con = duckdb.connect(str(db), read_only=True)
     except duckdb.Error as e:
@@ -129,11 +138,21 @@ def _known_state(db: Path) -> tuple[dict[str, tuple[str, int]], set[tuple[str, s
             "SELECT dataset_id, sha256, release_id FROM current_releases").fetchall()}  # fmt: skip
         rejected = {(r[0], r[1], r[2]) for r in con.execute(
             "SELECT dataset_id, sha256, context FROM rejections").fetchall()}  # fmt: skip
+        checked = integrity.verify(con, quick=True)
+        pending_now = bool(pending(con))
     except duckdb.CatalogException:
         raise WarehouseError(f"{db} is not a prosperity warehouse (no releases table)") from None
     finally:
         con.close()
-    return current, rejected
+    if not checked.ok:
+        shown = "; ".join(checked.problems[:3]) + (f" (and {len(checked.problems) - 3} more)"
+                                                  if len(checked.problems) > 3 else "")  # fmt: skip
+        raise WarehouseError(
+            f"{db} has releases whose stored rows no longer match what was recorded when they were loaded: {shown}. "
+            "Nothing was built on it. `prosperity verify` lists every release; restore the warehouse from a copy, "
+            "or build a new one with --db NEW_FILE."
+        )
+    return _State(current, rejected, pending_now)
 
 
 def _cleanup_stale(db: Path) -> None:
@@ -177,7 +196,8 @@ def build(
             prepared.append(p)
     context = dataset_digest([(p.dataset.id, p.digest) for p in prepared if p.dataset.kind == "reference"])
     _cleanup_stale(db)  # files left by a build that was killed
-    current, rejected = _known_state(db)
+    state = _known_state(db)
+    current, rejected = state.current, state.rejected
     todo = []
     for p in prepared:
         if p.dataset.id in current and current[p.dataset.id][0] == p.digest:
@@ -192,7 +212,7 @@ def build(
     assessed: int | None = None
     assess_error = ""
     framework_errors = 0
-    if todo or stale:
+    if todo or stale or state.migrations_pending:
         wrote = True
 
         def work(con: duckdb.DuckDBPyConnection) -> None:

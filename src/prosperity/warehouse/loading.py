@@ -25,6 +25,7 @@ import duckdb
 
 from prosperity.errors import ValidationError
 from prosperity.periods import normalise_period, parse_period
+from prosperity.warehouse import integrity
 from prosperity.warehouse.sql import OneStatement, literal_path, quote_ident
 
 if TYPE_CHECKING:  # the sources import this module: no import back at run time
@@ -430,6 +431,7 @@ class LoadContext:
                 sum(n for n, _ in self.set_aside), previous,
             ],
         )  # fmt: skip
+        integrity.record(con.raw, release_id, ds.id, [t for t, _, _ in self.reference_writes])
         return LoadOutcome(ds.id, release_id, int(rows), self.set_aside, self.warnings)
 
 

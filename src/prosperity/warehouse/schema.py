@@ -158,6 +158,34 @@ def _assessments(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+@migration(3, "row digests of every release")
+def _digests(con: duckdb.DuckDBPyConnection) -> None:
+    from prosperity.warehouse.integrity import REFERENCE_TABLES, record
+
+    con.execute(
+        """
+        CREATE TABLE release_digests (
+            release_id INTEGER NOT NULL,
+            part TEXT NOT NULL,
+            row_count BIGINT NOT NULL,
+            digest TEXT NOT NULL,
+            quick TEXT,
+            engine TEXT,
+            recorded TEXT NOT NULL,
+            recorded_at TIMESTAMP NOT NULL
+        )
+        """
+    )
+    current = {r[0] for r in con.execute("SELECT release_id FROM current_releases").fetchall()}
+    for release_id, dataset_id in con.execute("SELECT release_id, dataset_id FROM releases").fetchall():
+        tables = []
+        if release_id in current:
+            for table, who in REFERENCE_TABLES.items():
+                if who and con.execute(f"SELECT count(*) FROM {table} WHERE {who} = ?", [dataset_id]).fetchone()[0]:
+                    tables.append(table)
+        record(con, release_id, dataset_id, tables, recorded="migration")
+
+
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
     exists = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
