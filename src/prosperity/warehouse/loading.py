@@ -26,6 +26,7 @@ import duckdb
 from prosperity.errors import ValidationError
 from prosperity.periods import normalise_period, parse_period
 from prosperity.warehouse import integrity
+from prosperity.warehouse.numbers import EXPECTED, bounds_for, is_number_sql, number_sql
 from prosperity.warehouse.sql import OneStatement, literal_path, quote_ident
 
 if TYPE_CHECKING:  # the sources import this module: no import back at run time
@@ -201,9 +202,11 @@ class LoadContext:
         the columns in ``repeatable`` may appear more than once, as ``name#2`` …)."""
         missing = [c for c in required if c not in header]
         allowed = set(required) | set(optional)
-        unexpected = [c for c in header if c.split("#")[0] not in allowed and c not in allowed]
-        repeated = [c.split("#")[0] for c in header if "#" in c and c not in allowed and c.split("#")[0] in allowed
-                    and c.split("#")[0] not in repeatable]  # fmt: skip
+        folded = {a.lower() for a in allowed}
+        repeated = [c.split("#")[0] for c in header if "#" in c and c not in allowed
+                    and c.split("#")[0].lower() in folded and c.split("#")[0] not in repeatable]  # fmt: skip
+        unexpected = [c for c in header if c.split("#")[0] not in allowed and c not in allowed
+                      and c.split("#")[0] not in repeated]  # fmt: skip
         if missing or unexpected or repeated:
             parts = []
             if missing:
@@ -270,10 +273,10 @@ class LoadContext:
                          ("uci_raw", "'upper 95% limit'")):  # fmt: skip
             checks.append((
                 f"{raw} IS NOT NULL AND trim({raw}) <> '' AND lower(trim({raw})) NOT IN ({markers}) AND NOT "
-                f"coalesce(isfinite(TRY_CAST(replace(trim({raw}), ',', '') AS DOUBLE)), false)",
+                f"{is_number_sql(raw)}",
                 raw,
-                "is not a number; expected a number (thousands separators allowed) or a suppression marker ("
-                + ", ".join(SUPPRESSION_MARKERS[:6]) + ", [c] …)",
+                f"is not a number; {EXPECTED} or a suppression marker (" + ", ".join(SUPPRESSION_MARKERS[:6])
+                + ", [c] …)",
                 col,
             ))  # fmt: skip
         # One scan counts every kind of problem; only a kind that occurs is looked up row by row.
@@ -324,38 +327,40 @@ class LoadContext:
                     column="area code",
                 )
             self.new_areas[code] = area
-        # Duplicate keys: identical repeats are set aside; different values reject the file.
-        dup = None
+        # Duplicate keys, whatever the period's spelling (2015 and 2015-01-01/P1Y are one key): identical repeats are
+        # set aside; different values reject the file.
+        spellings = len({canon for _, canon, _, _ in mapping}) < len(mapping)
+        period = "m.period" if spellings else "s.period_raw"
+        joined = ("stage_obs s JOIN period_map m ON m.period_raw IS NOT DISTINCT FROM s.period_raw" if spellings
+                  else "stage_obs s")  # fmt: skip
+        key = f"s.indicator_id, s.area_code, s.breakdown, {period}"
         self._repeated = repeated = con.execute(
-            """SELECT count(*) FROM (SELECT 1 FROM stage_obs GROUP BY indicator_id, area_code, breakdown, period_raw
-               HAVING count(*) > 1)"""
+            f"SELECT count(*) FROM (SELECT 1 FROM {joined} GROUP BY {key} HAVING count(*) > 1)"
         ).fetchone()[0]
+        dup = None
         if repeated:
             dup = con.execute(
-                """WITH keys AS (SELECT indicator_id, area_code, breakdown, period_raw FROM stage_obs
-                                 GROUP BY ALL HAVING count(*) > 1)
-                   SELECT s.indicator_id, s.area_code, s.breakdown, s.period_raw,
-                          list(s.file || '|' || s.row_no || '|' || coalesce(s.value_raw, '') ORDER BY s.file, s.row_no)
-                   FROM stage_obs s SEMI JOIN keys k USING (indicator_id, area_code, breakdown, period_raw)
-                   GROUP BY s.indicator_id, s.area_code, s.breakdown, s.period_raw
-                   HAVING count(DISTINCT (replace(trim(coalesce(s.value_raw, '')), ',', ''),
-                                          replace(trim(coalesce(s.lci_raw, '')), ',', ''),
-                                          replace(trim(coalesce(s.uci_raw, '')), ',', ''),
-                                          coalesce(s.status, ''))) > 1
-                   LIMIT 1"""
+                f"""SELECT {key}, list({{'file': s.file, 'row': s.row_no, 'value': s.value_raw,
+                                        'period': s.period_raw}} ORDER BY s.file, s.row_no)
+                    FROM {joined} GROUP BY {key}
+                    HAVING count(*) > 1 AND count(DISTINCT ({', '.join(stored_values('s'))})) > 1
+                    ORDER BY min(s.file), min(s.row_no) LIMIT 1"""
             ).fetchone()
         if dup:
-            ind, area, brk, period, places = dup
-            where = [p.split("|") for p in places]
-            what = f"{ind} for {area} in {period}" + (f" ({brk})" if brk else "")
-            shown = "; ".join(f"row {r} of {f} has {v!r}" if f != where[0][0] else f"row {r} has {v!r}"
-                              for f, r, v in where[:4])  # fmt: skip
+            ind, area, brk, canon, places = dup
+            what = f"{ind} for {area} in {canon}" + (f" ({brk})" if brk else "")
+            first = places[0]["file"]
+            shown = "; ".join(
+                ("row " + str(p["row"]) + (f" of {p['file']}" if p["file"] != first else "") + f" has {p['value']!r}"
+                 + (f" for period {p['period']!r}" if spellings else ""))
+                for p in places[:4])  # fmt: skip
             raise ValidationError(
-                where[0][0],
+                first,
                 f"duplicate key with different values: {what}: {shown}; "
-                "expected one value per indicator, area, period and breakdown",
-                row=int(where[0][1]),
+                "expected one value per indicator, area, period (however it is written) and breakdown",
+                row=int(places[0]["row"]),
             )
+        self._check_values()
         missing_meta = con.execute("SELECT DISTINCT indicator_id FROM stage_obs").fetchall()
         for (ind,) in missing_meta:
             if ind not in self.indicators:
@@ -371,6 +376,34 @@ class LoadContext:
                 f"indicator id {owners[0]!r} is already published by dataset {owners[1]!r}; "
                 "an indicator id belongs to one dataset",
             )
+
+    def _check_values(self) -> None:
+        """Values no unit allows: a lower 95% limit above the upper, and values outside their unit's bounds (a
+        negative percentage, a proportion above 1, a rank of 0 …; see :func:`~prosperity.warehouse.numbers.bounds_for`).
+        """
+        con = self.con
+        lci, uci = number_sql("lci_raw"), number_sql("uci_raw")
+        self._first(f"{lci} > {uci}", "lci_raw || ' above ' || uci_raw",
+                    "is impossible: the lower 95% limit is above the upper; expected lower ≤ upper",
+                    "'lower 95% limit'")  # fmt: skip
+        bounds = [(ind, b.low, b.high, b.reason()) for ind, m in self.indicators.items()
+                  if (b := bounds_for(m.unit, m.measure, m.label)) is not None]  # fmt: skip
+        if not bounds:
+            return
+        con.execute("CREATE OR REPLACE TEMP TABLE unit_bounds (indicator_id TEXT, low DOUBLE, high DOUBLE, why TEXT)")
+        con.executemany("INSERT INTO unit_bounds VALUES (?, ?, ?, ?)", bounds)
+        for raw, col in (("value_raw", "value_column"), ("lci_raw", "'lower 95% limit'"),
+                         ("uci_raw", "'upper 95% limit'")):  # fmt: skip
+            n = number_sql(f"s.{raw}")
+            row = con.execute(
+                f"""SELECT s.file, s.row_no, {col.replace("value_column", "s.value_column")}, s.{raw}, b.why,
+                           count(*) OVER ()
+                    FROM stage_obs s JOIN unit_bounds b USING (indicator_id)
+                    WHERE {n} < b.low OR {n} > b.high ORDER BY s.file, s.row_no LIMIT 1"""
+            ).fetchone()
+            if row:
+                more = f" ({row[5] - 1} more rows like it)" if row[5] > 1 else ""
+                raise ValidationError(row[0], f"{row[3]!r} is impossible: {row[4]}{more}", row=row[1], column=row[2])
 
     # ---- commit ------------------------------------------------------------------------------------------
     def commit(self, digest: str, files: list[dict[str, Any]], previous: int | None) -> LoadOutcome:
@@ -389,21 +422,11 @@ class LoadContext:
             bulk_insert(con, table, columns, rows, on_conflict_ignore=(table == "areas"))
         rows = 0
         if ds.kind == "observations":
-            markers = ", ".join("'" + m.replace("'", "''") + "'" for m in SUPPRESSION_MARKERS)
-
-            def num(col: str) -> str:  # formats were validated above
-                return f"TRY_CAST(replace(trim({col}), ',', '') AS DOUBLE)"
-
-            def marker(col: str) -> str:
-                return f"CASE WHEN lower(trim({col})) IN ({markers}) THEN trim({col}) END"
-
             distinct = "DISTINCT" if self._repeated else ""
             con.execute(
                 f"""INSERT INTO observations
-                    SELECT {distinct} {release_id}, s.indicator_id, s.area_code, m.period, m.period_start, m.period_end,
-                           coalesce(s.breakdown, ''), {num('s.value_raw')}, {num('s.lci_raw')}, {num('s.uci_raw')},
-                           coalesce(nullif(trim(s.status), ''), {marker('s.value_raw')}),
-                           nullif(trim(s.note), '')
+                    SELECT {distinct} {int(release_id)}, s.indicator_id, s.area_code, m.period, m.period_start,
+                           m.period_end, coalesce(s.breakdown, ''), {', '.join(stored_values('s'))}
                     FROM stage_obs s JOIN period_map m ON m.period_raw IS NOT DISTINCT FROM s.period_raw"""
             )
             rows = con.execute("SELECT count(*) FROM observations WHERE release_id = ?", [release_id]).fetchone()[0]
@@ -433,6 +456,16 @@ class LoadContext:
         )  # fmt: skip
         integrity.record(con.raw, release_id, ds.id, [t for t, _, _ in self.reference_writes])
         return LoadOutcome(ds.id, release_id, int(rows), self.set_aside, self.warnings)
+
+
+def stored_values(alias: str) -> list[str]:
+    """SQL for what is stored of a staged row: value, 95% limits, status (a suppression marker in the value column
+    becomes the status) and note. The duplicate-key check compares exactly these."""
+    markers = ", ".join("'" + m.replace("'", "''") + "'" for m in SUPPRESSION_MARKERS)
+    v = f"{alias}.value_raw"
+    return [number_sql(v), number_sql(f"{alias}.lci_raw"), number_sql(f"{alias}.uci_raw"),
+            f"coalesce(nullif(trim({alias}.status), ''), CASE WHEN lower(trim({v})) IN ({markers}) THEN trim({v}) END)",
+            f"nullif(trim({alias}.note), '')"]  # fmt: skip
 
 
 def bulk_insert(con: duckdb.DuckDBPyConnection | OneStatement, table: str, columns: list[str],
