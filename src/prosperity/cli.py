@@ -24,7 +24,7 @@ from prosperity.errors import ProsperityError
 from prosperity.framework.cli import app as framework_app
 from prosperity.output import Format, emit
 from prosperity.warehouse import Warehouse, default_db
-from prosperity.warehouse.build import BuildSummary, build
+from prosperity.warehouse.build import STATUSES, BuildOptions, BuildSummary, build
 from prosperity.warehouse.cli import verify_cmd
 
 app = typer.Typer(
@@ -65,18 +65,17 @@ def _print_summary(s: BuildSummary) -> None:
     table = Table(title=f"Build of {s.db}", show_lines=False)
     for c in ("dataset", "status", "release", "rows", "notes"):
         table.add_column(c, overflow="fold")
-    style = {"loaded": "green", "unchanged": "dim", "rejected": "bold red", "missing": "yellow",
-             "unavailable": "yellow"}  # fmt: skip
+    style = {"loaded": "green", "unchanged": "dim", "rejected": "bold red", "held back": "bold yellow",
+             "missing": "yellow", "vanished": "yellow", "unavailable": "yellow"}  # fmt: skip
     for r in s.results:
-        notes = r.message or "; ".join(f"{n:,} {why} set aside" for n, why in r.set_aside)
+        notes = r.message or "; ".join([*(f"{n:,} {why} set aside" for n, why in r.set_aside), *r.warnings])
         table.add_row(escape(r.dataset_id), f"[{style[r.status]}]{r.status}[/]", str(r.release_id or ""),
                       f"{r.rows:,}" if r.rows else "", escape(notes))  # fmt: skip
     out.print(table)
     if s.ignored:
         out.print(f"[dim]{len(s.ignored)} other files in the mirror are not loaded "
                   "(`prosperity build --format json` lists them with the reason).[/]")  # fmt: skip
-    counts = ", ".join(f"{s.count(k)} {k}" for k in ("loaded", "unchanged", "rejected", "missing", "unavailable")
-                       if s.count(k))  # fmt: skip
+    counts = ", ".join(f"{s.count(k)} {k}" for k in STATUSES if s.count(k))
     out.print(f"{len(s.results)} datasets: {counts}. {'Warehouse updated' if s.wrote else 'Nothing changed'} "
               f"in {s.seconds:.1f} s.")  # fmt: skip
     if s.assessments is not None:
@@ -92,19 +91,30 @@ def _print_summary(s: BuildSummary) -> None:
 def build_cmd(
     mirror: MirrorOption = None,
     db: DbOption = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Exit with status 1 if any dataset was rejected.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit with status 1 if any dataset was rejected or held "
+                                         "back.")] = False,  # fmt: skip
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Summary format (table or json).")] = Format.table,
     cache: Annotated[Path | None, typer.Option("--cache", envvar="PROSPERITY_CACHE",
                                                help="Where live downloads are kept.")] = None,  # fmt: skip
     framework: Annotated[Path | None, typer.Option(help="Framework to assess [default: the shipped one].")] = None,
     no_assess: Annotated[bool, typer.Option("--no-assess", help="Load the data only; compute no assessments.")]
     = False,  # fmt: skip
+    accept_shrink: Annotated[list[str] | None, typer.Option(
+        "--accept-shrink", metavar="DATASET", help="Load this dataset's new release even though it has far fewer "
+        "rows, areas or periods than the current one (repeatable).")] = None,  # fmt: skip
+    shrink_threshold: Annotated[float | None, typer.Option(
+        "--shrink-threshold", envvar="PROSPERITY_SHRINK_THRESHOLD", min=0.0, max=1.0,
+        help="Hold back a new release with fewer than this share of the current release's rows, areas or "
+        "periods (default 0.75; 0 turns the check off).")] = None,  # fmt: skip
+    retry_rejected: Annotated[bool, typer.Option("--retry-rejected", help="Validate again files rejected or held "
+                                                 "back before, although unchanged.")] = False,  # fmt: skip
 ) -> None:
     """Read the sources (a mirror, or live), validate and load every dataset as a release.
 
     Example: prosperity build --mirror ../shared/data
     """
     db_path = db or default_db()
+    options = BuildOptions(frozenset(accept_shrink or ()), shrink_threshold, retry_rejected)
     try:
         if sys.stderr.isatty() and fmt is Format.table:
             with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -115,14 +125,14 @@ def build_cmd(
                     bar.update(task, total=n, completed=i, description=f"{ds} ({status})")
 
                 summary = build(db_path, mirror=mirror, cache=cache, progress=tick, framework=framework,
-                                assess=not no_assess)  # fmt: skip
+                                assess=not no_assess, options=options)  # fmt: skip
         else:
 
             def line(ds: str, i: int, n: int, status: str) -> None:
                 print(f"[{i}/{n}] {ds}: {status}", file=sys.stderr, flush=True)
 
             summary = build(db_path, mirror=mirror, cache=cache, progress=line, framework=framework,
-                            assess=not no_assess)  # fmt: skip
+                            assess=not no_assess, options=options)  # fmt: skip
     except ProsperityError as e:
         raise _fail(e) from None
     if fmt is Format.json:
@@ -138,7 +148,8 @@ def build_cmd(
                 "framework_errors": summary.framework_errors,
                 "datasets": [
                     {"dataset": r.dataset_id, "status": r.status, "release_id": r.release_id, "rows": r.rows,
-                     "message": r.message, "set_aside": [{"rows": n, "reason": why} for n, why in r.set_aside]}
+                     "message": r.message, "set_aside": [{"rows": n, "reason": why} for n, why in r.set_aside],
+                     "warnings": r.warnings}
                     for r in summary.results
                 ],
                 "ignored": [{"path": p, "reason": why} for p, why in summary.ignored],
@@ -149,7 +160,7 @@ def build_cmd(
         print()
     else:
         _print_summary(summary)
-    if strict and summary.rejected:
+    if strict and (summary.rejected or summary.held_back):
         raise typer.Exit(1)
 
 

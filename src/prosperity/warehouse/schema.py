@@ -186,6 +186,15 @@ def _digests(con: duckdb.DuckDBPyConnection) -> None:
         record(con, release_id, dataset_id, tables, recorded="migration")
 
 
+@migration(4, "kinds of rejection")
+def _rejection_kinds(con: duckdb.DuckDBPyConnection) -> None:
+    """Only a judgement on a file's content is remembered against it: ``invalid`` (it breaks a rule) or ``shrunk``
+    (held back as far smaller than the release it would replace). Failures recorded before kinds existed (a reader's
+    error, out of memory) become ``error``, which no build skips."""
+    con.execute("ALTER TABLE rejections ADD COLUMN kind TEXT NOT NULL DEFAULT 'invalid'")
+    con.execute("UPDATE rejections SET kind = 'error' WHERE message LIKE '%: could not be read (%Error%'")
+
+
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
     exists = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"

@@ -1,0 +1,78 @@
+"""How a new release compares with the one it replaces: shrunken files held back, indicators renamed or gone.
+
+A publisher's revision changes figures; it rarely takes most of them away. A file cut off at a row boundary (a
+download that stopped, a live response that closed cleanly part way) parses as a valid, smaller file, so each
+new release is compared with the dataset's current one before it is committed: with far fewer rows, areas or
+periods (below :data:`DEFAULT_SHRINK_THRESHOLD` of the current release's, or ``--shrink-threshold``) it is held
+back, with the numbers, unless the build is told the dataset really shrank (``--accept-shrink DATASET``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import duckdb
+
+from prosperity.errors import ProsperityError
+
+#: A new release with fewer than this share of the current release's rows, areas or periods is held back.
+DEFAULT_SHRINK_THRESHOLD = 0.75
+
+
+class ShrunkRelease(ProsperityError):
+    """A new release is much smaller than the one it would replace; held back unless accepted."""
+
+
+def shrink_threshold(value: float | None = None) -> float:
+    """The threshold to use: ``value``, else ``PROSPERITY_SHRINK_THRESHOLD``, else the default."""
+    if value is None:
+        raw = os.environ.get("PROSPERITY_SHRINK_THRESHOLD", "")
+        try:
+            value = float(raw) if raw else DEFAULT_SHRINK_THRESHOLD
+        except ValueError:
+            raise ProsperityError(f"PROSPERITY_SHRINK_THRESHOLD={raw!r} is not a number; expected a share such as "
+                                  "0.75") from None  # fmt: skip
+    if not 0 <= value <= 1:
+        raise ProsperityError(f"the shrink threshold {value:g} is not a share; expected a number from 0 to 1 "
+                              "(0 turns the check off)")  # fmt: skip
+    return value
+
+
+@dataclass(frozen=True)
+class Size:
+    rows: int
+    areas: int
+    periods: int
+
+    def describe(self) -> str:
+        return f"{self.rows:,} rows for {self.areas:,} areas and {self.periods:,} periods"
+
+
+def size_of(con: duckdb.DuckDBPyConnection, release_id: int) -> Size:
+    rows, areas, periods = con.execute(
+        "SELECT count(*), count(DISTINCT area_code), count(DISTINCT period) FROM observations WHERE release_id = ?",
+        [release_id]).fetchone()  # fmt: skip
+    if rows == 0:  # a reference release: its row count is all there is
+        rows = con.execute("SELECT row_count FROM releases WHERE release_id = ?", [release_id]).fetchone()[0]
+    return Size(int(rows), int(areas), int(periods))
+
+
+def check_shrink(con: duckdb.DuckDBPyConnection, dataset_id: str, new: int, previous: int | None,
+                 threshold: float) -> None:  # fmt: skip
+    """Raise :class:`ShrunkRelease` if release ``new`` is far smaller than ``previous`` (the current one)."""
+    if previous is None or threshold <= 0:
+        return
+    old, now = size_of(con, previous), size_of(con, new)
+    shrunk = [what for what, a, b in (("rows", old.rows, now.rows), ("areas", old.areas, now.areas),
+                                      ("periods", old.periods, now.periods))
+              if a and b < threshold * a]  # fmt: skip
+    if not shrunk:
+        return
+    loaded = con.execute("SELECT CAST(loaded_at AS DATE) FROM releases WHERE release_id = ?", [previous]).fetchone()[0]
+    raise ShrunkRelease(
+        f"held back: the new file has {now.describe()}, while the release it would replace (release {previous}, "
+        f"loaded {loaded}) has {old.describe()}: fewer than {threshold:.0%} of its {' and '.join(shrunk)}. Is the file "
+        f"cut short? The current release stays. If the publisher really publishes less now, build again with "
+        f"--accept-shrink {dataset_id}"
+    )
