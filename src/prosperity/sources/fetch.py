@@ -15,9 +15,17 @@ from pathlib import Path
 
 import httpx
 
+from prosperity.errors import SourceError
 from prosperity.sources.base import FileRef
 from prosperity.sources.live.base import LiveFileRef, fetch_live
-from prosperity.sources.live.client import USER_AGENT, PoliteClient, service_of, write_atomically
+from prosperity.sources.live.client import (
+    USER_AGENT,
+    LiveFetchError,
+    PoliteClient,
+    redact,
+    service_of,
+    write_atomically,
+)
 
 __all__ = ["USER_AGENT", "default_cache", "fetch_file"]
 
@@ -35,6 +43,16 @@ def fetch_file(ref: FileRef, cache: Path, client: httpx.Client | None = None) ->
     if isinstance(ref, LiveFileRef):
         return fetch_live(ref, cache, client)
     dest = cache / ref.path
-    with PoliteClient(service_of(ref.url), client) as polite:
-        write_atomically(dest, lambda fh: polite.download(ref.url, fh))
+    try:
+        with PoliteClient(service_of(ref.url), client) as polite:
+            write_atomically(dest, lambda fh: polite.download(ref.url, fh))
+    except SourceError:
+        raise
+    except MemoryError:
+        raise LiveFetchError(ref.url, "could not be fetched: the machine ran out of memory; nothing was cached") from None
+    except OSError as e:
+        raise LiveFetchError(ref.url, f"could not be written to the cache {cache} ({e.strerror or e}); nothing was "
+                             "cached") from None  # fmt: skip
+    except httpx.HTTPError as e:
+        raise LiveFetchError(ref.url, f"could not be fetched ({type(e).__name__}: {redact(str(e))})") from None
     return dest

@@ -13,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,7 +25,14 @@ import httpx
 
 from prosperity.errors import SourceError
 from prosperity.sources.base import FileRef
-from prosperity.sources.live.client import LiveFetchError, LiveSettings, PoliteClient, redact, write_atomically
+from prosperity.sources.live.client import (
+    LiveFetchError,
+    LiveSettings,
+    PoliteClient,
+    new_client,
+    redact,
+    write_atomically,
+)
 
 if TYPE_CHECKING:
     from prosperity.warehouse.loading import LoadContext
@@ -42,15 +51,16 @@ class Session:
         self._sleep = sleep
         self._polite: dict[str, PoliteClient] = {}
         self.requested: list[str] = []
+        #: Every request of this fetch, on every service, ends by this moment (``fetch_deadline`` from now).
+        self.deadline = time.monotonic() + self.settings.fetch_deadline
 
     def polite(self, service: str) -> PoliteClient:
         if service not in self._polite:
             if self._client is None:
-                from prosperity.sources.live.client import USER_AGENT
-
-                self._client = httpx.Client(follow_redirects=True, headers={"User-Agent": USER_AGENT})
+                self._client = new_client()
                 self._owns = True
-            self._polite[service] = PoliteClient(service, self._client, self.settings, sleep=self._sleep)
+            self._polite[service] = PoliteClient(service, self._client, self.settings, sleep=self._sleep,
+                                                 deadline=self.deadline)  # fmt: skip
         return self._polite[service]
 
     def close(self) -> None:
@@ -93,7 +103,12 @@ def fetch_live(ref: LiveFileRef, cache: Path, client: httpx.Client | None = None
         write_atomically(dest, lambda fh: found.update(ref.fetcher.fetch(session, fh)))  # type: ignore[union-attr]
     except SourceError:
         raise
-    except (httpx.HTTPError, ValueError, KeyError, TypeError, IndexError, OSError) as e:
+    except MemoryError:
+        raise LiveFetchError(ref.url, "could not be fetched: the machine ran out of memory; nothing was cached") from None
+    except OSError as e:
+        raise LiveFetchError(ref.url, f"could not be written to the cache {cache} ({e.strerror or e}); nothing was "
+                             "cached") from None  # fmt: skip
+    except (httpx.HTTPError, zlib.error, ValueError, KeyError, TypeError, IndexError, RecursionError) as e:
         raise LiveFetchError(ref.url, f"could not be fetched ({type(e).__name__}: {redact(str(e))})") from None
     finally:
         session.close()
