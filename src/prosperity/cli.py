@@ -441,14 +441,18 @@ def report_cmd(
     Example: prosperity report --area E47000004 --out report
     Example: prosperity report --area E47000004 --out report-2026 --as-of 2026-11-23
     """
+    from prosperity.files import check_writable_dir, why
     from prosperity.report import write_report
 
     try:
+        check_writable_dir(out_dir, "--out")  # before any work
         with Warehouse.open(db) as wh:
             result = write_report(wh, area, out_dir, strategy=strategy, as_of=as_of, framework=framework,
                                   commentary=commentary, pdf=not no_pdf)  # fmt: skip
     except ProsperityError as e:
         raise _fail(e) from None
+    except OSError as e:  # the disk filled up, or the folder changed, while the report was written
+        raise _fail(f"--out {out_dir}: {why(e)}; the report was not completed") from None
     for message in result.messages:
         err.print(f"[yellow]Commentary:[/] {escape(message)}", soft_wrap=True)
     pdf = f", {result.pdf} ({result.pages} pages)" if result.pdf else ""

@@ -12,7 +12,6 @@ rejected before with the same content), the build opens the warehouse read-only 
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import logging
 import os
@@ -29,6 +28,7 @@ import duckdb
 import httpx
 
 from prosperity.errors import ProsperityError, SourceError, ValidationError, WarehouseError
+from prosperity.files import check_free_space, check_writable_dir, disk_full, why
 from prosperity.sources import Dataset, discover_all
 from prosperity.sources.base import dataset_digest, sha256_file
 from prosperity.sources.fetch import default_cache, fetch_file
@@ -207,6 +207,9 @@ def build(
     options = options or BuildOptions()
     threshold = shrink_threshold(options.shrink_threshold)
     db = Path(db)
+    check_writable_dir(db.parent, "--db")  # before any work: the warehouse's folder must take new files
+    if mirror is None:
+        check_writable_dir(cache or default_cache(), "--cache")
     if mirror is not None and not Path(mirror).is_dir():
         raise SourceError(f"mirror directory {mirror} does not exist")
     found = discover_all(Path(mirror) if mirror is not None else None)
@@ -265,7 +268,7 @@ def build(
             if fw_path is not None:
                 assessed, assess_error, framework_errors = _assess(con, db, fw_path)
 
-        _write(db, work)
+        _write(db, work, sum(int(f["bytes"]) for p in todo for f in p.files))
     elif progress:
         for i, p in enumerate(prepared, start=1):
             progress(p.dataset.id, i, total, results[p.dataset.id].status)
@@ -275,9 +278,15 @@ def build(
                         framework_errors)
 
 
-def _write(db: Path, work: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
-    """Run ``work`` on a copy of the warehouse, and put the copy in place only when it is complete."""
-    db.parent.mkdir(parents=True, exist_ok=True)
+def _write(db: Path, work: Callable[[duckdb.DuckDBPyConnection], None], new_bytes: int = 0) -> None:
+    """Run ``work`` on a copy of the warehouse, and put the copy in place only when it is complete.
+
+    The disk must have room for the copy and the new data (about twice the bytes of the files to load, for the
+    data and DuckDB's write-ahead log) before anything starts; a disk that fills up anyway stops the build with a
+    plain message, and the warehouse stays as it was.
+    """
+    needed = (db.stat().st_size if db.exists() else 0) + 2 * new_bytes + 64 * 1024 * 1024
+    check_free_space(db.parent, needed, "the build (a copy of the warehouse and the new data)")
     with _lock(db):
         tmp = db.with_name(f"{db.name}.tmp-{os.getpid()}")
         try:
@@ -293,6 +302,13 @@ def _write(db: Path, work: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
             if wal.exists():
                 raise WarehouseError(f"{tmp} still has a write-ahead log after closing; not replacing {db}")
             os.replace(tmp, db)
+        except (OSError, duckdb.Error) as e:
+            if disk_full(e):
+                raise WarehouseError(f"the disk holding {db.parent} is full: the build stopped and the warehouse is "
+                                     "as it was; free some space and build again") from None  # fmt: skip
+            if isinstance(e, OSError):
+                raise WarehouseError(f"{db}: {why(e)}; the warehouse is as it was") from None
+            raise
         finally:
             tmp.unlink(missing_ok=True)
             tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
@@ -399,14 +415,6 @@ def _load_all(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _disk_full(e: BaseException) -> bool:
-    if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-        return True
-    text = str(e).lower()
-    return isinstance(e, duckdb.Error) and ("no space left" in text or "file too large" in text
-                                            or "disk quota" in text)  # fmt: skip
-
-
 def _transient(e: BaseException) -> str | None:
     """What went wrong, if ``e`` is a failure of this machine (memory, disk, files) rather than of the file."""
     if isinstance(e, MemoryError | duckdb.OutOfMemoryException):
@@ -448,7 +456,7 @@ def _load_one(con: duckdb.DuckDBPyConnection, p: _Prepared, future: Future[Any] 
         results[ds.id] = DatasetResult(ds.id, "rejected", str(e))
     except Exception as e:  # a reader's bug or a failure of the machine: never recorded against the file
         _rollback(con)
-        if _disk_full(e):
+        if disk_full(e):
             raise WarehouseError(f"the disk holding {_work_dir(con)} is full (while loading {ds.id}): the warehouse "
                                  "is unchanged; free some space and build again") from None  # fmt: skip
         why = _transient(e)

@@ -116,20 +116,42 @@ class LoadContext:
         return ref if isinstance(ref, str) else ref.path
 
     def read_json(self, ref: FileRef) -> Any:
+        """A JSON file's content; every problem (not UTF-8, not JSON, nested too deeply) is located in that file."""
+        raw = self._raw(ref)
         try:
-            with self.path(ref).open(encoding="utf-8-sig") as fh:
-                return json.load(fh)
+            return json.loads(raw.decode("utf-8-sig"))
+        except UnicodeDecodeError as e:
+            raise not_utf8(self.name(ref), raw, e) from None
         except json.JSONDecodeError as e:
             raise ValidationError(self.name(ref), f"not valid JSON: {e.msg}", row=e.lineno) from None
+        except RecursionError:
+            raise ValidationError(self.name(ref), "not readable JSON: values are nested too deeply") from None
+
+    def _raw(self, ref: FileRef) -> bytes:
+        path = self.path(ref)
+        data = path.read_bytes()
+        kind = binary_kind(data[:4], path.name)
+        if kind:
+            raise ValidationError(self.name(ref), kind)
+        return data
 
     def read_header(self, ref: FileRef, skip: int = 0) -> list[str]:
         path = self.path(ref)
+        with path.open("rb") as fh:
+            kind = binary_kind(fh.read(4), path.name)
+        if kind:
+            raise ValidationError(self.name(ref), kind, row=1)
         opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh)
-            for _ in range(skip):
-                next(reader, None)
-            header = next(reader, None)
+        try:
+            with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
+                reader = csv.reader(fh)
+                for _ in range(skip):
+                    next(reader, None)
+                header = next(reader, None)
+        except UnicodeDecodeError as e:  # the header is in the first block decoded, so positions are the file's
+            raise not_utf8(self.name(ref), bytes(e.object), e) from None
+        except (OSError, EOFError, csv.Error) as e:  # a corrupt .gz, a NUL byte …
+            raise ValidationError(self.name(ref), f"could not be read as CSV ({e})", row=1) from None
         if not header:
             raise ValidationError(self.name(ref), "the file is empty; expected a header row")
         return [h.strip() for h in header]
@@ -175,7 +197,13 @@ class LoadContext:
                 )
         except duckdb.Error as e:
             raise ValidationError(self.name(ref), f"could not be read as CSV: {str(e).splitlines()[0]}") from None
-        rej = con.execute("SELECT line, error_message FROM rej_errors ORDER BY line LIMIT 1").fetchone()
+        rej = con.execute("SELECT line, error_message, error_type FROM rej_errors ORDER BY line LIMIT 1").fetchone()
+        if rej and "ENCODING" in str(rej[2]).upper():
+            n_bad = con.execute("SELECT count(DISTINCT line) FROM rej_errors").fetchone()[0]
+            raise ValidationError(self.name(ref), "is not UTF-8 text: this row has bytes that are not UTF-8"
+                                  + (f" ({n_bad - 1} more rows like it)" if n_bad > 1 else "")
+                                  + "; the file is probably in Latin-1 or Windows-1252: save it as UTF-8",
+                                  row=int(rej[0]))  # fmt: skip
         if rej:
             total = con.execute("SELECT count(DISTINCT line) FROM rej_errors").fetchone()[0]
             more = f" ({total - 1} more malformed lines)" if total > 1 else ""
@@ -456,6 +484,30 @@ class LoadContext:
         )  # fmt: skip
         integrity.record(con.raw, release_id, ds.id, [t for t, _, _ in self.reference_writes])
         return LoadOutcome(ds.id, release_id, int(rows), self.set_aside, self.warnings)
+
+
+def not_utf8(name: str, raw: bytes, e: UnicodeDecodeError) -> ValidationError:
+    """A located message for a file that is not UTF-8: the line and column of the first byte that is not."""
+    before = raw[: e.start]
+    line = before.count(b"\n") + 1
+    column = e.start - (before.rfind(b"\n") + 1) + 1
+    return ValidationError(name, f"is not UTF-8 text: byte 0x{raw[e.start]:02X} at column {column} is not UTF-8 "
+                           "(the file is probably in Latin-1 or Windows-1252); save it as UTF-8", row=line)  # fmt: skip
+
+
+_MAGIC = {b"\x1f\x8b": "gzip-compressed", b"PK\x03\x04": "a ZIP archive (an Excel workbook?)",
+          b"%PDF": "a PDF document", b"\xd0\xcf\x11\xe0": "an old Excel or Word file"}  # fmt: skip
+
+
+def binary_kind(head: bytes, file_name: str) -> str | None:
+    """What is wrong with a file whose first bytes say it is not text (a gzip file named .csv …), or ``None``."""
+    for magic, kind in _MAGIC.items():
+        if head.startswith(magic):
+            if magic == b"\x1f\x8b" and file_name.endswith(".gz"):
+                return None
+            return (f"the file is {kind}, not plain text, although it is named {file_name!r}; expected a UTF-8 "
+                    "text file" + (" (or a name ending .gz)" if magic == b"\x1f\x8b" else ""))
+    return None
 
 
 def stored_values(alias: str) -> list[str]:
