@@ -68,7 +68,8 @@ def _print_summary(s: BuildSummary) -> None:
     style = {"loaded": "green", "unchanged": "dim", "rejected": "bold red", "held back": "bold yellow",
              "missing": "yellow", "vanished": "yellow", "unavailable": "yellow"}  # fmt: skip
     for r in s.results:
-        notes = r.message or "; ".join([*(f"{n:,} {why} set aside" for n, why in r.set_aside), *r.warnings])
+        notes = "; ".join([*([r.message] if r.message else []), *(f"{n:,} {why} set aside" for n, why in r.set_aside),
+                           *r.warnings])
         table.add_row(escape(r.dataset_id), f"[{style[r.status]}]{r.status}[/]", str(r.release_id or ""),
                       f"{r.rows:,}" if r.rows else "", escape(notes))  # fmt: skip
     out.print(table)
@@ -259,8 +260,8 @@ def releases_cmd(
         raise _fail(e) from None
     for r in rows:
         r["sha256"] = r["sha256"][:12]
-    emit(rows, fmt, ["release_id", "dataset", "release_date", "loaded_at", "rows", "set_aside", "current", "sha256"],
-         title=f"{len(rows)} releases")  # fmt: skip
+    emit(rows, fmt, ["release_id", "dataset", "release_date", "loaded_at", "rows", "set_aside", "current", "sha256",
+                     "same_as"], title=f"{len(rows)} releases")  # fmt: skip
 
 
 def _source_cell(a: object) -> str:

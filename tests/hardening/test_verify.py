@@ -90,16 +90,27 @@ def test_rows_moved_into_a_release_are_found(small):
                         f"({n:,} rows when loaded, {n + 3:,} now)"]  # fmt: skip
 
 
+def as_built_before_hardening(db: Path) -> None:
+    """Turn a warehouse back into one built before migrations 3 to 5 (digests, rejection kinds, revisions)."""
+    for sql in ("DROP TABLE release_digests", "DROP TABLE indicator_versions",
+                "ALTER TABLE releases DROP COLUMN publisher_release_dates",
+                "ALTER TABLE releases DROP COLUMN same_content_as", "ALTER TABLE releases DROP COLUMN notes",
+                "ALTER TABLE rejections DROP COLUMN kind", "DELETE FROM schema_migrations WHERE version >= 3"):
+        tamper(db, sql)
+
+
 def test_digests_are_recorded_for_a_warehouse_built_before_them(small):
     """A warehouse from before row digests gets them (marked as recorded by the migration) at its next build."""
     m, db = small
-    tamper(db, "DROP TABLE release_digests")
-    tamper(db, "DELETE FROM schema_migrations WHERE version >= 3")
+    as_built_before_hardening(db)
     s = build(db, mirror=m, assess=False)
     assert s.wrote and not s.rejected
     con = duckdb.connect(str(db), read_only=True)
     try:
         assert {r[0] for r in con.execute("SELECT DISTINCT recorded FROM release_digests").fetchall()} == {"migration"}
+        assert {r[0] for r in con.execute("SELECT DISTINCT part FROM release_digests").fetchall()} >= {
+            "observations", "release", "indicators", "table:areas"}
         assert verify(con).ok
+        assert con.execute("SELECT count(*) FROM indicator_versions").fetchone()[0] > 0
     finally:
         con.close()

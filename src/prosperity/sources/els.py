@@ -119,15 +119,38 @@ def discover(mirror: Path | None) -> Discovery:
     return found
 
 
-def _date(text: Any) -> date | None:
-    if not text or not isinstance(text, str):
-        return None
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(text.strip(), fmt).date()
-        except ValueError:
+DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d %B %Y", "%d %b %Y", "%d-%m-%Y", "%d.%m.%Y")
+
+
+def publisher_dates(text: Any) -> tuple[list[date], list[str]]:
+    """The dates in an ELS ``sourceDate``, and the parts that are not dates.
+
+    ELS writes ``20/01/2026``, and for an indicator released in parts several dates joined by ``|``
+    (``01/04/2026|15/01/2026|27/03/2026``): every one is kept.
+
+    >>> publisher_dates("18/12/2025|18/12/2025")
+    ([datetime.date(2025, 12, 18)], [])
+    >>> publisher_dates("11/11/2025|27/01/2026|soon")
+    ([datetime.date(2025, 11, 11), datetime.date(2026, 1, 27)], ['soon'])
+    """
+    if text is None or text == "":
+        return [], []
+    if not isinstance(text, str):
+        return [], [str(text)]
+    found: set[date] = set()
+    bad: list[str] = []
+    for part in (t.strip() for t in text.split("|")):
+        if not part:
             continue
-    return None
+        for fmt in DATE_FORMATS:
+            try:
+                found.add(datetime.strptime(part, fmt).date())
+                break
+            except ValueError:
+                continue
+        else:
+            bad.append(part)
+    return sorted(found), bad
 
 
 def _metadata_for(meta: dict[str, Any], name: str) -> dict[str, Any]:
@@ -186,11 +209,18 @@ def load(ctx: LoadContext) -> None:
     units = dict(ctx.con.execute(f"SELECT indicator, any_value({col('unit')}) FROM raw GROUP BY 1").fetchall())
     measures = dict(ctx.con.execute(f"SELECT indicator, any_value({col('measure')}) FROM raw GROUP BY 1").fetchall()
                     if "measure" in cols else [])  # fmt: skip
-    release_dates = set()
+    release_dates: set[date] = set()
+    unreadable: set[str] = set()
+
+    def dates_of(value: Any) -> None:
+        found, bad = publisher_dates(value)
+        release_dates.update(found)
+        unreadable.update(bad)
+
     for name in names:
         m = _metadata_for(meta, name)
         slug = slugify(name)
-        release_dates.add(_date(m.get("sourceDate")))
+        dates_of(m.get("sourceDate"))
         dp = m.get("decimalPlaces")
         ctx.add_indicator(
             IndicatorMeta(
@@ -212,5 +242,11 @@ def load(ctx: LoadContext) -> None:
         )
     for name in names:
         ctx.con.execute("UPDATE stage_obs SET indicator_id = ? WHERE indicator_id = ?", [slugify(name), name])
-    dates = sorted(d for d in release_dates if d)
-    ctx.release_date = dates[-1] if dates else _date(meta.get("sourceDate"))
+    if not release_dates:
+        dates_of(meta.get("sourceDate"))
+    dates = sorted(release_dates)
+    ctx.release_dates = dates
+    ctx.release_date = dates[-1] if dates else None
+    for part in sorted(unreadable):
+        ctx.warnings.append(f"{ctx.name(metaref)}: the publisher's release date {part!r} (sourceDate) is not a date "
+                            f"in a form ELS uses (such as 20/01/2026){'' if dates else '; the release has no date'}")

@@ -35,7 +35,7 @@ from prosperity.sources.fetch import default_cache, fetch_file
 from prosperity.sources.geography import supplementary_areas
 from prosperity.warehouse import integrity
 from prosperity.warehouse.loading import LoadContext
-from prosperity.warehouse.revisions import ShrunkRelease, check_shrink, shrink_threshold
+from prosperity.warehouse.revisions import ShrunkRelease, check_shrink, reverted_note, shrink_threshold
 from prosperity.warehouse.schema import migrate, pending
 
 log = logging.getLogger(__name__)
@@ -96,6 +96,7 @@ class _Prepared:
     local: dict[str, Path]
     files: list[dict[str, object]]
     digest: str
+    same_as: int | None = None  # an earlier (not current) release of exactly these files: a revert
 
 
 def _prepare(ds: Dataset, mirror: Path | None, cache: Path | None,
@@ -145,6 +146,7 @@ class _State:
     rejected: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (dataset, digest, context) -> kind
     loaded_at: dict[str, str] = field(default_factory=dict)  # dataset -> when its current release was loaded
     migrations_pending: bool = False
+    earlier: dict[tuple[str, str], int] = field(default_factory=dict)  # (dataset, digest) -> latest such release
 
 
 def _known_state(db: Path) -> _State:
@@ -164,6 +166,8 @@ def _known_state(db: Path) -> _State:
         kind = "kind" if "kind" in {r[0] for r in con.execute("DESCRIBE rejections").fetchall()} else "'invalid'"
         rejected = {(r[0], r[1], r[2]): r[3] for r in con.execute(
             f"SELECT dataset_id, sha256, context, {kind} FROM rejections ORDER BY rejected_at").fetchall()}  # fmt: skip
+        earlier = {(r[0], r[1]): r[2] for r in con.execute(
+            "SELECT dataset_id, sha256, max(release_id) FROM releases GROUP BY ALL").fetchall()}  # fmt: skip
         checked = integrity.verify(con, quick=True)
     except duckdb.CatalogException:
         raise WarehouseError(f"{db} is not a prosperity warehouse (no releases table)") from None
@@ -177,7 +181,7 @@ def _known_state(db: Path) -> _State:
             "Nothing was built on it. `prosperity verify` lists every release; restore the warehouse from a copy, "
             "or build a new one with --db NEW_FILE."
         )
-    return _State(current, rejected, {r[0]: str(r[3]) for r in current_rows}, pending_now)
+    return _State(current, rejected, {r[0]: str(r[3]) for r in current_rows}, pending_now, earlier)
 
 
 def _cleanup_stale(db: Path) -> None:
@@ -240,6 +244,7 @@ def build(
               and p.dataset.id not in options.accept_shrink):  # fmt: skip
             results[p.dataset.id] = DatasetResult(p.dataset.id, "held back", _last_rejection(db, p, held))
         else:
+            p.same_as = state.earlier.get((p.dataset.id, p.digest))
             todo.append(p)
     for ds_id, result in results.items():  # a dataset whose files are gone keeps its current release: say so
         if result.status == "missing" and ds_id in current:
@@ -440,11 +445,13 @@ def _load_one(con: duckdb.DuckDBPyConnection, p: _Prepared, future: Future[Any] 
         ds.load(ctx)
         if ds.kind == "observations":
             ctx.validate()
+        ctx.same_content_as = p.same_as
         outcome = ctx.commit(p.digest, p.files, previous)
         if ds.id not in loading.accept_shrink:
             check_shrink(con, ds.id, outcome.release_id, previous, loading.threshold)
         con.execute("COMMIT")
-        results[ds.id] = DatasetResult(ds.id, "loaded", "", outcome.release_id, outcome.rows, outcome.set_aside,
+        message = reverted_note(con, p.same_as, outcome.release_id) if p.same_as else ""
+        results[ds.id] = DatasetResult(ds.id, "loaded", message, outcome.release_id, outcome.rows, outcome.set_aside,
                                        outcome.warnings)  # fmt: skip
     except ShrunkRelease as e:
         _rollback(con)

@@ -37,9 +37,21 @@ RELEASE_COLUMNS = (("dataset_id", "t"), ("source", "t"), ("title", "t"), ("publi
                    ("files", "t"), ("sha256", "t"), ("publisher_release_date", "d"), ("loaded_at", "d"),
                    ("origin", "t"), ("live_url", "t"), ("metadata", "t"), ("row_count", "i"), ("set_aside", "i"),
                    ("previous_release_id", "i"))  # fmt: skip
-#: Reference tables: which column says who wrote a row (None: the whole table belongs to one dataset).
+INDICATOR_COLUMNS = tuple((c, "t") for c in (
+    "indicator_id", "dataset_id", "label", "publisher_name", "measure", "unit", "prefix", "suffix", "decimal_places",
+    "subtitle", "description", "caveats", "source_org", "source_url", "experimental", "breakdown_kind"))  # fmt: skip
+#: Reference tables: which column says who wrote a row (None: the whole table belongs to one dataset), and the
+#: columns hashed. Column lists are fixed here, so that a column added later never changes an earlier digest.
 REFERENCE_TABLES = {"areas": "registered_by", "area_parents": "registered_by", "documents": "registered_by",
                     "area_neighbours": None, "area_clusters": None, "sic2007": None}  # fmt: skip
+REFERENCE_COLUMNS = {
+    "areas": ("code", "name", "level", "start_year", "end_year", "registered_by"),
+    "area_parents": ("child", "parent", "depth", "registered_by"),
+    "documents": ("name", "registered_by", "media_type", "content"),
+    "area_neighbours": ("area_code", "kind", "rank", "neighbour_code"),
+    "area_clusters": ("area_code", "kind", "cluster", "description"),
+    "sic2007": ("code", "level", "name", "section", "section_name"),
+}
 
 
 def _row_text(columns: Iterable[tuple[str, str]]) -> str:
@@ -83,8 +95,8 @@ def _parts(con: duckdb.DuckDBPyConnection, release_id: int) -> list[tuple[str, t
         ("release", RELEASE_COLUMNS, f"(SELECT * FROM releases WHERE release_id = {int(release_id)})"),
     ]
     if _has_table(con, "indicator_versions"):
-        cols = tuple((c, "t") for c in _columns(con, "indicator_versions") if c != "release_id")
-        parts.append(("indicators", cols, f"(SELECT * FROM indicator_versions WHERE release_id = {int(release_id)})"))
+        parts.append(("indicators", INDICATOR_COLUMNS,
+                      f"(SELECT * FROM indicator_versions WHERE release_id = {int(release_id)})"))
     return parts
 
 
@@ -92,14 +104,8 @@ def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()[0])
 
 
-def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    return [r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
-        [table]).fetchall()]  # fmt: skip
-
-
 def _reference_part(con: duckdb.DuckDBPyConnection, table: str, dataset_id: str) -> tuple[tuple, str]:
-    cols = tuple((c, "t") for c in _columns(con, table))
+    cols = tuple((c, "t") for c in REFERENCE_COLUMNS[table])
     who = REFERENCE_TABLES[table]
     source = f"(SELECT * FROM {quote_ident(table)}" + (f" WHERE {quote_ident(who)} = $ds)" if who else ")")
     return cols, source
@@ -122,6 +128,16 @@ def record(con: duckdb.DuckDBPyConnection, release_id: int, dataset_id: str, ref
         rows.append((release_id, f"table:{table}", n, _fmt(n, hi, lo), _quick(n, quick), engine, recorded))
     con.execute("DELETE FROM release_digests WHERE release_id = ?", [release_id])
     con.executemany("INSERT INTO release_digests VALUES (?, ?, ?, ?, ?, ?, ?, now())", rows)
+
+
+def record_part(con: duckdb.DuckDBPyConnection, release_id: int, part: str, recorded: str = "load") -> None:
+    """Record (or record again) the digest of one part of a release, as it stands now."""
+    for name, cols, source in _parts(con, release_id):
+        if name == part:
+            n, hi, lo, quick = con.execute(_digest_select(cols, source, None)).fetchone()
+            con.execute("DELETE FROM release_digests WHERE release_id = ? AND part = ?", [release_id, part])
+            con.execute("INSERT INTO release_digests VALUES (?, ?, ?, ?, ?, ?, ?, now())",
+                        [release_id, part, n, _fmt(n, hi, lo), _quick(n, quick), duckdb.__version__, recorded])
 
 
 @dataclass
@@ -191,8 +207,7 @@ def verify(con: duckdb.DuckDBPyConnection, quick: bool = False) -> Verification:
     now: dict[tuple[int, str], tuple[int, str, str]] = {}
     grouped = [("observations", OBSERVATION_COLUMNS, "observations"), ("release", RELEASE_COLUMNS, "releases")]
     if _has_table(con, "indicator_versions"):
-        cols = tuple((c, "t") for c in _columns(con, "indicator_versions") if c != "release_id")
-        grouped.append(("indicators", cols, "indicator_versions"))
+        grouped.append(("indicators", INDICATOR_COLUMNS, "indicator_versions"))
     for part, cols, table in grouped:
         needs_full = not quick or any(v[3] != engine for k, v in recorded.items() if k[1] == part)
         if needs_full:

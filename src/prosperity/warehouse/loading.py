@@ -27,6 +27,7 @@ from prosperity.errors import ValidationError
 from prosperity.periods import normalise_period, parse_period
 from prosperity.warehouse import integrity
 from prosperity.warehouse.numbers import EXPECTED, bounds_for, is_number_sql, number_sql
+from prosperity.warehouse.revisions import indicators_gone
 from prosperity.warehouse.sql import OneStatement, literal_path, quote_ident
 
 if TYPE_CHECKING:  # the sources import this module: no import back at run time
@@ -94,6 +95,8 @@ class LoadContext:
         self.breakdown_labels: dict[tuple[str, str], str] = {}
         self.metadata: dict[str, Any] = {}
         self.release_date: date | None = dataset.release_date
+        self.release_dates: list[date] = []  # every date the publisher gives (a file may give several)
+        self.same_content_as: int | None = None  # an earlier release of the same files (set by the build)
         self.set_aside: list[tuple[int, str]] = []
         self.warnings: list[str] = []
         self.new_areas: dict[str, AreaRow] = {}
@@ -465,21 +468,28 @@ class LoadContext:
                 con.execute("DELETE FROM indicators WHERE indicator_id = ?", [meta.indicator_id])
                 d = asdict(meta)
                 cols = ["dataset_id", "release_id", *d.keys()]
-                con.execute(
-                    f"INSERT INTO indicators ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
-                    [ds.id, release_id, *d.values()],
-                )
+                for table in ("indicators", "indicator_versions"):  # the current metadata, and this release's
+                    con.execute(
+                        f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
+                        [ds.id, release_id, *d.values()],
+                    )
+            self.warnings.extend(indicators_gone(con.raw, release_id, previous))
             for (ind, brk), label in self.breakdown_labels.items():
                 con.execute("DELETE FROM breakdowns WHERE indicator_id = ? AND breakdown = ?", [ind, brk])
                 con.execute("INSERT INTO breakdowns VALUES (?, ?, ?)", [ind, brk, label])
         else:
             rows = sum(len(r) for _, _, r in self.reference_writes)
+        dates = sorted({*self.release_dates, *([self.release_date] if self.release_date else [])})
         con.execute(
-            """INSERT INTO releases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?)""",
+            """INSERT INTO releases (release_id, dataset_id, source, title, publisher, file_name, files, sha256,
+                                     publisher_release_date, loaded_at, origin, live_url, metadata, row_count,
+                                     set_aside, previous_release_id, publisher_release_dates, same_content_as, notes)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 release_id, ds.id, ds.source, ds.title, ds.publisher, ds.main_file.path, json.dumps(files), digest,
-                self.release_date, self.origin, ds.main_file.url, json.dumps(self.metadata, default=str), rows,
-                sum(n for n, _ in self.set_aside), previous,
+                self.release_date or (dates[-1] if dates else None), self.origin, ds.main_file.url,
+                json.dumps(self.metadata, default=str), rows, sum(n for n, _ in self.set_aside), previous,
+                dates or None, self.same_content_as, json.dumps(self.warnings) if self.warnings else None,
             ],
         )  # fmt: skip
         integrity.record(con.raw, release_id, ds.id, [t for t, _, _ in self.reference_writes])

@@ -9,6 +9,7 @@ back, with the numbers, unless the build is told the dataset really shrank (``--
 
 from __future__ import annotations
 
+import difflib
 import os
 from dataclasses import dataclass
 
@@ -76,3 +77,47 @@ def check_shrink(con: duckdb.DuckDBPyConnection, dataset_id: str, new: int, prev
         f"cut short? The current release stays. If the publisher really publishes less now, build again with "
         f"--accept-shrink {dataset_id}"
     )
+
+
+def indicators_gone(con: duckdb.DuckDBPyConnection, new: int, previous: int | None) -> list[str]:
+    """Notes for indicators the previous release had and release ``new`` has not: each keeps its figures in the
+    earlier release and has no current data. Where a new indicator's name is close, it is named (renamed?)."""
+    if previous is None:
+        return []
+
+    def names(release_id: int) -> dict[str, str]:
+        rows = con.execute(
+            """SELECT DISTINCT o.indicator_id, coalesce(v.publisher_name, i.publisher_name, o.indicator_id)
+               FROM observations o LEFT JOIN indicator_versions v ON v.release_id = o.release_id
+                                                                  AND v.indicator_id = o.indicator_id
+               LEFT JOIN indicators i ON i.indicator_id = o.indicator_id
+               WHERE o.release_id = ?""", [release_id]).fetchall()  # fmt: skip
+        return {r[0]: str(r[1]) for r in rows}
+
+    before, now = names(previous), names(new)
+    gone = sorted(set(before) - set(now))
+    added = {k: v for k, v in now.items() if k not in before}
+    notes = []
+    for ind in gone:
+        close = difflib.get_close_matches(before[ind], list(added.values()), n=1, cutoff=0.6)
+        renamed = next((k for k, v in added.items() if close and v == close[0]), None)
+        hint = f"; renamed to {renamed!r} ({added[renamed]})?" if renamed else ""
+        notes.append(f"indicator {ind!r} ({before[ind]}) is no longer in the file: its figures stay in release "
+                     f"{previous} and it has no current data{hint}")  # fmt: skip
+    return notes
+
+
+def reverted_note(con: duckdb.DuckDBPyConnection, earlier: int, new: int) -> str:
+    """What the build says when a file goes back to the bytes of an earlier, superseded release.
+
+    The new release records the earlier one as ``same_content_as``; its rows are compared with the earlier
+    release's by their row digests (identical unless the rules for reading the file changed in between).
+    """
+    loaded = con.execute("SELECT CAST(loaded_at AS DATE) FROM releases WHERE release_id = ?", [earlier]).fetchone()
+    digests = dict(con.execute(
+        "SELECT release_id, digest FROM release_digests WHERE part = 'observations' AND release_id IN (?, ?)",
+        [earlier, new]).fetchall())  # fmt: skip
+    same = digests.get(earlier) is not None and digests.get(earlier) == digests.get(new)
+    rows = "with identical rows" if same else "read again under today's rules (its rows differ from then)"
+    return (f"the same files as release {earlier} (loaded {loaded[0] if loaded else '?'}): the publisher went back to "
+            f"those figures; loaded as the current release, {rows}")

@@ -195,6 +195,24 @@ def _rejection_kinds(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("UPDATE rejections SET kind = 'error' WHERE message LIKE '%: could not be read (%Error%'")
 
 
+@migration(5, "indicator metadata versioned with its release; every publisher date; reverted files; notes")
+def _revisions(con: duckdb.DuckDBPyConnection) -> None:
+    """``indicator_versions`` keeps each release's indicator metadata (``indicators`` stays the current one). A
+    warehouse from before has only the current metadata: it becomes the version of the release it came with.
+    Releases gain every publisher date the files give, the earlier release whose files they repeat (a publisher
+    going back to earlier figures), and notes (indicators gone or renamed, dates that could not be read)."""
+    from prosperity.warehouse.integrity import record_part
+
+    con.execute("CREATE TABLE indicator_versions AS SELECT release_id, * EXCLUDE (release_id) FROM indicators")
+    con.execute("ALTER TABLE releases ADD COLUMN publisher_release_dates DATE[]")
+    con.execute("ALTER TABLE releases ADD COLUMN same_content_as INTEGER")
+    con.execute("ALTER TABLE releases ADD COLUMN notes JSON")
+    con.execute("UPDATE releases SET publisher_release_dates = [publisher_release_date] "
+                "WHERE publisher_release_date IS NOT NULL")  # fmt: skip
+    for (release_id,) in con.execute("SELECT DISTINCT release_id FROM indicator_versions").fetchall():
+        record_part(con, release_id, "indicators", "migration")
+
+
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
     exists = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
