@@ -1,42 +1,15 @@
-"""Fixtures for hardening tests: a small warehouse from copies of real mirror files, and row checksums."""
+"""Helpers for hardening tests: row checksums of every release (the small warehouse is in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
-import pytest
 
-from prosperity.warehouse.build import build
-from tests.conftest import make_mirror
+from tests.conftest import CC, CC_JSON, GVA, rewrite
 
-CC = "els/claimant-count/claimant-count.csv"
-CC_JSON = "els/claimant-count/claimant-count.json"
-GVA = "els/gross-value-added"
-
-
-@pytest.fixture
-def small(tmp_path: Path) -> tuple[Path, Path]:
-    """A mirror with the reference data, GVA linked and claimant count copied; and a warehouse built from it."""
-    m = make_mirror(tmp_path / "mirror", GVA, copy=("els/claimant-count",))
-    db = tmp_path / "w.duckdb"
-    s = build(db, mirror=m, assess=False)
-    assert s.rejected == []
-    return m, db
-
-
-def rewrite(path: Path, change: Callable[[list[list[str]]], None]) -> None:
-    """Rewrite a CSV file through ``change`` (a function altering its rows in place, header first)."""
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.reader(fh))
-    change(rows)
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(rows)
-    path.write_text(buf.getvalue(), encoding="utf-8")
+__all__ = ["CC", "CC_JSON", "GVA", "release_checksums", "rewrite"]
 
 
 def release_checksums(db: Path) -> dict[int, tuple[str, int]]:

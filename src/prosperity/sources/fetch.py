@@ -15,14 +15,12 @@ from pathlib import Path
 
 import httpx
 
-from prosperity.errors import SourceError
 from prosperity.sources.base import FileRef
 from prosperity.sources.live.base import LiveFileRef, fetch_live
 from prosperity.sources.live.client import (
     USER_AGENT,
-    LiveFetchError,
     PoliteClient,
-    redact,
+    fetch_errors,
     service_of,
     write_atomically,
 )
@@ -43,16 +41,6 @@ def fetch_file(ref: FileRef, cache: Path, client: httpx.Client | None = None) ->
     if isinstance(ref, LiveFileRef):
         return fetch_live(ref, cache, client)
     dest = cache / ref.path
-    try:
-        with PoliteClient(service_of(ref.url), client) as polite:
-            write_atomically(dest, lambda fh: polite.download(ref.url, fh))
-    except SourceError:
-        raise
-    except MemoryError:
-        raise LiveFetchError(ref.url, "could not be fetched: the machine ran out of memory; nothing was cached") from None
-    except OSError as e:
-        raise LiveFetchError(ref.url, f"could not be written to the cache {cache} ({e.strerror or e}); nothing was "
-                             "cached") from None  # fmt: skip
-    except httpx.HTTPError as e:
-        raise LiveFetchError(ref.url, f"could not be fetched ({type(e).__name__}: {redact(str(e))})") from None
+    with fetch_errors(ref.url, cache), PoliteClient(service_of(ref.url), client) as polite:
+        write_atomically(dest, lambda fh: polite.download(ref.url, fh))
     return dest

@@ -310,13 +310,24 @@ class LoadContext:
                 + ", [c] …)",
                 col,
             ))  # fmt: skip
+        # Values no unit allows: 95% limits out of order, and values outside their unit's bounds.
+        bounds = [(ind, b.low, b.high, b.reason()) for ind, m in self.indicators.items()
+                  if (b := bounds_for(m.unit, m.measure, m.label)) is not None]  # fmt: skip
+        con.execute("CREATE OR REPLACE TEMP TABLE unit_bounds (indicator_id TEXT, low DOUBLE, high DOUBLE, why TEXT)")
+        if bounds:
+            con.executemany("INSERT INTO unit_bounds VALUES (?, ?, ?, ?)", bounds)
+        impossible = [f"{number_sql('lci_raw')} > {number_sql('uci_raw')}"] + [
+            f"{number_sql(raw)} < b.low OR {number_sql(raw)} > b.high" for raw in ("value_raw", "lci_raw", "uci_raw")]
         # One scan counts every kind of problem; only a kind that occurs is looked up row by row.
         counts = con.execute(
-            "SELECT " + ", ".join(f"count(*) FILTER (WHERE {c[0]})" for c in checks) + " FROM stage_obs"
+            "SELECT " + ", ".join(f"count(*) FILTER (WHERE {c})" for c in [*(c[0] for c in checks), *impossible])
+            + " FROM stage_obs LEFT JOIN unit_bounds b USING (indicator_id)"
         ).fetchone()
-        for check, count in zip(checks, counts, strict=True):
+        for check, count in zip(checks, counts, strict=False):
             if count:
                 self._first(*check)
+        if any(counts[len(checks):]):
+            self._check_values()
         # Periods: few distinct values, normalised in Python.
         bad_periods = []
         mapping = []
@@ -364,21 +375,31 @@ class LoadContext:
         period = "m.period" if spellings else "s.period_raw"
         joined = ("stage_obs s JOIN period_map m ON m.period_raw IS NOT DISTINCT FROM s.period_raw" if spellings
                   else "stage_obs s")  # fmt: skip
-        key = f"s.indicator_id, s.area_code, s.breakdown, {period}"
+        key = f"s.indicator_id, s.area_code, coalesce(s.breakdown, ''), {period}"
         self._repeated = repeated = con.execute(
             f"SELECT count(*) FROM (SELECT 1 FROM {joined} GROUP BY {key} HAVING count(*) > 1)"
         ).fetchone()[0]
         dup = None
-        if repeated:
+        if repeated:  # first one key with different values (among the repeated keys only), then only its rows
+            values = ", ".join(f"{v} AS v{i}" for i, v in enumerate(stored_values("s")))
             dup = con.execute(
-                f"""SELECT {key}, list({{'file': s.file, 'row': s.row_no, 'value': s.value_raw,
-                                        'period': s.period_raw}} ORDER BY s.file, s.row_no)
-                    FROM {joined} GROUP BY {key}
-                    HAVING count(*) > 1 AND count(DISTINCT ({', '.join(stored_values('s'))})) > 1
-                    ORDER BY min(s.file), min(s.row_no) LIMIT 1"""
+                f"""WITH staged AS (SELECT s.indicator_id, s.area_code, coalesce(s.breakdown, '') AS breakdown,
+                                           {period} AS period_key, s.file,
+                                           s.row_no, {values} FROM {joined}),
+                         repeated AS (SELECT indicator_id, area_code, breakdown, period_key FROM staged
+                                      GROUP BY ALL HAVING count(*) > 1)
+                    SELECT indicator_id, area_code, breakdown, period_key FROM staged
+                    SEMI JOIN repeated USING (indicator_id, area_code, breakdown, period_key)
+                    GROUP BY ALL HAVING count(DISTINCT (v0, v1, v2, v3, v4)) > 1
+                    ORDER BY min(file), min(row_no) LIMIT 1"""
             ).fetchone()
         if dup:
-            ind, area, brk, canon, places = dup
+            ind, area, brk, canon = dup
+            places = [{"file": r[0], "row": r[1], "value": r[2], "period": r[3]} for r in con.execute(
+                f"""SELECT s.file, s.row_no, s.value_raw, s.period_raw FROM {joined}
+                    WHERE s.indicator_id IS NOT DISTINCT FROM ? AND s.area_code IS NOT DISTINCT FROM ?
+                      AND coalesce(s.breakdown, '') = ? AND {period} IS NOT DISTINCT FROM ?
+                    ORDER BY s.file, s.row_no""", [ind, area, brk, canon]).fetchall()]  # fmt: skip
             what = f"{ind} for {area} in {canon}" + (f" ({brk})" if brk else "")
             first = places[0]["file"]
             shown = "; ".join(
@@ -391,7 +412,6 @@ class LoadContext:
                 "expected one value per indicator, area, period (however it is written) and breakdown",
                 row=int(places[0]["row"]),
             )
-        self._check_values()
         missing_meta = con.execute("SELECT DISTINCT indicator_id FROM stage_obs").fetchall()
         for (ind,) in missing_meta:
             if ind not in self.indicators:
@@ -409,26 +429,18 @@ class LoadContext:
             )
 
     def _check_values(self) -> None:
-        """Values no unit allows: a lower 95% limit above the upper, and values outside their unit's bounds (a
-        negative percentage, a proportion above 1, a rank of 0 …; see :func:`~prosperity.warehouse.numbers.bounds_for`).
-        """
+        """Locate a value no unit allows (found by the counting scan in :meth:`validate`): a lower 95% limit above
+        the upper, or a value outside its unit's bounds (a negative percentage, a proportion above 1, a rank of 0 …;
+        see :func:`~prosperity.warehouse.numbers.bounds_for`)."""
         con = self.con
-        lci, uci = number_sql("lci_raw"), number_sql("uci_raw")
-        self._first(f"{lci} > {uci}", "lci_raw || ' above ' || uci_raw",
+        self._first(f"{number_sql('lci_raw')} > {number_sql('uci_raw')}", "lci_raw || ' above ' || uci_raw",
                     "is impossible: the lower 95% limit is above the upper; expected lower ≤ upper",
                     "'lower 95% limit'")  # fmt: skip
-        bounds = [(ind, b.low, b.high, b.reason()) for ind, m in self.indicators.items()
-                  if (b := bounds_for(m.unit, m.measure, m.label)) is not None]  # fmt: skip
-        if not bounds:
-            return
-        con.execute("CREATE OR REPLACE TEMP TABLE unit_bounds (indicator_id TEXT, low DOUBLE, high DOUBLE, why TEXT)")
-        con.executemany("INSERT INTO unit_bounds VALUES (?, ?, ?, ?)", bounds)
-        for raw, col in (("value_raw", "value_column"), ("lci_raw", "'lower 95% limit'"),
+        for raw, col in (("value_raw", "s.value_column"), ("lci_raw", "'lower 95% limit'"),
                          ("uci_raw", "'upper 95% limit'")):  # fmt: skip
             n = number_sql(f"s.{raw}")
             row = con.execute(
-                f"""SELECT s.file, s.row_no, {col.replace("value_column", "s.value_column")}, s.{raw}, b.why,
-                           count(*) OVER ()
+                f"""SELECT s.file, s.row_no, {col}, s.{raw}, b.why, count(*) OVER ()
                     FROM stage_obs s JOIN unit_bounds b USING (indicator_id)
                     WHERE {n} < b.low OR {n} > b.high ORDER BY s.file, s.row_no LIMIT 1"""
             ).fetchone()

@@ -14,7 +14,6 @@ import contextlib
 import json
 import os
 import time
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,11 +25,10 @@ import httpx
 from prosperity.errors import SourceError
 from prosperity.sources.base import FileRef
 from prosperity.sources.live.client import (
-    LiveFetchError,
     LiveSettings,
     PoliteClient,
+    fetch_errors,
     new_client,
-    redact,
     write_atomically,
 )
 
@@ -100,16 +98,8 @@ def fetch_live(ref: LiveFileRef, cache: Path, client: httpx.Client | None = None
     session = Session(client, settings, sleep)
     found: dict[str, Any] = {}
     try:
-        write_atomically(dest, lambda fh: found.update(ref.fetcher.fetch(session, fh)))  # type: ignore[union-attr]
-    except SourceError:
-        raise
-    except MemoryError:
-        raise LiveFetchError(ref.url, "could not be fetched: the machine ran out of memory; nothing was cached") from None
-    except OSError as e:
-        raise LiveFetchError(ref.url, f"could not be written to the cache {cache} ({e.strerror or e}); nothing was "
-                             "cached") from None  # fmt: skip
-    except (httpx.HTTPError, zlib.error, ValueError, KeyError, TypeError, IndexError, RecursionError) as e:
-        raise LiveFetchError(ref.url, f"could not be fetched ({type(e).__name__}: {redact(str(e))})") from None
+        with fetch_errors(ref.url, cache):
+            write_atomically(dest, lambda fh: found.update(ref.fetcher.fetch(session, fh)))  # type: ignore[union-attr]
     finally:
         session.close()
     found.setdefault("url", ref.url)

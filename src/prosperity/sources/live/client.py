@@ -23,7 +23,8 @@ import re
 import threading
 import time
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -393,8 +394,13 @@ class PoliteClient:
         if declared and declared.isdigit() and int(declared) > body.cap:
             raise _GiveUp(f"the response is {int(declared):,} bytes, more than the {body.cap:,} allowed "
                           f"({body.cap_setting})")  # fmt: skip
-        decoder = _Decoder(resp.headers.get("content-encoding", ""))
         body.reset()
+        if resp.is_stream_consumed:  # a response already read into memory (a test transport): httpx decoded it
+            if len(resp.content) > body.cap:
+                raise _GiveUp(f"the response is larger than the {body.cap:,} bytes allowed ({body.cap_setting})")
+            body.write(resp.content)
+            return len(resp.content)
+        decoder = _Decoder(resp.headers.get("content-encoding", ""))
         n = 0
         ends = min(started + s.request_deadline, self.deadline)
         for chunk in resp.iter_raw():
@@ -492,6 +498,23 @@ def _full(url: str, params: Mapping[str, str] | None) -> str:
     """The URL with its query, as people read it (and with any key redacted)."""
     shown = str(httpx.URL(url, params=dict(params))) if params else str(url)
     return redact(shown.replace("%2C", ","))
+
+
+@contextmanager
+def fetch_errors(url: str, cache: Path) -> Iterator[None]:
+    """Turn whatever a fetch into ``cache`` raises into a :class:`LiveFetchError` naming the URL: that file is then
+    reported unavailable, and the other files go on."""
+    try:
+        yield
+    except SourceError:
+        raise
+    except MemoryError:
+        raise LiveFetchError(url, "could not be fetched: the machine ran out of memory; nothing was cached") from None
+    except OSError as e:
+        raise LiveFetchError(url, f"could not be written to the cache {cache} ({e.strerror or e}); nothing was "
+                             "cached") from None  # fmt: skip
+    except (httpx.HTTPError, zlib.error, ValueError, KeyError, TypeError, IndexError, RecursionError) as e:
+        raise LiveFetchError(url, f"could not be fetched ({type(e).__name__}: {redact(str(e))})") from None
 
 
 def write_atomically(dest: Path, fill: Callable[[IO[bytes]], object]) -> None:
