@@ -410,14 +410,25 @@ def _load_all(
     done = total - len(todo)
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prepare")
     futures = {p.dataset.id: pool.submit(p.dataset.prepare, p.dataset, p.local) for p in todo if p.dataset.prepare}
+    # Each loaded release's row digests are computed on a second connection while the next dataset loads.
+    digests = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest")
+    cursor = con.cursor()
+    digesting: list[Future[None]] = []
     try:
         for p in todo:
             done += 1
-            _load_one(con, p, futures.get(p.dataset.id), results, context, origin, loading)
+            release_id = _load_one(con, p, futures.get(p.dataset.id), results, context, origin, loading)
+            if release_id is not None:
+                digesting.append(digests.submit(integrity.record_stable, cursor, release_id, p.dataset.id))
             if progress:
                 progress(p.dataset.id, done, total, results[p.dataset.id].status)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        digests.shutdown(wait=True)
+        cursor.close()
+    for f in digesting:
+        if f.exception() is not None:  # the release stays, checked by its quick digest only; verify says so
+            log.warning("a release's row digest could not be computed: %s", f.exception())
 
 
 def _transient(e: BaseException) -> str | None:
@@ -432,9 +443,11 @@ def _transient(e: BaseException) -> str | None:
 
 
 def _load_one(con: duckdb.DuckDBPyConnection, p: _Prepared, future: Future[Any] | None,
-              results: dict[str, DatasetResult], context: str, origin: str, loading: Loading) -> None:  # fmt: skip
-    """Load one dataset in its own transaction. Only a judgement on the file itself (it breaks a rule, or it shrank)
-    is recorded against its content; a failure of the machine is reported and the next build tries again."""
+              results: dict[str, DatasetResult], context: str, origin: str, loading: Loading) -> int | None:  # fmt: skip
+    """Load one dataset in its own transaction; return the new release's id, if one was loaded.
+
+    Only a judgement on the file itself (it breaks a rule, or it shrank) is recorded against its content; a failure
+    of the machine is reported and the next build tries again."""
     ds = p.dataset
     previous = con.execute("SELECT max(release_id) FROM releases WHERE dataset_id = ?", [ds.id]).fetchone()[0]
     con.execute("BEGIN")
@@ -453,6 +466,7 @@ def _load_one(con: duckdb.DuckDBPyConnection, p: _Prepared, future: Future[Any] 
         message = reverted_note(con, p.same_as, outcome.release_id) if p.same_as else ""
         results[ds.id] = DatasetResult(ds.id, "loaded", message, outcome.release_id, outcome.rows, outcome.set_aside,
                                        outcome.warnings)  # fmt: skip
+        return outcome.release_id
     except ShrunkRelease as e:
         _rollback(con)
         _record_rejection(con, p, shrink_context(context, loading.threshold), str(e), "shrunk")
@@ -470,11 +484,12 @@ def _load_one(con: duckdb.DuckDBPyConnection, p: _Prepared, future: Future[Any] 
         if why is not None:
             results[ds.id] = DatasetResult(ds.id, "unavailable", f"{ds.main_file.path}: not loaded this time: {why}; "
                                            "nothing was recorded against the file, and the next build tries again")
-            return
+            return None
         log.exception("unexpected error loading %s", ds.id)
         results[ds.id] = DatasetResult(ds.id, "rejected", f"{ds.main_file.path}: could not be read "
                                        f"({type(e).__name__}: {e}); not recorded against the file, so the next build "
                                        "tries it again")  # fmt: skip
+    return None
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:

@@ -11,10 +11,14 @@ committed, a digest of each *part* of it is recorded in ``release_digests``:
 
 Two digests are kept for each part. The **row digest** is order-independent and does not depend on DuckDB's
 internals: every row is written out as text (fields as DuckDB casts them to text: ISO 8601 dates, shortest
-round-trip numbers), hashed with SHA-256, and the first 128 bits of the hashes summed, with the row count. The
+round-trip numbers), hashed with MD5, and the hashes summed (as two 64-bit halves), with the row count. The
 **quick digest** sums DuckDB's own 64-bit ``hash()`` of the rows: many times faster, but only comparable under the
 DuckDB version that recorded it. A build checks every release at its start with the quick digest (falling back to
 the row digest where DuckDB has changed); ``prosperity verify`` checks the row digests.
+
+These are integrity checks, not signatures: they find rows changed by anything that did not also rewrite the
+digests (a statement smuggled in by a file, a tool run on the wrong file, a disk fault). MD5 is used because it
+is the cheapest hash DuckDB offers that does not change between its versions.
 
 Digests recorded by the migration that introduced them (for warehouses built before) say so (``recorded`` is
 ``migration``): they vouch for the rows from then on, not for the load itself.
@@ -76,7 +80,7 @@ def _digest_select(columns: tuple[tuple[str, str], ...], source: str, group: str
                       coalesce(sum(('0x' || left(h, 16))::UBIGINT::HUGEINT), 0) AS hi,
                       coalesce(sum(('0x' || substr(h, 17, 16))::UBIGINT::HUGEINT), 0) AS lo,
                       coalesce(sum(q::HUGEINT), 0) AS quick
-               FROM (SELECT {key}sha256({_row_text(stable)}) AS h, hash({names}) AS q FROM {source}){by}"""
+               FROM (SELECT {key}md5({_row_text(stable)}) AS h, hash({names}) AS q FROM {source}){by}"""
 
 
 def _quick_select(columns: tuple[tuple[str, str], ...], source: str, group: str | None) -> str:
@@ -117,23 +121,56 @@ def _reference_part(con: duckdb.DuckDBPyConnection, table: str, dataset_id: str)
     return cols, source
 
 
+def _part_sources(con: duckdb.DuckDBPyConnection, release_id: int, dataset_id: str,
+                  reference_tables: Iterable[str]) -> list[tuple[str, tuple, str, dict[str, str]]]:  # fmt: skip
+    out = [(part, cols, source, {}) for part, cols, source in _parts(con, release_id)]
+    for table in dict.fromkeys(reference_tables):
+        if table in REFERENCE_TABLES:
+            cols, source = _reference_part(con, table, dataset_id)
+            out.append((f"table:{table}", cols, source, {"ds": dataset_id} if "$ds" in source else {}))
+    return out
+
+
 def record(con: duckdb.DuckDBPyConnection, release_id: int, dataset_id: str, reference_tables: Iterable[str] = (),
-           recorded: str = "load") -> None:  # fmt: skip
-    """Record the digests of every part of a release, as it stands now (at its load)."""
+           recorded: str = "load", stable: bool = True) -> None:  # fmt: skip
+    """Record the digests of every part of a release, as it stands now (at its load).
+
+    With ``stable=False`` only the quick digests are computed now (inside the load's transaction, so they are
+    recorded with the release), and the row digests are left for :func:`record_stable` (which a build runs on its
+    other core while the next dataset loads).
+    """
     engine = duckdb.__version__
     rows = []
-    for part, cols, source in _parts(con, release_id):
-        n, hi, lo, quick = con.execute(_digest_select(cols, source, None)).fetchone()
-        rows.append((release_id, part, n, _fmt(n, hi, lo), _quick(n, quick), engine, recorded))
-    for table in dict.fromkeys(reference_tables):
-        if table not in REFERENCE_TABLES:
-            continue
-        cols, source = _reference_part(con, table, dataset_id)
-        params = {"ds": dataset_id} if "$ds" in source else {}
-        n, hi, lo, quick = con.execute(_digest_select(cols, source, None), params).fetchone()
-        rows.append((release_id, f"table:{table}", n, _fmt(n, hi, lo), _quick(n, quick), engine, recorded))
+    for part, cols, source, params in _part_sources(con, release_id, dataset_id, reference_tables):
+        if stable:
+            n, hi, lo, quick = con.execute(_digest_select(cols, source, None), params).fetchone()
+            digest = _fmt(n, hi, lo)
+        else:
+            n, quick = con.execute(_quick_select(cols, source, None), params).fetchone()
+            digest = ""  # to come (record_stable)
+        rows.append((release_id, part, n, digest, _quick(n, quick), engine, recorded))
     con.execute("DELETE FROM release_digests WHERE release_id = ?", [release_id])
     con.executemany("INSERT INTO release_digests VALUES (?, ?, ?, ?, ?, ?, ?, now())", rows)
+
+
+def record_stable(con: duckdb.DuckDBPyConnection, release_id: int, dataset_id: str) -> None:
+    """Add the row digests a release's load left to come, from its stored rows, checked first against the quick
+    digests recorded at the load (so a row digest never vouches for rows changed in between)."""
+    pending = {r[0]: (r[1], r[2]) for r in con.execute(
+        "SELECT part, quick, engine FROM release_digests WHERE release_id = ? AND digest = ''",
+        [release_id]).fetchall()}  # fmt: skip
+    if not pending:
+        return
+    tables = [p.split(":", 1)[1] for p in pending if p.startswith("table:")]
+    for part, cols, source, params in _part_sources(con, release_id, dataset_id, tables):
+        if part not in pending:
+            continue
+        n, hi, lo, quick = con.execute(_digest_select(cols, source, None), params).fetchone()
+        quick_rec, engine_rec = pending[part]
+        if engine_rec == duckdb.__version__ and _quick(n, quick) != quick_rec:
+            continue  # changed since its load: left without a row digest, and verify says it changed
+        con.execute("UPDATE release_digests SET digest = ? WHERE release_id = ? AND part = ?",
+                    [_fmt(n, hi, lo), release_id, part])  # fmt: skip
 
 
 def record_part(con: duckdb.DuckDBPyConnection, release_id: int, part: str, recorded: str = "load") -> None:
@@ -215,7 +252,7 @@ def verify(con: duckdb.DuckDBPyConnection, quick: bool = False) -> Verification:
     if _has_table(con, "indicator_versions"):
         grouped.append(("indicators", INDICATOR_COLUMNS, "indicator_versions"))
     for part, cols, table in grouped:
-        needs_full = not quick or any(v[3] != engine for k, v in recorded.items() if k[1] == part)
+        needs_full = not quick or any(v[3] != engine and v[1] for k, v in recorded.items() if k[1] == part)
         if needs_full:
             for rid, n, hi, lo, q in con.execute(_digest_select(cols, table, "release_id")).fetchall():
                 now[(rid, part)] = (n, _fmt(n, hi, lo), _quick(n, q))
@@ -235,16 +272,20 @@ def verify(con: duckdb.DuckDBPyConnection, quick: bool = False) -> Verification:
                     continue
                 cols, source = _reference_part(con, part.split(":", 1)[1], dataset_id)
                 params = {"ds": dataset_id} if "$ds" in source else {}
-                n, hi, lo, q = con.execute(_digest_select(cols, source, None), params).fetchone()
-                got = (n, _fmt(n, hi, lo), _quick(n, q))
+                if quick and engine_rec == engine:
+                    n, q = con.execute(_quick_select(cols, source, None), params).fetchone()
+                    got = (n, "", _quick(n, q))
+                else:
+                    n, hi, lo, q = con.execute(_digest_select(cols, source, None), params).fetchone()
+                    got = (n, _fmt(n, hi, lo), _quick(n, q))
             else:
                 got = now.get((rid, part), (0, _fmt(0, 0, 0), _quick(0, 0)))
-            if got[1]:  # the row digest, and the quick digest too where this DuckDB recorded it
-                same = got[1] == digest and (engine_rec != engine or got[2] == quick_rec)
-            elif quick and engine_rec == engine:
-                same = got[2] == quick_rec
-            else:  # pragma: no cover - a quick scan was run although the engine differs
-                same = False
+            if engine_rec != engine and not digest:  # no row digest, and the quick one is another DuckDB's
+                checks.append(PartCheck(rid, dataset_id, part, "not recorded", n_rec, got[0], how))
+                continue
+            same_quick = engine_rec != engine or got[2] == quick_rec  # the quick digest, where this DuckDB made it
+            same_rows = not (got[1] and digest) or got[1] == digest  # the row digest, where it was computed
+            same = same_quick and same_rows
             checks.append(PartCheck(rid, dataset_id, part, "intact" if same else "changed", n_rec, got[0], how))
     orphans = con.execute(
         "SELECT count(*) FROM observations WHERE release_id NOT IN (SELECT release_id FROM releases)").fetchone()[0]

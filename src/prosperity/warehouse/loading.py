@@ -504,7 +504,8 @@ class LoadContext:
                 dates or None, self.same_content_as, json.dumps(self.warnings) if self.warnings else None,
             ],
         )  # fmt: skip
-        integrity.record(con.raw, release_id, ds.id, [t for t, _, _ in self.reference_writes])
+        # Quick digests now, with the release; row digests after the commit (integrity.record_stable).
+        integrity.record(con.raw, release_id, ds.id, [t for t, _, _ in self.reference_writes], stable=False)
         return LoadOutcome(ds.id, release_id, int(rows), self.set_aside, self.warnings)
 
 

@@ -114,10 +114,11 @@ def reverted_note(con: duckdb.DuckDBPyConnection, earlier: int, new: int) -> str
     release's by their row digests (identical unless the rules for reading the file changed in between).
     """
     loaded = con.execute("SELECT CAST(loaded_at AS DATE) FROM releases WHERE release_id = ?", [earlier]).fetchone()
-    digests = dict(con.execute(
-        "SELECT release_id, digest FROM release_digests WHERE part = 'observations' AND release_id IN (?, ?)",
-        [earlier, new]).fetchall())  # fmt: skip
-    same = digests.get(earlier) is not None and digests.get(earlier) == digests.get(new)
+    recorded = {r[0]: r[1:] for r in con.execute(
+        "SELECT release_id, digest, quick, engine FROM release_digests WHERE part = 'observations' "
+        "AND release_id IN (?, ?)", [earlier, new]).fetchall()}  # fmt: skip
+    a, b = recorded.get(earlier), recorded.get(new)
+    same = a is not None and b is not None and (a[1:] == b[1:] if a[2] == b[2] else bool(a[0]) and a[0] == b[0])
     rows = "with identical rows" if same else "read again under today's rules (its rows differ from then)"
     return (f"the same files as release {earlier} (loaded {loaded[0] if loaded else '?'}): the publisher went back to "
             f"those figures; loaded as the current release, {rows}")
