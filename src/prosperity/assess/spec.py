@@ -7,10 +7,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from prosperity.methods import Polarity, TargetKind
 from prosperity.methods import Target as MethodTarget
+from prosperity.safe_yaml import load_yaml
 
 
 @dataclass(frozen=True)
@@ -30,7 +29,7 @@ class AggregationSpec:
 @cache
 def aggregation_rules() -> dict[str, AggregationSpec]:
     text = resources.files("prosperity.assess").joinpath("aggregation.yaml").read_text(encoding="utf-8")
-    return {k: AggregationSpec(**v) for k, v in (yaml.safe_load(text) or {}).items()}
+    return {k: AggregationSpec(**v) for k, v in (load_yaml(text, "prosperity/assess/aggregation.yaml") or {}).items()}
 
 
 @dataclass(frozen=True)
@@ -43,7 +42,7 @@ class GapSpec:
 @cache
 def gap_rules() -> dict[str, GapSpec]:
     text = resources.files("prosperity.assess").joinpath("gaps.yaml").read_text(encoding="utf-8")
-    return {k: GapSpec(**v) for k, v in (yaml.safe_load(text) or {}).items()}
+    return {k: GapSpec(**v) for k, v in (load_yaml(text, "prosperity/assess/gaps.yaml") or {}).items()}
 
 
 @dataclass(frozen=True)
