@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from prosperity.framework import shipped_framework_path
 from prosperity.web import create_app
+from prosperity.web.limits import Limits
 
 CHROMIUM = os.environ.get("PROSPERITY_CHROMIUM", "/usr/bin/chromium")
 AXE_DIRS = [os.environ.get("AXE_CORE_DIR", ""), "/tmp/prosperity-axe", str(Path.home() / ".cache" / "prosperity-axe")]
@@ -25,9 +26,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "browser: drives Debian's Chromium (installed by .ci/run)")
 
 
+#: Limits loose enough for the whole suite from one test client (tests of the limits make their own app).
+LOOSE = {"concurrency": 4, "per_minute": 100_000, "burst": 10_000}
+
+
 @pytest.fixture(scope="session")
 def app(warehouse_path: Path):  # type: ignore[no-untyped-def]
-    return create_app(warehouse_path)
+    return create_app(warehouse_path, limits=Limits(**LOOSE))
 
 
 @pytest.fixture(scope="session")
@@ -64,7 +69,8 @@ def live_server(warehouse_path: Path) -> Iterator[str]:
     import uvicorn
 
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(warehouse_path), host="127.0.0.1", port=port, log_level="warning"))
+    app = create_app(warehouse_path, limits=Limits(**LOOSE))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

@@ -14,6 +14,7 @@ from markupsafe import Markup
 from prosperity import __version__
 from prosperity.assess.engine import Assessment
 from prosperity.report.data import Report, TargetRow, date_text, source_text, value
+from prosperity.safe import http_url
 
 STATUS_HELP = {
     "on-track": "the indicator's current target would be met on the recent trend",
@@ -201,5 +202,5 @@ def render_html(r: Report) -> str:
         gap_words=gap_words, member_name=member_name, member_value=member_value, status_help=STATUS_HELP,
         gap_groups=GAP_GROUPS, edition_text=edition_text(r), edition_sentence=edition_sentence(r),
         targets_sentence=targets_sentence(r), members_sentence=members_sentence(r), extra_headlines=extra,
-        total=sum(n for _, _, n in r.counts), member_count=len(members),
+        total=sum(n for _, _, n in r.counts), member_count=len(members), http_url=http_url,
     )  # fmt: skip

@@ -13,6 +13,7 @@ from prosperity.warehouse import Warehouse
 from prosperity.web import queries as q
 from prosperity.web.download import TABLES, ZIP_NAME
 from prosperity.web.formats import MAX_LIMIT, Json, paged, single, wanted_format
+from prosperity.web.openapi import kind
 from prosperity.web.site import Site
 
 router = APIRouter(prefix="/api/v1")
@@ -25,7 +26,13 @@ AreaCode = Annotated[str, Query(min_length=2, max_length=12, description="An are
 
 
 def site_of(request: Request) -> Site:
-    return request.app.state.site
+    """The warehouse this request was given (the current one when it arrived; see ``web.site.Sites``)."""
+    return getattr(request.state, "site", None) or request.app.state.site
+
+
+def public_url(request: Request, path: str) -> str:
+    """An absolute URL from the configured public address, never from the request's Host header."""
+    return request.app.state.public_url + path
 
 
 def warehouse(request: Request) -> Iterator[Warehouse]:
@@ -37,12 +44,13 @@ def warehouse(request: Request) -> Iterator[Warehouse]:
 
 
 WH = Annotated[Warehouse, Depends(warehouse)]
+PAGED, ONE, JSON, FILE = kind("paged"), kind("one"), kind("json"), kind("file")  # what each route answers (OpenAPI)
 SUMMARY_COLUMNS = list(q.summary_row({"indicator": "", "label": "", "area": "", "area_name": ""}))
 
 
-@router.get("/", summary="What the API offers")
+@router.get("/", summary="What the API offers", openapi_extra=JSON)
 def index(request: Request) -> Response:
-    base = str(request.base_url).rstrip("/") + "/api/v1"
+    base = public_url(request, "/api/v1")
     return Json({"ok": True, "data": {
         "openapi": f"{base}/openapi.json",
         "endpoints": {name: f"{base}/{name}" for name in
@@ -53,7 +61,7 @@ def index(request: Request) -> Response:
     }})  # fmt: skip
 
 
-@router.get("/strategies", summary="Every strategy with counts of its indicators' statuses")
+@router.get("/strategies", summary="Every strategy with counts of its indicators' statuses", openapi_extra=PAGED)
 def strategies(request: Request, wh: WH, limit: Limit = 100, offset: Offset = 0, format: Format = None) -> Response:
     rows = q.strategies(site_of(request), wh)
     if wanted_format(request) == "csv":
@@ -62,20 +70,21 @@ def strategies(request: Request, wh: WH, limit: Limit = 100, offset: Offset = 0,
     return paged(request, rows, limit, offset, "strategies")
 
 
-@router.get("/strategies/{strategy_id}", summary="One strategy: themes, outcomes and status counts")
+@router.get("/strategies/{strategy_id}", summary="One strategy: themes, outcomes and status counts", openapi_extra=ONE)
 def strategy(request: Request, wh: WH, strategy_id: str, format: Format = None) -> Response:
     site = site_of(request)
     data = q.strategy(site, wh, strategy_id)
     return single(request, data, q.outcomes(site, wh, strategy_id), f"strategy-{strategy_id}")
 
 
-@router.get("/outcomes", summary="Outcomes, optionally of one strategy, with status counts")
+@router.get("/outcomes", summary="Outcomes, optionally of one strategy, with status counts", openapi_extra=PAGED)
 def outcomes(request: Request, wh: WH, strategy: str | None = Query(None, max_length=120), limit: Limit = 100,
              offset: Offset = 0, format: Format = None) -> Response:  # fmt: skip
     return paged(request, q.outcomes(site_of(request), wh, strategy), limit, offset, "outcomes")
 
 
-@router.get("/outcomes/{outcome_id}", summary="One outcome: its indicators with latest values and judgements")
+@router.get("/outcomes/{outcome_id}", summary="One outcome: its indicators with latest values and judgements",
+            openapi_extra=ONE)
 def outcome(request: Request, wh: WH, outcome_id: str, area: AreaCode | None = None, as_of: AsOf = None,
             format: Format = None) -> Response:  # fmt: skip
     data = q.outcome(site_of(request), wh, outcome_id, area, as_of)
@@ -85,13 +94,14 @@ def outcome(request: Request, wh: WH, outcome_id: str, area: AreaCode | None = N
     return single(request, data, rows, f"outcome-{outcome_id}", SUMMARY_COLUMNS)
 
 
-@router.get("/indicators", summary="The framework's indicators with their data bindings")
+@router.get("/indicators", summary="The framework's indicators with their data bindings", openapi_extra=PAGED)
 def indicators(request: Request, wh: WH, search: str | None = Query(None, max_length=100), limit: Limit = 100,
                offset: Offset = 0, format: Format = None) -> Response:  # fmt: skip
     return paged(request, q.indicators(site_of(request), wh, search), limit, offset, "indicators")
 
 
-@router.get("/indicators/{indicator_id}", summary="One indicator for an area: assessment, series and map data")
+@router.get("/indicators/{indicator_id}", summary="One indicator for an area: assessment, series and map data",
+            openapi_extra=ONE)
 def indicator(request: Request, wh: WH, indicator_id: str, area: AreaCode = "E47000004", as_of: AsOf = None,
               format: Format = None) -> Response:  # fmt: skip
     data = q.indicator(site_of(request), wh, indicator_id, area, as_of)
@@ -99,7 +109,8 @@ def indicator(request: Request, wh: WH, indicator_id: str, area: AreaCode = "E47
     return single(request, data, data["series"], f"{indicator_id}-{area}")
 
 
-@router.get("/indicators/{indicator_id}/local-authorities", summary="Every local authority's value for one period")
+@router.get("/indicators/{indicator_id}/local-authorities", summary="Every local authority's value for one period",
+            openapi_extra=PAGED)
 def indicator_las(request: Request, wh: WH, indicator_id: str, period: str | None = Query(None, max_length=40),
                   as_of: AsOf = None, limit: Limit = MAX_LIMIT, offset: Offset = 0,
                   format: Format = None) -> Response:  # fmt: skip
@@ -108,20 +119,21 @@ def indicator_las(request: Request, wh: WH, indicator_id: str, period: str | Non
     return paged(request, data["rows"], limit, offset, f"{indicator_id}-local-authorities", extra=extra)
 
 
-@router.get("/areas", summary="Areas by level, parent or name")
+@router.get("/areas", summary="Areas by level, parent or name", openapi_extra=PAGED)
 def areas(request: Request, wh: WH, level: str | None = Query(None, max_length=40),
           parent: str | None = Query(None, max_length=12), search: str | None = Query(None, max_length=100),
           limit: Limit = 100, offset: Offset = 0, format: Format = None) -> Response:  # fmt: skip
     return paged(request, q.areas(site_of(request), wh, level, parent, search), limit, offset, "areas")
 
 
-@router.get("/areas/{code}", summary="An area's profile: parents, members, peers and assessments")
+@router.get("/areas/{code}", summary="An area's profile: parents, members, peers and assessments", openapi_extra=ONE)
 def area(request: Request, wh: WH, code: str, as_of: AsOf = None, format: Format = None) -> Response:
     data = q.area(site_of(request), wh, code, as_of)
     return single(request, data, data["assessments"], f"area-{code}", SUMMARY_COLUMNS)
 
 
-@router.get("/series", summary="One area's published series, with every release's values if history=true")
+@router.get("/series", summary="One area's published series, with every release's values if history=true",
+            openapi_extra=PAGED)
 def series(request: Request, wh: WH, indicator: Annotated[str, Query(min_length=1, max_length=120)], area: AreaCode,
            breakdown: str | None = Query(None, max_length=200), history: bool = False, as_of: AsOf = None,
            limit: Limit = MAX_LIMIT, offset: Offset = 0, format: Format = None) -> Response:  # fmt: skip
@@ -129,7 +141,8 @@ def series(request: Request, wh: WH, indicator: Annotated[str, Query(min_length=
     return paged(request, rows, limit, offset, f"series-{indicator}-{area}")
 
 
-@router.get("/assessments", summary="Assessments: of one area (stored or computed), or every stored one")
+@router.get("/assessments", summary="Assessments: of one area (stored or computed), or every stored one",
+            openapi_extra=PAGED)
 def assessments(request: Request, wh: WH, area: AreaCode | None = None,
                 indicator: str | None = Query(None, max_length=120), strategy: str | None = Query(None, max_length=120),
                 status: str | None = Query(None, max_length=40), as_of: AsOf = None, limit: Limit = 100,
@@ -155,7 +168,7 @@ def _group(request: Request, wh: Warehouse, g: GroupRequest, limit: int, offset:
     return paged(request, rows, limit, offset, "group")
 
 
-@router.get("/groups", summary="Assess a user-defined group of areas (members comma-separated)")
+@router.get("/groups", summary="Assess a user-defined group of areas (members comma-separated)", openapi_extra=PAGED)
 def group_get(request: Request, wh: WH, name: str = Query(min_length=1, max_length=120),
               members: str = Query(min_length=1, max_length=1000), indicator: str | None = Query(None, max_length=120),
               as_of: AsOf = None, limit: Limit = 100, offset: Offset = 0, format: Format = None) -> Response:  # fmt: skip
@@ -165,30 +178,31 @@ def group_get(request: Request, wh: WH, name: str = Query(min_length=1, max_leng
     return _group(request, wh, GroupRequest(name=name, members=codes, indicator=indicator, as_of=as_of), limit, offset)
 
 
-@router.post("/groups", summary="Assess a user-defined group of areas (JSON body)")
+@router.post("/groups", summary="Assess a user-defined group of areas (JSON body)", openapi_extra=PAGED)
 def group_post(request: Request, wh: WH, body: Annotated[GroupRequest, Body()], limit: Limit = 100,
                offset: Offset = 0, format: Format = None) -> Response:  # fmt: skip
     return _group(request, wh, body, limit, offset)
 
 
-@router.get("/releases", summary="Every release loaded: checksum, publisher's release date, when loaded")
+@router.get("/releases", summary="Every release loaded: checksum, publisher's release date, when loaded",
+            openapi_extra=PAGED)
 def releases(request: Request, wh: WH, dataset: str | None = Query(None, max_length=120), limit: Limit = 100,
              offset: Offset = 0, format: Format = None) -> Response:  # fmt: skip
     return paged(request, q.releases(site_of(request), wh, dataset), limit, offset, "releases")
 
 
-@router.get("/download", summary="Frictionless Data Package descriptor of the whole warehouse")
+@router.get("/download", summary="Frictionless Data Package descriptor of the whole warehouse", openapi_extra=JSON)
 @router.get("/download/datapackage.json", include_in_schema=False)
 def datapackage(request: Request, wh: WH) -> Response:
-    base = str(request.url_for("download_table", table="x")).rsplit("/", 1)[0] + "/"
-    data: dict[str, Any] = request.app.state.downloads.descriptor(wh, base)
+    base = public_url(request, "/api/v1/download/")
+    data: dict[str, Any] = site_of(request).downloads.descriptor(wh, base)
     data["zip"] = base + ZIP_NAME
     return Json(data)
 
 
-@router.get("/download/{table}", summary="One warehouse table as CSV, or the whole warehouse as a zip")
+@router.get("/download/{table}", summary="One warehouse table as CSV, or the whole warehouse as a zip", openapi_extra=FILE)
 def download_table(request: Request, wh: WH, table: str) -> Response:
-    downloads = request.app.state.downloads
+    downloads = site_of(request).downloads
     if table == ZIP_NAME:
         return FileResponse(downloads.zip(wh), media_type="application/zip", filename=ZIP_NAME)
     name = table.removesuffix(".csv")
