@@ -105,12 +105,12 @@ def test_cache_key_holds_host_and_the_accept_header_the_app_reads(client) -> Non
 def test_response_cache_keeps_within_its_byte_budget(warehouse_path: Path) -> None:
     app = create_app(warehouse_path, cache_bytes=256 * 1024, limits=Limits(**LOOSE))
     with TestClient(app) as c:
-        for i in range(600):
+        for i in range(300):  # 600 distinct query strings
             assert c.get("/api/v1/areas", params={"search": f"a{i}", "limit": 5}).status_code == 200
-            assert c.get("/api/v1/releases", params={"limit": 50, "offset": i % 60}).status_code == 200
+            assert c.get("/api/v1/releases", params={"limit": 50, "offset": i % 60, "n": i}).status_code == 200
         cache = app.responses.cache
         assert 0 < cache.bytes <= 256 * 1024
-        assert len(cache) < 1200
+        assert len(cache) < 600
 
 
 def test_lru_byte_budget_and_single_flight() -> None:
@@ -195,7 +195,7 @@ def test_a_broken_replacement_keeps_the_old_warehouse_serving(warehouse_path: Pa
 
 # ---- expensive requests: concurrency and rate limits ----------------------------------------------------
 def test_expensive_requests_are_rate_limited_per_client_with_retry_after(warehouse_path: Path) -> None:
-    limits = Limits(concurrency=2, per_minute=1, burst=2, queue_wait=0)
+    limits = Limits(concurrency=2, per_minute=0.01, burst=2, queue_wait=0)  # no token comes back during the test
     app = create_app(warehouse_path, limits=limits)
     with TestClient(app, client=("192.0.2.1", 1000)) as c, TestClient(app, client=("192.0.2.2", 1000)) as other:
         urls = [f"/api/v1/series?indicator=gva-per-hour-worked&area={LCR}&as_of=2020-01-0{i}" for i in range(1, 5)]
@@ -366,15 +366,14 @@ def test_csv_rule() -> None:
     assert csv_cell(-3.5) == "-3.5" and csv_cell(-2) == -2 and csv_cell(None) == "" and csv_cell(float("nan")) == ""
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=string.printable + "=+-@\t\r£é", max_size=12))
-def test_the_sql_rule_is_the_python_rule(text: str) -> None:
-    con = duckdb.connect()
-    try:
-        (got,) = con.execute(f"SELECT {csv_sql('c')} FROM (SELECT ?::VARCHAR AS c)", [text]).fetchone()
-    finally:
-        con.close()
-    assert got == neutralise(text)
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=string.printable + "=+-@\t\r£é", max_size=12), min_size=1, max_size=20))
+def test_the_sql_rule_is_the_python_rule(texts: list[str]) -> None:
+    (got,) = _DUCK.execute(f"SELECT list_transform(?::VARCHAR[], lambda c: {csv_sql('c')})", [texts]).fetchone()
+    assert got == [neutralise(t) for t in texts]
+
+
+_DUCK = duckdb.connect()
 
 
 def _csv(r) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]

@@ -80,6 +80,7 @@ def create_app(db_path: str | Path, framework_path: str | Path | None = None, *,
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):  # type: ignore[no-untyped-def]
+        sites.ensure_open()
         yield
         sites.close()
 
@@ -103,11 +104,18 @@ def create_app(db_path: str | Path, framework_path: str | Path | None = None, *,
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
-        msgs = []
+        msgs: dict[str, str] = {}
         for e in exc.errors():
             param = _param_of(tuple(e.get("loc", ())))
-            msgs.append(f"{param}: {e.get('msg', 'invalid value')}")
-        return failure(request, 400, "; ".join(msgs) or "invalid request")
+            msg = e.get("msg", "invalid value")
+            form = api.FORMS.get((e.get("ctx") or {}).get("pattern", ""))
+            if e.get("type") == "string_pattern_mismatch" and form:
+                msg = f"{str(e.get('input'))[:40]!r} is not {form}"
+            if param.split(".")[-2:-1] == ["as_of"] or param.split(".")[-1] == "as_of":  # one message for the union
+                param = param.removesuffix(".date").removesuffix(".datetime")
+                msg = f"{str(e.get('input'))[:40]!r} is not a date (YYYY-MM-DD) or an ISO 8601 timestamp"
+            msgs.setdefault(param, f"{param}: {msg}")
+        return failure(request, 400, "; ".join(msgs.values()) or "invalid request")
 
     @app.exception_handler(BadParameter)
     async def bad_parameter(request: Request, exc: BadParameter) -> Response:

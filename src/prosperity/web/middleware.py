@@ -138,7 +138,8 @@ class Guard:
             return
         seen = 0
         loop = asyncio.get_running_loop()
-        deadline: float | None = loop.time() + self.body_timeout
+        has_body = (length not in (None, b"0")) or header(scope, b"transfer-encoding") is not None
+        deadline: float | None = loop.time() + self.body_timeout if has_body else None
 
         async def limited_receive() -> Message:
             nonlocal seen, deadline

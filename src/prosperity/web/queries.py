@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 from prosperity.assess.engine import Assessor
@@ -58,9 +59,19 @@ def check_code(param: str, code: str, wh: Warehouse) -> dict[str, Any]:
         raise BadParameter(param, str(e), 404) from None
 
 
-def check_as_of(as_of: str | None) -> str | None:
+def check_as_of(as_of: str | date | None) -> str | None:
+    """``as_of`` (text, a date or a moment) as ISO text, or a 400 naming ``as_of``; moments are read as UTC."""
     if as_of is None or as_of == "":
         return None
+    if isinstance(as_of, datetime):
+        if as_of.tzinfo is not None:
+            try:
+                as_of = as_of.astimezone(UTC).replace(tzinfo=None)
+            except OverflowError:
+                raise BadParameter("as_of", f"{as_of.isoformat()} is outside the years 1 to 9999 in UTC") from None
+        return as_of.isoformat()
+    if isinstance(as_of, date):
+        return as_of.isoformat()
     from prosperity.warehouse.schema import end_of
 
     try:

@@ -29,7 +29,7 @@ import duckdb
 
 from prosperity.assess.engine import Assessor
 from prosperity.assess.spec import Spec, specs_from_framework
-from prosperity.errors import NotFound, WarehouseError
+from prosperity.errors import NotFound, ProsperityError, WarehouseError
 from prosperity.framework import Framework, load_framework, shipped_framework_path
 from prosperity.warehouse import Warehouse
 from prosperity.warehouse.schema import pending
@@ -211,6 +211,14 @@ class Site:
         with suppress(duckdb.Error):
             self._wh.close()
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def retired(self) -> bool:
+        return self._retired
+
     def warehouse(self) -> Warehouse:
         """A warehouse on a new cursor of the shared read-only connection, for one request's thread."""
         cur = self._wh.con.cursor()
@@ -235,8 +243,11 @@ class Site:
         hit = self.derived.get(key)
         if hit is not None:
             return hit
-        row = wh.con.execute("SELECT max(loaded_at) FROM releases WHERE loaded_at <= CAST(? AS TIMESTAMP)",
-                             [end_of(as_of)]).fetchone()  # fmt: skip
+        try:
+            row = wh.con.execute("SELECT max(loaded_at) FROM releases WHERE loaded_at <= CAST(? AS TIMESTAMP)",
+                                 [end_of(as_of)]).fetchone()  # fmt: skip
+        except duckdb.Error:
+            raise ProsperityError(f"as_of: {as_of[:40]!r} is not a moment the warehouse can be read at") from None
         moment = row[0].isoformat() if row and row[0] is not None else "0001-01-01T00:00:00"
         self.derived.put(key, moment)
         return moment
@@ -367,4 +378,15 @@ class Sites:
             self._reloading = False
 
     def close(self) -> None:
+        """Close the current Site once its requests have finished (the app's lifespan ends)."""
         self._site.retire()
+
+    def ensure_open(self) -> None:
+        """Open the warehouse again if a previous lifespan closed it (an app started, stopped and started again)."""
+        with self._lock:
+            if self._site.closed or self._site.retired:
+                new = Site(self.db_path, self.framework_path, limits=self.limits, generation=self._site.generation + 1)
+                with self._swap:
+                    self._site = new
+                if self.on_change is not None:
+                    self.on_change(new)
