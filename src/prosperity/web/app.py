@@ -162,6 +162,9 @@ def create_app(db_path: str | Path, framework_path: str | Path | None = None, *,
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    from prosperity.scenarios.web import router as scenarios  # imported here: the scenarios' pages build on this package
+
+    app.include_router(scenarios)
     app.openapi = lambda: openapi.document(app)  # type: ignore[method-assign]
     data = DataResponses(app, max_bytes=cache_bytes, cache=cache)
 

@@ -57,6 +57,7 @@ SUCCESS: dict[str, tuple[dict[str, Any] | None, bool, dict[str, Any]]] = {
     "paged": (PAGE_SCHEMA, True, {}),
     "one": (ONE_SCHEMA, True, {}),
     "json": ({"type": "object"}, False, {}),
+    "json+csv": ({"type": "object"}, True, {}),
     "file": (None, True, {"application/zip": {"schema": {"type": "string", "format": "binary"}}}),
 }
 
@@ -64,6 +65,14 @@ SUCCESS: dict[str, tuple[dict[str, Any] | None, bool, dict[str, Any]]] = {
 def kind(name: str) -> dict[str, Any]:
     """``openapi_extra`` for a route: which :data:`SUCCESS` shape it answers."""
     return {"x-prosperity-success": name}
+
+
+def _shape(op: dict[str, Any]) -> str:
+    """What a route that does not say answers: JSON and CSV if it takes ``format`` (a page if it is paged)."""
+    params = {p.get("name") for p in op.get("parameters", [])}
+    if "format" not in params:
+        return "json"
+    return "paged" if {"limit", "offset"} <= params else "json+csv"
 
 
 def document(app: FastAPI) -> dict[str, Any]:
@@ -80,7 +89,7 @@ def document(app: FastAPI) -> dict[str, Any]:
         for method, op in ops.items():
             responses = op.setdefault("responses", {})
             responses.pop("422", None)
-            shape = op.pop("x-prosperity-success", "json")
+            shape = op.pop("x-prosperity-success", None) or _shape(op)
             schema, csv, other = SUCCESS[shape]
             content: dict[str, Any] = {}
             if schema is not None:
@@ -96,6 +105,9 @@ def document(app: FastAPI) -> dict[str, Any]:
                 codes["413"] = "The body is larger than 64 KiB."
             for code, text in codes.items():
                 responses[code] = {"description": text, "content": error_ref}
+            for code, response in responses.items():  # errors a route declares itself (409 …) use the envelope too
+                if code[:1] in "45":
+                    response["content"] = error_ref
             responses["429"]["headers"] = RETRY_AFTER
     app.openapi_schema = doc
     return doc
