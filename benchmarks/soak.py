@@ -34,9 +34,7 @@ import os
 import platform
 import random
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -46,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from load import free_port, start_server  # the same start-up as the load benchmark (this folder is on sys.path)
 
 LCR = "E47000004"
 LAS = ["E06000006", "E08000011", "E08000012", "E08000013", "E08000014", "E08000015", "E08000003", "E08000001",
@@ -63,33 +62,12 @@ CACHED = [
 ]  # fmt: skip
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def rss_mib(pid: int) -> float:
     with open(f"/proc/{pid}/status", encoding="ascii") as f:
         for line in f:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def start_server(db: Path, port: int) -> subprocess.Popen[bytes]:
-    exe = Path(sys.executable).with_name("prosperity")
-    cmd = [str(exe), "serve", "--db", str(db), "--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/", timeout=2).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    proc.kill()
-    raise SystemExit(f"the server did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
 
 
 # ---- the requests -------------------------------------------------------------------------------------------
@@ -312,7 +290,7 @@ def main() -> None:
 
     port = free_port()
     load_before = os.getloadavg()
-    proc = start_server(args.db, port)
+    proc = start_server(args.db, port, workers=1)
     try:
         rss_start = rss_mib(proc.pid)
         cached, uncached_share, _ = (float(x) / 100 for x in args.mix.split(","))

@@ -63,6 +63,23 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def serve_in_thread(config) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Runs a uvicorn server for ``config`` in a thread until the generator is closed."""
+    import uvicorn
+
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    yield
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def live_server(warehouse_path: Path) -> Iterator[str]:
     """The app served by uvicorn on a loopback port for the browser tests."""
@@ -70,17 +87,10 @@ def live_server(warehouse_path: Path) -> Iterator[str]:
 
     port = _free_port()
     app = create_app(warehouse_path, limits=Limits(**LOOSE))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
+    running = serve_in_thread(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    next(running)
     yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    next(running, None)
 
 
 def axe_script() -> Path | None:

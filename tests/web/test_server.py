@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import selectors
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,29 +16,20 @@ import pytest
 from prosperity.web import create_app
 from prosperity.web.limits import Limits
 from prosperity.web.server import ServerSettings, check_port, config, raise_file_limit
-from tests.web.conftest import LOOSE, _free_port
+from tests.web.conftest import LOOSE, _free_port, serve_in_thread
 
 SLOW = 800  # connections that send their headers a byte at a time
 
 
 @pytest.fixture(scope="module")
 def server(warehouse_path: Path) -> Iterator[tuple[str, int]]:
-    import uvicorn
-
     port = _free_port()
     settings = ServerSettings(header_timeout=2.0, body_timeout=2.0, keep_alive=2.0, max_connections=4000, backlog=2048)
     app = create_app(warehouse_path, limits=Limits(**LOOSE))
-    srv = uvicorn.Server(config(app, "127.0.0.1", port, settings=settings))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not srv.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
+    running = serve_in_thread(config(app, "127.0.0.1", port, settings=settings))
+    next(running)
     yield "127.0.0.1", port
-    srv.should_exit = True
-    thread.join(timeout=10)
+    next(running, None)
 
 
 def _connect(addr: tuple[str, int]) -> socket.socket:
