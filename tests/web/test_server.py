@@ -141,3 +141,29 @@ def test_a_port_in_use_is_a_plain_message(server: tuple[str, int]) -> None:
 
     with pytest.raises(ProsperityError, match="already in use"):
         check_port(*server)
+
+
+@pytest.mark.parametrize(("args", "env", "words"), [
+    (["--db", "{tmp}/nowhere.duckdb"], {}, "no warehouse at"),
+    (["--db", "{tmp}/junk.duckdb"], {}, "cannot be opened as a warehouse"),
+    (["--public-url", "javascript:alert(1)"], {}, "public URL"),
+    ([], {"PROSPERITY_EXPENSIVE_BURST": "lots"}, "PROSPERITY_EXPENSIVE_BURST"),
+    ([], {"PROSPERITY_HEADER_TIMEOUT": "-1"}, "PROSPERITY_HEADER_TIMEOUT"),
+    (["--port", "{busy}"], {}, "already in use"),
+])  # fmt: skip
+def test_serve_explains_what_stops_it(server, warehouse_path: Path, tmp_path: Path, monkeypatch, args, env,
+                                      words: str) -> None:  # fmt: skip
+    from typer.testing import CliRunner
+
+    from prosperity.cli import app
+
+    (tmp_path / "junk.duckdb").write_bytes(b"this is not a database" * 64)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    argv = [a.format(tmp=tmp_path, busy=server[1]) for a in args]
+    if "--db" not in argv:
+        argv += ["--db", str(warehouse_path)]
+    result = CliRunner().invoke(app, ["serve", "--host", "127.0.0.1", *argv] + ([] if "--port" in argv else
+                                                                                ["--port", str(_free_port())]))
+    assert result.exit_code != 0 and words in result.output, result.output
+    assert "Traceback" not in result.output

@@ -22,7 +22,7 @@ from prosperity import __version__
 from prosperity.errors import NotFound, ProsperityError
 from prosperity.web import api, openapi, pages
 from prosperity.web.formats import error
-from prosperity.web.limits import Busy, Limits
+from prosperity.web.limits import Busy, Limits, worker_threads
 from prosperity.web.middleware import Admission, ApiCors, DataResponses, Guard
 from prosperity.web.queries import BadParameter
 from prosperity.web.site import Site, Sites
@@ -78,8 +78,13 @@ def create_app(db_path: str | Path, framework_path: str | Path | None = None, *,
     base = public_base(public_url)
     sites = Sites(db_path, framework_path, limits=limits, check_every=check_every)
 
+    threads = worker_threads()
+
     @asynccontextmanager
     async def lifespan(_: FastAPI):  # type: ignore[no-untyped-def]
+        import anyio.to_thread
+
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         sites.ensure_open()
         yield
         sites.close()

@@ -4,6 +4,9 @@ Most requests read stored figures and cost milliseconds. A few make the server c
 the build did not store (about 1-2 s of CPU), anything ``as_of`` a past date (seconds), user-defined groups
 (seconds to a minute). Each request that reaches such work takes, once, a token from its client's bucket
 (``burst`` tokens, refilled at ``per_minute``) and one of ``concurrency`` slots, held until the response is sent.
+Ordinary requests that need a worker thread (anything not answered from the cache) share ``WORKER_THREADS``
+threads; the rest wait their turn without holding a thread.
+
 Without a token the answer is 429 with ``Retry-After`` (when the next token comes); when every slot is busy the
 request waits up to ``queue_wait`` seconds behind at most ``max_waiting`` others, and is otherwise answered 429
 with ``Retry-After``. Requests whose answer is already cached never get here.
@@ -22,6 +25,7 @@ import time
 from collections import OrderedDict
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any
 
 from prosperity.errors import ProsperityError
 
@@ -31,7 +35,9 @@ SETTINGS = {
     "EXPENSIVE_PER_MINUTE": (6.0, "expensive requests a client may start per minute (the bucket's refill rate)"),
     "EXPENSIVE_BURST": (10, "expensive requests a client may start at once before the rate applies"),
     "EXPENSIVE_QUEUE_WAIT": (5.0, "seconds an expensive request may wait for a free slot"),
-    "EXPENSIVE_MAX_WAITING": (8, "expensive requests allowed to wait for a slot at once"),
+    "EXPENSIVE_MAX_WAITING": (max(1, os.cpu_count() or 1), "expensive requests allowed to wait for a slot at once"),
+    "WORKER_THREADS": (max(4, 2 * (os.cpu_count() or 1)), "requests handled at once in worker threads (the rest "
+                       "wait their turn; answers from the cache need none)"),
 }
 
 
@@ -140,6 +146,7 @@ class Limits:
 
     def release(self) -> None:
         self._slots.release()
+        trim_memory()
 
     def admit(self, ticket: Ticket, what: str) -> None:
         """Admit ``ticket``'s request to expensive work (once per request), or raise :class:`Busy`."""
@@ -153,6 +160,47 @@ class Limits:
             raise
         ticket.limits, ticket.holding = self, True
         ticket.what.append(what)
+
+
+def _libc() -> Any:
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+    return libc if libc is not None and hasattr(libc, "malloc_trim") else None  # glibc only
+
+
+_LIBC: list[Any] = []
+
+
+def trim_memory() -> None:
+    """Give memory freed by a computation back to the system (glibc's ``malloc_trim``; a no-op elsewhere).
+
+    An assessment computed live allocates about 100 MB for a moment; without a trim the allocator keeps it.
+    """
+    if not _LIBC:
+        _LIBC.append(_libc())
+    if _LIBC[0] is not None:
+        _LIBC[0].malloc_trim(0)
+
+
+def limit_malloc_arenas(arenas: int = 2) -> None:
+    """Ask glibc for at most ``arenas`` malloc arenas, so that worker threads do not each keep a heap of their own
+    (call before threads start; a no-op elsewhere)."""
+    if not _LIBC:
+        _LIBC.append(_libc())
+    if _LIBC[0] is not None and hasattr(_LIBC[0], "mallopt"):
+        _LIBC[0].mallopt(-8, arenas)  # M_ARENA_MAX
+
+
+def worker_threads() -> int:
+    """How many requests may run in worker threads at once: few, so that Python work in threads (which holds the
+    interpreter lock) leaves the event loop, which answers cached requests, its share of the processor."""
+    return max(1, int(_setting("WORKER_THREADS")))
 
 
 def expensive(limits: Limits, what: str) -> None:

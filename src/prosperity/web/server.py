@@ -26,6 +26,7 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from prosperity.errors import ProsperityError
+from prosperity.web.limits import limit_malloc_arenas
 
 log = logging.getLogger(__name__)
 SETTINGS = {
@@ -197,6 +198,7 @@ def serve(app: Any, host: str, port: int, *, workers: int = 1, settings: ServerS
     from uvicorn.supervisors import Multiprocess
 
     check_port(host, port)
+    limit_malloc_arenas()
     cfg = config(app, host, port, workers=workers, factory=workers > 1, settings=settings)
     server = Server(cfg)
     if workers > 1:
