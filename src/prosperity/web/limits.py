@@ -36,7 +36,7 @@ SETTINGS = {
     "EXPENSIVE_BURST": (10, "expensive requests a client may start at once before the rate applies"),
     "EXPENSIVE_QUEUE_WAIT": (5.0, "seconds an expensive request may wait for a free slot"),
     "EXPENSIVE_MAX_WAITING": (max(1, os.cpu_count() or 1), "expensive requests allowed to wait for a slot at once"),
-    "WORKER_THREADS": (max(4, 2 * (os.cpu_count() or 1)), "requests handled at once in worker threads (the rest "
+    "WORKER_THREADS": (max(8, 4 * (os.cpu_count() or 1)), "requests handled at once in worker threads (the rest "
                        "wait their turn; answers from the cache need none)"),
 }
 
