@@ -402,29 +402,37 @@ def serve_cmd(
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
     framework: Annotated[Path | None, typer.Option(help="Framework folder [default: the shipped one].")] = None,
     workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=32)] = 1,
+    public_url: Annotated[str | None, typer.Option("--public-url", help="The address readers use, which absolute "
+                                                   "links in the API start with [default: PROSPERITY_PUBLIC_URL, "
+                                                   "else http://HOST:PORT].")] = None,  # fmt: skip
 ) -> None:
     """Serve the dashboard and the open data API (/api/v1/) over the warehouse, read-only.
 
-    Example: prosperity serve --db prosperity.duckdb --port 8000
+    A rebuilt warehouse is picked up without a restart. Limits and timeouts are set by PROSPERITY_* variables
+    (README, "Serving").
+
+    Example: prosperity serve --db prosperity.duckdb --port 8000 --public-url https://data.example.org
     """
     import os
 
-    import uvicorn
-
     from prosperity.web import create_app
+    from prosperity.web.server import serve
 
     db_path = db or default_db()
+    shown = f"[{host}]" if ":" in host else host
+    public = public_url or os.environ.get("PROSPERITY_PUBLIC_URL") or f"http://{shown}:{port}"
     try:
-        create_app(db_path, framework).state.site.close()  # fail early with a clear message
+        app_ = create_app(db_path, framework, public_url=public)  # fails early with a clear message
+        err.print(f"Serving {db_path} on http://{shown}:{port}/ (Ctrl+C to stop)")
+        if workers == 1:
+            serve(app_, host, port)
+        else:
+            app_.state.sites.close()
+            os.environ["PROSPERITY_DB"], os.environ["PROSPERITY_FRAMEWORK"] = str(db_path), str(framework or "")
+            os.environ["PROSPERITY_PUBLIC_URL"] = public
+            serve("prosperity.web.app:app_from_env", host, port, workers=workers)
     except ProsperityError as e:
         raise _fail(e) from None
-    err.print(f"Serving {db_path} on http://{host}:{port}/ (Ctrl+C to stop)")
-    if workers == 1:
-        uvicorn.run(create_app(db_path, framework), host=host, port=port, log_level="warning")
-    else:
-        os.environ["PROSPERITY_DB"], os.environ["PROSPERITY_FRAMEWORK"] = str(db_path), str(framework or "")
-        uvicorn.run("prosperity.web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                    log_level="warning")  # fmt: skip
 
 
 @app.command("report")

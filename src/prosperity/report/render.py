@@ -16,6 +16,7 @@ from prosperity.assess import status as st
 from prosperity.assess.engine import Assessment
 from prosperity.assess.sentences import short_unit
 from prosperity.report.data import Report, TargetRow, date_text, source_text, value
+from prosperity.safe import http_url
 
 STATUS_HELP = {st.css_class(name): text for name, text in st.SHORT.items()}
 GAP_GROUPS = (
@@ -223,5 +224,5 @@ def render_html(r: Report) -> str:
         member_value=member_value, status_help=STATUS_HELP,
         gap_groups=GAP_GROUPS, edition_text=edition_text(r), edition_sentence=edition_sentence(r),
         targets_sentence=targets_sentence(r), members_sentence=members_sentence(r), extra_headlines=extra,
-        total=sum(n for _, _, n in r.counts), member_count=len(members),
+        total=sum(n for _, _, n in r.counts), member_count=len(members), http_url=http_url,
     )  # fmt: skip

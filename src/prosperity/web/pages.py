@@ -1,7 +1,9 @@
 """Server-rendered pages: thin handlers that render :mod:`prosperity.web.queries` data with Jinja2 templates.
 
 Templates are autoescaped (every one, whatever its name): framework text and publishers' metadata are data,
-never markup. The only ``Markup`` comes from :mod:`prosperity.web.charts`, which escapes every text node itself.
+never markup. A publisher's or framework's URL becomes a link only through the ``http_url`` filter (http and
+https addresses only); anything else is shown as text. The only ``Markup`` comes from
+:mod:`prosperity.web.charts`, which escapes every text node itself.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from jinja2 import Environment, PackageLoader
 
 from prosperity import __version__
 from prosperity.assess.sentences import fmt
+from prosperity.safe import http_url
 from prosperity.web import charts, methodology, topo
 from prosperity.web import queries as q
 from prosperity.web.api import WH, AsOf, site_of
@@ -46,7 +49,7 @@ def env() -> Environment:
                     lstrip_blocks=True)  # fmt: skip
     e.globals.update(version=__version__, buckets=q.STATUS_BUCKETS, judged=q.st.JUDGED, status_class=q.status_class,
                      urlencode=urlencode)  # fmt: skip
-    e.filters.update(date=_date, pct=_pct, fmt=fmt, value_text=q.value_text, number=q.number_text)
+    e.filters.update(date=_date, pct=_pct, fmt=fmt, value_text=q.value_text, number=q.number_text, http_url=http_url)
     return e
 
 
