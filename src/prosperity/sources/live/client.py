@@ -130,6 +130,7 @@ SERVICE_HOSTS: dict[str, str] = {
     "api.ons.gov.uk": "ons",
     "download.beta.ons.gov.uk": "ons_download",
     "download.ons.gov.uk": "ons_download",
+    "www.ons.gov.uk": "ons_download",
     "fingertips.phe.org.uk": "fingertips",
     "www.gov.uk": "govuk",
     "assets.publishing.service.gov.uk": "govuk",
