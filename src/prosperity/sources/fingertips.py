@@ -7,10 +7,11 @@ later download of the same indicator (one more year) is a new release of the sam
 the same indicators, the one whose name sorts last (Fingertips exports carry the year) is loaded and the others are
 listed as older editions.
 
-Loaded for each indicator: ``fingertips-<id>`` (the value with its 95% interval, by sex, and by age where the file
-has more than one), and its ``-count`` and ``-denominator``, so that a combined authority's rate is the ratio of its
-members' sums (``assess/aggregation.yaml``). Rows of category breakdowns (deprivation deciles) are set aside and
-counted; a value Fingertips does not present is kept as not available with Fingertips's note.
+Loaded for each indicator: ``fingertips-<id>`` (the value with its 95% interval, by sex with the empty breakdown
+for persons, and by age where the file has more than one), and its ``-count`` and ``-denominator``, so that a
+combined authority's rate is the ratio of its members' sums (``assess/aggregation.yaml``). Rows of category
+breakdowns (deprivation deciles) are set aside and counted; a value Fingertips does not present is kept as not
+available with Fingertips's note.
 
 Live, the same CSV comes from the Fingertips API (``/api/all_data/csv/by_indicator_id``) for the indicators in
 :data:`EXPORTS`.
@@ -110,8 +111,11 @@ def load(ctx: LoadContext) -> None:
         raise ValidationError(ctx.name(ref), f"{bad[1]!r} is not a Fingertips indicator id", row=bad[0],
                               column="Indicator ID")  # fmt: skip
     note = ', "Value note"' if "Value note" in header else ", NULL"
-    brk = """CASE WHEN count(DISTINCT r."Age") OVER (PARTITION BY r."Indicator ID") > 1
-                  THEN r."Sex" || ', ' || r."Age" ELSE r."Sex" END"""
+    # The breakdown is the sex ("" for persons, so that a group's rate is the ratio of its members' sums of the
+    # persons count and denominator), with the age where the file has more than one.
+    sex = """CASE WHEN r."Sex" = 'Persons' THEN '' ELSE r."Sex" END"""
+    brk = f"""CASE WHEN count(DISTINCT r."Age") OVER (PARTITION BY r."Indicator ID") > 1
+                   THEN r."Sex" || ', ' || r."Age" ELSE {sex} END"""
     where = """FROM raw r JOIN ft_periods p ON p.raw = r."Time period"
                WHERE trim(coalesce(r."Category Type", '')) = ''"""
     for suffix, value, lci, uci in (("", 'r."Value"', 'r."Lower CI 95.0 limit"', 'r."Upper CI 95.0 limit"'),
