@@ -52,6 +52,8 @@ class FingertipsCsvFetcher:
 
     def fetch(self, session: Session, out: IO[bytes]) -> dict[str, Any]:
         url, params = self.url()
+        if self.base == BASE:
+            url = url.replace(BASE, session.settings.fingertips_base.rstrip("/"), 1)
         n = session.polite("fingertips").download(url, out, params)
         return {"request": _full(url, params), "bytes": n}
 

@@ -119,7 +119,8 @@ class GovUkAttachmentFetcher:
         ]
 
     def fetch(self, session: Session, out: IO[bytes]) -> dict[str, Any]:
-        content = GovUkContent(session.polite("govuk"), self.base)
+        base = session.settings.govuk_base if self.base == BASE else self.base
+        content = GovUkContent(session.polite("govuk"), base)
         att = content.newest_attachment(self.collection, self.release_pattern, self.attachment_pattern,
                                         self.content_type)  # fmt: skip
         session.polite("govuk").download(att.url, out)

@@ -198,7 +198,8 @@ class NomisFetcher:
     base: str = BASE
 
     def _client(self, polite: PoliteClient) -> NomisClient:
-        return NomisClient(polite, api_key_from_env(polite.settings), self.base)
+        base = polite.settings.nomis_base if self.base == BASE else self.base
+        return NomisClient(polite, api_key_from_env(polite.settings), base)
 
     def _params(self, settings: LiveSettings, codes: list[str]) -> dict[str, str]:
         p = {"geography": settings.nomis_geography}
