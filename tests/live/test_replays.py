@@ -103,3 +103,25 @@ def test_ons_page_replay_finds_the_newest_edition_with_a_matching_file(tmp_path,
     # mid-2024 lists only a UK file and a near miss ("….xlsx.bak"): the anchored pattern passes over both
     assert prov["file"] == "mye23tablesew.xlsx" and prov["edition"].endswith("/mid2023")
     assert prov["release_date"].startswith("2024-07-14")
+
+
+def test_an_older_editions_column_heading_is_matched_by_rule_and_reported(tmp_path, fast):
+    from prosperity.warehouse import Warehouse
+    from prosperity.warehouse.build import build
+    from tests.conftest import make_mirror
+
+    replay = Replay("govuk-desnz-ghg.json")
+    m = make_mirror(tmp_path / "mirror")
+    try:
+        fetch_live(LiveFileRef(GHG_PATH, "x", fetcher=GHG), m, settings=LiveSettings(govuk_base=replay.base, retries=0))
+    finally:
+        replay.close()
+    s = build(tmp_path / "w.duckdb", mirror=m, assess=False, only=lambda d: d.id in {
+        "geography/ons-els", "local-authorities/register", "desnz/la-ghg-emissions", "emissions/la-co2"})
+    res = {r.dataset_id: r for r in s.results}["desnz/la-ghg-emissions"]
+    assert res.status == "loaded", res.message
+    assert any("'Territorial emissions (kt CO2)' read as 'Territorial emissions (kt CO2e)'" in w for w in res.warnings)
+    with Warehouse.open(tmp_path / "w.duckdb") as wh:
+        assert wh.latest("desnz-ghg-emissions", "E08000012").value == 300.5
+        meta = wh.query("SELECT metadata FROM current_releases WHERE dataset_id = 'desnz/la-ghg-emissions'")[0]
+        assert "kt CO2)" in meta["metadata"] and "warnings" in meta["metadata"]
