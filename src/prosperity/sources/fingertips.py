@@ -25,9 +25,9 @@ from pathlib import Path
 
 from prosperity.errors import ValidationError
 from prosperity.sources.base import Dataset, Discovery, FileRef
-from prosperity.sources.live.base import LiveFileRef, read_provenance
+from prosperity.sources.live.base import LiveFileRef
 from prosperity.sources.live.fingertips import PATH as LIFE_EXPECTANCY_PATH
-from prosperity.sources.live.fingertips import PUBLISHER, FingertipsCsvFetcher, fingertips_period
+from prosperity.sources.live.fingertips import PUBLISHER, FingertipsCsvFetcher, read_export
 from prosperity.warehouse.loading import IndicatorMeta, LoadContext
 
 FOLDER = "fingertips"
@@ -95,16 +95,8 @@ def discover(mirror: Path | None) -> Discovery:
 
 def load(ctx: LoadContext) -> None:
     ref = ctx.dataset.main_file
-    read_provenance(ctx, ref)
-    header = ctx.read_csv(ref, "raw")
-    LoadContext.check_columns(ctx.name(ref), header, REQUIRED, [h for h in header if h not in REQUIRED])
+    header = read_export(ctx, REQUIRED)
     con = ctx.con
-    periods = [r[0] for r in con.execute('SELECT DISTINCT "Time period" FROM raw').fetchall()]
-    con.execute("CREATE OR REPLACE TEMP TABLE ft_periods (raw TEXT, period TEXT)")
-    con.executemany("INSERT INTO ft_periods VALUES (?, ?)", [(p, fingertips_period(p or "")) for p in periods])
-    n_cat = con.execute("""SELECT count(*) FROM raw WHERE trim(coalesce("Category Type", '')) <> ''""").fetchone()[0]
-    if n_cat:
-        ctx.set_aside.append((int(n_cat), "rows of category breakdowns (such as deprivation deciles)"))
     bad = con.execute("""SELECT row_no, "Indicator ID" FROM raw WHERE NOT regexp_matches(trim("Indicator ID"),
                          '^[0-9]+$') ORDER BY row_no LIMIT 1""").fetchone()  # fmt: skip
     if bad:
