@@ -158,7 +158,7 @@ def _assessments(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-@migration(3, "other names of areas, from the local authority register")
+@migration(6, "other names of areas, from the local authority register")
 def _area_names(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE area_names (name TEXT NOT NULL, code TEXT NOT NULL, registered_by TEXT NOT NULL)")
 
