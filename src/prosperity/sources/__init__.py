@@ -8,7 +8,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from prosperity.sources import els, emissions_housing, geography, iod, population, regional_accounts
+from prosperity.sources import (
+    ashe,
+    defra,
+    dfe,
+    dft,
+    els,
+    emissions_housing,
+    geography,
+    iod,
+    ofcom,
+    population,
+    regional_accounts,
+)
 from prosperity.sources.base import Dataset, Discovery, FileRef
 from prosperity.sources.live import desnz, fingertips, nomis, ons_api
 
@@ -19,6 +31,11 @@ SOURCES: dict[str, Callable[[Path | None], Discovery]] = {
     "regional-accounts": regional_accounts.discover,
     "emissions-housing": emissions_housing.discover,
     "ons-population": population.discover,
+    "dfe": dfe.discover,
+    "dft": dft.discover,
+    "defra": defra.discover,
+    "ofcom": ofcom.discover,
+    "ons-ashe": ashe.discover,
     "nomis": nomis.discover,
     "ons-api": ons_api.discover,
     "fingertips": fingertips.discover,

@@ -1,0 +1,95 @@
+"""What the publisher-file sources (DfE, DfT, DEFRA, Ofcom, ONS ASHE) share: editions, live locations, new areas.
+
+**Editions.** A publisher's next edition of a file has a new name (``…_2021-22.zip`` → ``…_2022-23.zip``) and
+usually repeats the earlier years, revised. A source names its files by an anchored pattern; the newest edition
+in the mirror is loaded and the older ones are reported as not loaded. Where a publication is one period per file
+(DfE's NEET scorecards), every edition is loaded and, where two give the same figure, the newer one's is kept
+(:func:`keep_newest_edition`). Either way a new edition is a new release of the same dataset, with no code change.
+
+**Live locations.** Each dataset names the publisher's own page or file. Where the publisher gives each release
+its own download address that cannot be worked out in advance (Explore Education Statistics, Ofcom), the file is
+a :class:`ManualDownload`: a build without a mirror reports it as unavailable, naming the page to download it
+from, rather than fetching something else.
+
+**Areas.** Publishers' files carry GSS codes the area register may lack (a waste disposal authority, a county
+abolished since). :func:`gss_registrable` lets a file register a well-formed code of a known kind of area that it
+names, with the dataset as its provenance; a malformed code is still rejected.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from prosperity.errors import SourceError
+from prosperity.sources.live.base import Session
+from prosperity.sources.live.client import LiveSettings
+from prosperity.sources.workbooks import edition_key
+from prosperity.warehouse.loading import AreaRow, LoadContext, itl_registrable, level_of_code
+
+_GSS = re.compile(r"^[EWSNK]\d{8}$")
+
+
+def editions(mirror: Path, folder: str, pattern: re.Pattern[str]) -> list[str]:
+    """Mirror paths of the files in ``folder`` whose whole name matches ``pattern``, oldest edition first."""
+    d = mirror / folder
+    if not d.is_dir():
+        return []
+    found = [p.name for p in d.iterdir() if p.is_file() and pattern.fullmatch(p.name)]
+    return [f"{folder}/{n}" for n in sorted(found, key=edition_key)]
+
+
+def unclaimed(mirror: Path, folder: str, claimed: set[str], reason: str) -> list[tuple[str, str]]:
+    """Files of ``folder`` no dataset reads, for the build's report of what in the mirror is not loaded."""
+    d = mirror / folder
+    if not d.is_dir():
+        return []
+    return [(f"{folder}/{p.name}", reason) for p in sorted(d.iterdir())
+            if p.is_file() and f"{folder}/{p.name}" not in claimed]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ManualDownload:
+    """A file whose download address the publisher makes anew for each release: only a person can fetch it."""
+
+    page: str
+    file: str
+
+    def plan(self, settings: LiveSettings) -> list[str]:
+        return [f"# {self.file}: download it from {self.page} (the address changes with each release) into the mirror"]
+
+    def fetch(self, session: Session, out: IO[bytes]) -> dict[str, Any]:
+        raise SourceError(f"{self.file} is published at {self.page}, with a download address that changes with each "
+                          "release; download it from there into a mirror folder and build with --mirror")  # fmt: skip
+
+
+#: Kinds of area (GSS entity prefixes) a publisher's file may register when it names one the register lacks.
+REGISTRABLE_PREFIXES = ("E06", "E07", "E08", "E09", "E10", "E11", "E50", "W06", "S12", "N09")
+_LEVELS = {"E50": "waste-disposal-authority"}
+
+
+def gss_registrable(code: str, name: str | None, declared: str | None) -> AreaRow | None:
+    """A well-formed GSS code of a local-government kind of area, named by the file: registered from the file."""
+    if _GSS.match(code) and code[:3] in REGISTRABLE_PREFIXES and name and name.strip():
+        return AreaRow(code, name.strip(), _LEVELS.get(code[:3], level_of_code(code)))
+    return itl_registrable(code, name, declared)
+
+
+def keep_newest_edition(ctx: LoadContext, files_oldest_first: list[str]) -> None:
+    """Where several editions staged the same figure, keep the newest edition's (the others are set aside)."""
+    if len(files_oldest_first) < 2:
+        return
+    con = ctx.con
+    con.execute("DROP TABLE IF EXISTS edition_rank")
+    con.execute("CREATE TEMP TABLE edition_rank (prefix TEXT, rank INTEGER)")
+    con.executemany("INSERT INTO edition_rank VALUES (?, ?)", [(f, i) for i, f in enumerate(files_oldest_first)])
+    rank = ("(SELECT max(r.rank) FROM edition_rank r WHERE {t}.file = r.prefix OR starts_with({t}.file, r.prefix || '!')"
+            " OR starts_with({t}.file, r.prefix || ' ['))")
+    ctx.set_aside_where(
+        f"""EXISTS (SELECT 1 FROM stage_obs n WHERE n.indicator_id = stage_obs.indicator_id
+                     AND n.area_code = stage_obs.area_code AND n.breakdown = stage_obs.breakdown
+                     AND n.period_raw = stage_obs.period_raw AND {rank.format(t='n')} > {rank.format(t='stage_obs')})""",
+        "figures repeated in a newer edition, whose figures are kept",
+    )
