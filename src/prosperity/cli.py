@@ -66,7 +66,8 @@ def _print_summary(s: BuildSummary) -> None:
     style = {"loaded": "green", "unchanged": "dim", "rejected": "bold red", "missing": "yellow",
              "unavailable": "yellow"}  # fmt: skip
     for r in s.results:
-        notes = r.message or "; ".join(f"{n:,} {why} set aside" for n, why in r.set_aside)
+        notes = r.message or "; ".join([*(f"{n:,} {why} set aside" for n, why in r.set_aside),
+                                        *(f"warning: {w}" for w in r.warnings)])
         table.add_row(escape(r.dataset_id), f"[{style[r.status]}]{r.status}[/]", str(r.release_id or ""),
                       f"{r.rows:,}" if r.rows else "", escape(notes))  # fmt: skip
     out.print(table)
@@ -136,7 +137,8 @@ def build_cmd(
                 "framework_errors": summary.framework_errors,
                 "datasets": [
                     {"dataset": r.dataset_id, "status": r.status, "release_id": r.release_id, "rows": r.rows,
-                     "message": r.message, "set_aside": [{"rows": n, "reason": why} for n, why in r.set_aside]}
+                     "message": r.message, "set_aside": [{"rows": n, "reason": why} for n, why in r.set_aside],
+                     "warnings": r.warnings}
                     for r in summary.results
                 ],
                 "ignored": [{"path": p, "reason": why} for p, why in summary.ignored],
@@ -370,7 +372,8 @@ def fetch_cmd(
         import json
 
         json.dump([{"dataset": r.dataset_id, "status": r.status, "release_id": r.release_id, "rows": r.rows,
-                    "message": r.message} for r in summary.results], sys.stdout, indent=2)  # fmt: skip
+                    "message": r.message, "warnings": r.warnings} for r in summary.results], sys.stdout,
+                  indent=2)  # fmt: skip
         print()
     else:
         _print_summary(summary)

@@ -17,10 +17,13 @@ from prosperity.sources import (
     emissions_housing,
     geography,
     iod,
+    nomis_tables,
     ofcom,
     population,
     regional_accounts,
 )
+from prosperity.sources import desnz as desnz_files
+from prosperity.sources import fingertips as fingertips_files
 from prosperity.sources.base import Dataset, Discovery, FileRef
 from prosperity.sources.live import desnz, fingertips, nomis, ons_api
 
@@ -31,6 +34,9 @@ SOURCES: dict[str, Callable[[Path | None], Discovery]] = {
     "regional-accounts": regional_accounts.discover,
     "emissions-housing": emissions_housing.discover,
     "ons-population": population.discover,
+    "nomis-local-area-tables": nomis_tables.discover,
+    "desnz-workbooks": desnz_files.discover,
+    "fingertips-exports": fingertips_files.discover,
     "dfe": dfe.discover,
     "dft": dft.discover,
     "defra": defra.discover,

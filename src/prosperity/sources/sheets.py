@@ -29,24 +29,26 @@ def read_sheets(path: Path, name: str, wanted: Callable[[str], bool]) -> dict[st
 
     import openpyxl  # imported here: slow to import, and only needed when a workbook changes
 
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "Workbook contains no default style": harmless
+    with warnings.catch_warnings():
+        # openpyxl's notes on styles and formatting it does not read ("no default style", "Conditional Formatting
+        # extension is not supported"): harmless for values, and not the user's concern
+        warnings.simplefilter("ignore", UserWarning)
+        try:
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError) as e:
-        raise ValidationError(name, f"not a readable Excel workbook ({type(e).__name__}: {e})") from None
-    try:
-        out: dict[str, list[Row]] = {}
-        for sheet in wb.sheetnames:
-            if not wanted(sheet):
-                continue
-            ws = wb[sheet]
-            if hasattr(ws, "reset_dimensions"):
-                ws.reset_dimensions()
-            out[sheet] = [tuple(r) for r in ws.iter_rows(values_only=True)]
-        return out
-    finally:
-        wb.close()
+        except (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError) as e:
+            raise ValidationError(name, f"not a readable Excel workbook ({type(e).__name__}: {e})") from None
+        try:
+            out: dict[str, list[Row]] = {}
+            for sheet in wb.sheetnames:
+                if not wanted(sheet):
+                    continue
+                ws = wb[sheet]
+                if hasattr(ws, "reset_dimensions"):
+                    ws.reset_dimensions()
+                out[sheet] = [tuple(r) for r in ws.iter_rows(values_only=True)]
+            return out
+        finally:
+            wb.close()
 
 
 def cell_text(v: Any) -> str:

@@ -47,6 +47,7 @@ class DatasetResult:
     release_id: int | None = None
     rows: int = 0
     set_aside: list[tuple[int, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what a load noticed but did not reject (unmatched names …)
 
 
 @dataclass
@@ -335,9 +336,12 @@ def _load_one(con: duckdb.DuckDBPyConnection, p: _Prepared, future: Future[Any] 
         ds.load(ctx)
         if ds.kind == "observations":
             ctx.validate()
+        if ctx.warnings:
+            ctx.metadata["warnings"] = list(ctx.warnings)  # kept with the release, shown in the summary
         outcome = ctx.commit(p.digest, p.files, previous)
         con.execute("COMMIT")
-        results[ds.id] = DatasetResult(ds.id, "loaded", "", outcome.release_id, outcome.rows, outcome.set_aside)
+        results[ds.id] = DatasetResult(ds.id, "loaded", "", outcome.release_id, outcome.rows, outcome.set_aside,
+                                       list(outcome.warnings))
     except ProsperityError as e:
         con.execute("ROLLBACK")
         _record_rejection(con, p, context, str(e))

@@ -20,7 +20,7 @@ PUBLISHER = "Department for Energy Security and Net Zero"
 COLLECTION = "government/collections/uk-local-authority-and-regional-greenhouse-gas-emissions-national-statistics"
 PATH = "desnz/la-ghg-emissions.csv"
 FETCHER = GovUkAttachmentFetcher(COLLECTION, r"local authority.*greenhouse gas emissions",
-                                 r"(local.authority|la).*(ghg|greenhouse).*(csv|dataset)")  # fmt: skip
+                                 r"2005-(?:20)?\d{2}-(?:uk-)?local-authority-ghg-emissions-csv-dataset\.csv")  # fmt: skip
 COLUMNS = ["Local Authority", "Local Authority Code", "Calendar Year", "LA GHG Sector", "LA GHG Sub-sector",
            "Greenhouse gas", "Territorial emissions (kt CO2e)", "Emissions within the scope of influence of LAs (kt CO2e)",
            "Mid-year Population (thousands)"]  # fmt: skip
