@@ -30,7 +30,7 @@ from typing import Any
 from prosperity.errors import ValidationError
 from prosperity.sources.base import Dataset, Discovery, FileRef
 from prosperity.sources.live.base import LiveFileRef
-from prosperity.sources.live.govuk_page import GovUkPageAttachmentFetcher
+from prosperity.sources.live.govuk import GovUkAttachmentFetcher
 from prosperity.sources.names import AreaNames
 from prosperity.sources.published import editions, gss_registrable, unclaimed
 from prosperity.sources.workbooks import cell_text, read_workbook
@@ -38,6 +38,7 @@ from prosperity.warehouse.loading import IndicatorMeta, LoadContext
 
 DEFRA = "Department for Environment, Food and Rural Affairs"
 PAGE = "https://www.gov.uk/government/statistical-data-sets/env18-local-authority-collected-waste-annual-results-tables"
+_PAGE_PATH = PAGE.removeprefix("https://www.gov.uk/")
 FOLDER = "waste-env18"
 FILE = re.compile(r"LA_and_Regional_Spreadsheet_(\d{4,6})\w*\.(?:xlsx|ods)", re.IGNORECASE)
 _GSS = re.compile(r"^[EWSNK]\d{8}$")
@@ -86,8 +87,8 @@ MARKERS = ("-", ":")
 
 def discover(mirror: Path | None) -> Discovery:
     if mirror is None:
-        ref: FileRef = LiveFileRef(f"{FOLDER}/LA_and_Regional_Spreadsheet.xlsx", PAGE, fetcher=GovUkPageAttachmentFetcher(
-            PAGE, r"LA_and_Regional_Spreadsheet_\w+\.xlsx"))  # fmt: skip
+        ref: FileRef = LiveFileRef(f"{FOLDER}/LA_and_Regional_Spreadsheet.xlsx", PAGE, fetcher=GovUkAttachmentFetcher(
+            _PAGE_PATH, None, r"LA_and_Regional_Spreadsheet_\w+\.xlsx", "xlsx"))  # fmt: skip
         return Discovery(datasets=[_dataset(ref)])
     found = Discovery()
     files = editions(mirror, FOLDER, FILE)

@@ -32,7 +32,7 @@ from typing import Any
 from prosperity.errors import ValidationError
 from prosperity.sources.base import Dataset, Discovery, FileRef
 from prosperity.sources.live.base import LiveFileRef
-from prosperity.sources.live.govuk_page import GovUkPageAttachmentFetcher
+from prosperity.sources.live.govuk import GovUkAttachmentFetcher
 from prosperity.sources.names import AreaNames
 from prosperity.sources.published import editions, gss_registrable, unclaimed
 from prosperity.sources.workbooks import Row, cell_text, read_member, read_workbook, zip_members
@@ -40,6 +40,7 @@ from prosperity.warehouse.loading import IndicatorMeta, LoadContext
 
 DFT = "Department for Transport"
 PAGE = "https://www.gov.uk/government/statistical-data-sets/bus-statistics-data-tables"
+_PAGE_PATH = PAGE.removeprefix("https://www.gov.uk/")
 FOLDER = "transport-bus"
 ZIP = re.compile(r"annual-bus-statistics-year-ending-march-(\d{4})\.zip")
 TABLE_FILE = re.compile(r"bus0109\.ods", re.IGNORECASE)
@@ -66,11 +67,11 @@ CAVEAT = ("Financial years (April to March). DfT publishes the five Merseyside c
 
 
 def discover(mirror: Path | None) -> Discovery:
-    fetcher = GovUkPageAttachmentFetcher(PAGE, r"bus0109\.ods", content_type="opendocument.spreadsheet")
+    fetcher = GovUkAttachmentFetcher(_PAGE_PATH, None, r"bus0109\.ods", "ods")
     if mirror is None:
         ref: FileRef = LiveFileRef(f"{FOLDER}/bus0109.ods", PAGE, fetcher=fetcher)
-        per_head: FileRef = LiveFileRef(f"{FOLDER}/bus0110.ods", PAGE, fetcher=GovUkPageAttachmentFetcher(
-            PAGE, r"bus0110\.ods", content_type="opendocument.spreadsheet"))  # fmt: skip
+        per_head: FileRef = LiveFileRef(f"{FOLDER}/bus0110.ods", PAGE, fetcher=GovUkAttachmentFetcher(
+            _PAGE_PATH, None, r"bus0110\.ods", "ods"))  # fmt: skip
         return Discovery(datasets=[_dataset((ref, per_head))])
     found = Discovery()
     zips = editions(mirror, FOLDER, ZIP)

@@ -26,19 +26,17 @@ from typing import IO, Any
 from prosperity.errors import SourceError
 from prosperity.sources.live.base import Session
 from prosperity.sources.live.client import LiveSettings
-from prosperity.sources.workbooks import edition_key
+from prosperity.sources.sheets import newest_edition
 from prosperity.warehouse.loading import AreaRow, LoadContext, itl_registrable, level_of_code
 
 _GSS = re.compile(r"^[EWSNK]\d{8}$")
 
 
 def editions(mirror: Path, folder: str, pattern: re.Pattern[str]) -> list[str]:
-    """Mirror paths of the files in ``folder`` whose whole name matches ``pattern``, oldest edition first."""
-    d = mirror / folder
-    if not d.is_dir():
-        return []
-    found = [p.name for p in d.iterdir() if p.is_file() and pattern.fullmatch(p.name)]
-    return [f"{folder}/{n}" for n in sorted(found, key=edition_key)]
+    """Mirror paths of the files in ``folder`` whose whole name matches ``pattern``, oldest edition first
+    (the edition is the pattern's first group, compared as :func:`~prosperity.sources.sheets.newest_edition` does)."""
+    newest, older = newest_edition(mirror, folder, pattern)
+    return [*older, newest] if newest else []
 
 
 def unclaimed(mirror: Path, folder: str, claimed: set[str], reason: str) -> list[tuple[str, str]]:

@@ -101,12 +101,3 @@ def extracted(path: Path, name: str, members: list[str]) -> Iterator[dict[str, P
                 raise ValidationError(f"{name}!{member}", f"damaged archive member ({e})") from None
             out[member] = dest
         yield out
-
-
-def edition_key(file_name: str) -> str:
-    """A sort key for editions of one publication named by their dates or years: numbers compared as numbers.
-
-    >>> sorted(["livingwage2022provisional.zip", "livingwage2021revised.zip"], key=edition_key)[0]
-    'livingwage2021revised.zip'
-    """
-    return re.sub(r"\d+", lambda m: m.group(0).zfill(8), file_name.lower())
