@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 import zipfile
 from pathlib import Path
@@ -11,6 +12,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from prosperity.assess.engine import Assessor
+from prosperity.assess.spec import Spec
+from prosperity.methods import Polarity
 from prosperity.sources import discover_all
 from prosperity.warehouse import Warehouse
 from prosperity.warehouse.build import build
@@ -209,3 +213,17 @@ def test_a_damaged_zip_is_rejected_and_a_newer_zip_edition_is_chosen(tmp_path, m
     assert res["dfe/ks2-attainment"].message.startswith(
         "dfe-attainment/key-stage-2-attainment_2022-23.zip: no file named like ks2_regional_and_local_authority_")
     assert res["dfe/ks4-performance"].status == "loaded"
+
+
+def test_key_stage_4_binding_reproduces_the_strategy_s_own_figure(warehouse_path: Path, wh):
+    # The Local Industrial Strategy (draft, March 2020, line 746): "59% of English and Maths GCSE students in LCR
+    # achieved grades 4 or above" in 2018/19, against a "national level of 65%". The city region's figure is built
+    # from its six councils' pupils (a ratio of sums); England's is published.
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        a = json.loads(con.execute("SELECT assessment FROM assessments WHERE indicator = 'attainment-key-stage-4' "
+                                   "AND area = ?", [LCR]).fetchone()[0])  # fmt: skip
+    assert a["warehouse_indicator"] == "ks4-english-maths-grade-4"
+    spec = Spec("k", "k", Polarity.HIGHER_IS_BETTER, "%", "ks4-english-maths-grade-4")
+    series = {p.period: p.value for p in Assessor(wh).series(spec, LCR).points}
+    assert round(series["2018-09-01/P1Y"]) == 59
+    assert round(obs(wh, "ks4-english-maths-grade-4", ENGLAND, "2018-09-01/P1Y")["value"]) == 65
