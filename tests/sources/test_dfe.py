@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import shutil
 import zipfile
 from pathlib import Path
@@ -15,12 +14,11 @@ import pytest
 from prosperity.assess.engine import Assessor
 from prosperity.assess.spec import Spec
 from prosperity.methods import Polarity
-from prosperity.sources import discover_all
 from prosperity.warehouse import Warehouse
 from prosperity.warehouse.build import build
 from tests.conftest import make_mirror
+from tests.sources.helpers import assessment, obs
 
-FOLDERS = ("dfe-early-years", "dfe-attainment", "dfe-neet", "dfe-childrens-social-care")
 CLA = "dfe-childrens-social-care/cla_number_and_rate_per_10k_children.csv"
 LIVERPOOL, HALTON, ENGLAND, LCR = "E08000012", "E06000006", "E92000001", "E47000004"
 
@@ -30,12 +28,6 @@ def wh(warehouse_path: Path):
     with Warehouse.open(warehouse_path) as w:
         yield w
 
-
-def obs(wh: Warehouse, ind: str, area: str, period: str, breakdown: str = "") -> dict:
-    rows = wh.query("SELECT value, status, note, lci_95, uci_95 FROM latest_observations WHERE indicator_id = ? AND "
-                    "area_code = ? AND period = ? AND breakdown = ?", [ind, area, period, breakdown])  # fmt: skip
-    assert len(rows) == 1, (ind, area, period, breakdown, rows)
-    return rows[0]
 
 
 def test_key_stage_2_liverpool_2021_22_check_figure(wh):
@@ -102,14 +94,6 @@ def test_neet_three_month_average_and_every_scorecard_year(wh):
     assert [r["period"] for r in years] == ["2021-01-01/P1Y", "2022-01-01/P1Y"]
 
 
-def test_every_file_in_the_dfe_folders_is_loaded_or_reported(mirror: Path):
-    found = discover_all(mirror)
-    read = {f.path for d in found.datasets if d.id.startswith("dfe/") for f in d.files}
-    ignored = {p for p, _ in found.ignored}
-    for folder in FOLDERS:
-        for p in (mirror / folder).iterdir():
-            assert f"{folder}/{p.name}" in read | ignored, p
-
 
 def test_combined_authority_figures_are_ratios_of_the_members_counts(warehouse_path: Path, mirror: Path):
     # School readiness for the city region: children reaching GLD over children assessed, summed over the six
@@ -121,10 +105,8 @@ def test_combined_authority_figures_are_ratios_of_the_members_counts(warehouse_p
             all_varchar=true) WHERE geographic_level = 'Local authority' AND characteristic = 'Total' AND
             gender = 'Total' AND new_la_code IN {members}"""
     ).fetchone()
-    with duckdb.connect(str(warehouse_path), read_only=True) as con:
-        value, how = con.execute(
-            "SELECT value, json_extract_string(assessment, '$.derivation.rule') FROM assessments "
-            "WHERE indicator = 'school-readiness' AND area = ?", [LCR]).fetchone()  # fmt: skip
+    a = assessment(warehouse_path, "school-readiness", LCR)
+    value, how = a["value"], a["derivation"]["rule"]
     assert how == "ratio_of_sums"
     assert value == pytest.approx(100 * gld / children)
 
@@ -219,9 +201,7 @@ def test_key_stage_4_binding_reproduces_the_strategy_s_own_figure(warehouse_path
     # The Local Industrial Strategy (draft, March 2020, line 746): "59% of English and Maths GCSE students in LCR
     # achieved grades 4 or above" in 2018/19, against a "national level of 65%". The city region's figure is built
     # from its six councils' pupils (a ratio of sums); England's is published.
-    with duckdb.connect(str(warehouse_path), read_only=True) as con:
-        a = json.loads(con.execute("SELECT assessment FROM assessments WHERE indicator = 'attainment-key-stage-4' "
-                                   "AND area = ?", [LCR]).fetchone()[0])  # fmt: skip
+    a = assessment(warehouse_path, "attainment-key-stage-4", LCR)
     assert a["warehouse_indicator"] == "ks4-english-maths-grade-4"
     spec = Spec("k", "k", Polarity.HIGHER_IS_BETTER, "%", "ks4-english-maths-grade-4")
     series = {p.period: p.value for p in Assessor(wh).series(spec, LCR).points}

@@ -5,11 +5,9 @@ quality marks kept, names matched through the register, newer editions as new re
 from __future__ import annotations
 
 import csv
-import json
 import shutil
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pytest
 
@@ -17,12 +15,14 @@ from prosperity.sources import discover_all
 from prosperity.warehouse import Warehouse
 from prosperity.warehouse.build import build
 from tests.conftest import make_mirror
+from tests.sources.helpers import assessment, obs
 
 LIVERPOOL, HALTON, ENGLAND, LCR, MERSEYSIDE, MERSEYSIDE_WDA = (
     "E08000012", "E06000006", "E92000001", "E47000004", "E11000002", "E50000006")  # fmt: skip
 ENV18 = "waste-env18/LA_and_Regional_Spreadsheet_2021_rev.xlsx"
 OFCOM = "ofcom-broadband/202105_fixed_laua_coverage_r01.csv"
-FOLDERS = ("transport-bus", "waste-env18", "ofcom-broadband", "earnings-living-wage")
+FOLDERS = ("transport-bus", "waste-env18", "ofcom-broadband", "earnings-living-wage", "dfe-early-years",
+           "dfe-attainment", "dfe-neet", "dfe-childrens-social-care")  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -31,18 +31,6 @@ def wh(warehouse_path: Path):
         yield w
 
 
-def obs(wh: Warehouse, ind: str, area: str, period: str, breakdown: str = "") -> dict:
-    rows = wh.query("SELECT value, status, note, lci_95, uci_95 FROM latest_observations WHERE indicator_id = ? AND "
-                    "area_code = ? AND period = ? AND breakdown = ?", [ind, area, period, breakdown])  # fmt: skip
-    assert len(rows) == 1, (ind, area, period, breakdown, rows)
-    return rows[0]
-
-
-def assessment(warehouse_path: Path, indicator: str, area: str) -> dict:
-    with duckdb.connect(str(warehouse_path), read_only=True) as con:
-        (a,) = con.execute("SELECT assessment FROM assessments WHERE indicator = ? AND area = ?",
-                           [indicator, area]).fetchone()  # fmt: skip
-    return json.loads(a)
 
 
 # ---- DfT ---------------------------------------------------------------------------------------------------------
@@ -181,7 +169,7 @@ def test_no_city_region_figure_for_low_pay(warehouse_path):
     assert a["value"] is None and "not aggregable" in " ".join(a["notes"])
 
 
-def test_every_file_in_these_folders_is_loaded_or_reported(mirror):
+def test_every_file_in_these_folders_and_dfe_s_is_loaded_or_reported(mirror):
     found = discover_all(mirror)
     read = {f.path for d in found.datasets for f in d.files}
     ignored = {p for p, _ in found.ignored}

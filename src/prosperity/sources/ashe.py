@@ -29,7 +29,7 @@ from prosperity.errors import ValidationError
 from prosperity.sources.base import Dataset, Discovery, FileRef
 from prosperity.sources.live.base import LiveFileRef
 from prosperity.sources.live.ons_api import OnsDatasetPageFetcher
-from prosperity.sources.published import editions, unclaimed
+from prosperity.sources.published import discover_newest
 from prosperity.sources.workbooks import cell_text, read_member, read_workbook, zip_members
 from prosperity.warehouse.loading import IndicatorMeta, LoadContext
 
@@ -57,16 +57,8 @@ def discover(mirror: Path | None) -> Discovery:
         ref: FileRef = LiveFileRef(f"{FOLDER}/livingwagebyworkgeography.zip", PAGE, fetcher=OnsDatasetPageFetcher(
             PAGE, r"livingwagebyworkgeography\d{4}(?:provisional|revised)?\.zip"))  # fmt: skip
         return Discovery(datasets=[_dataset(ref)])
-    found = Discovery()
-    files = editions(mirror, FOLDER, FILE)
-    if not files:
-        found.missing.append(("ons/ashe-living-wage", f"no {FILE.pattern} in {FOLDER}/ of the mirror"))
-        return found
-    found.datasets.append(_dataset(FileRef(files[-1], PAGE)))
-    found.ignored.extend((f, f"an older edition of {files[-1].split('/')[1]}, which is loaded instead")
-                         for f in files[:-1])  # fmt: skip
-    found.ignored.extend(unclaimed(mirror, FOLDER, set(files), "not an ONS ASHE living wage file this build reads"))
-    return found
+    return discover_newest(mirror, FOLDER, FILE, "ons/ashe-living-wage", lambda path: _dataset(FileRef(path, PAGE)),
+                           "an ONS ASHE living wage")
 
 
 def _dataset(ref: FileRef) -> Dataset:

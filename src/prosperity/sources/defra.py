@@ -32,7 +32,7 @@ from prosperity.sources.base import Dataset, Discovery, FileRef
 from prosperity.sources.live.base import LiveFileRef
 from prosperity.sources.live.govuk import GovUkAttachmentFetcher
 from prosperity.sources.names import AreaNames
-from prosperity.sources.published import editions, gss_registrable, unclaimed
+from prosperity.sources.published import discover_newest, gss_registrable
 from prosperity.sources.workbooks import cell_text, read_workbook
 from prosperity.warehouse.loading import IndicatorMeta, LoadContext
 
@@ -90,16 +90,8 @@ def discover(mirror: Path | None) -> Discovery:
         ref: FileRef = LiveFileRef(f"{FOLDER}/LA_and_Regional_Spreadsheet.xlsx", PAGE, fetcher=GovUkAttachmentFetcher(
             _PAGE_PATH, None, r"LA_and_Regional_Spreadsheet_\w+\.xlsx", "xlsx"))  # fmt: skip
         return Discovery(datasets=[_dataset(ref)])
-    found = Discovery()
-    files = editions(mirror, FOLDER, FILE)
-    if not files:
-        found.missing.append(("defra/env18-waste", f"no {FILE.pattern} in {FOLDER}/ of the mirror"))
-        return found
-    found.datasets.append(_dataset(FileRef(files[-1], PAGE)))
-    found.ignored.extend((f, f"an older edition of {files[-1].split('/')[1]}, which is loaded instead")
-                         for f in files[:-1])  # fmt: skip
-    found.ignored.extend(unclaimed(mirror, FOLDER, set(files), "not a DEFRA ENV18 workbook this build reads"))
-    return found
+    return discover_newest(mirror, FOLDER, FILE, "defra/env18-waste", lambda path: _dataset(FileRef(path, PAGE)),
+                           "a DEFRA ENV18")
 
 
 def _dataset(ref: FileRef) -> Dataset:

@@ -23,7 +23,7 @@ from pathlib import Path
 from prosperity.errors import ValidationError
 from prosperity.sources.base import Dataset, Discovery, FileRef
 from prosperity.sources.live.base import LiveFileRef
-from prosperity.sources.published import ManualDownload, editions, unclaimed
+from prosperity.sources.published import ManualDownload, discover_newest
 from prosperity.warehouse.loading import IndicatorMeta, LoadContext
 
 OFCOM = "Ofcom"
@@ -54,16 +54,8 @@ def discover(mirror: Path | None) -> Discovery:
     if mirror is None:
         path = f"{FOLDER}/fixed_laua_coverage.csv"
         return Discovery(datasets=[_dataset(LiveFileRef(path, PAGE, fetcher=ManualDownload(PAGE, path)))])
-    found = Discovery()
-    files = editions(mirror, FOLDER, FILE)
-    if not files:
-        found.missing.append(("ofcom/fixed-coverage-la", f"no {FILE.pattern} in {FOLDER}/ of the mirror"))
-        return found
-    found.datasets.append(_dataset(FileRef(files[-1], PAGE)))
-    found.ignored.extend((f, f"an older edition of {files[-1].split('/')[1]}, which is loaded instead")
-                         for f in files[:-1])  # fmt: skip
-    found.ignored.extend(unclaimed(mirror, FOLDER, set(files), "not an Ofcom Connected Nations file this build reads"))
-    return found
+    return discover_newest(mirror, FOLDER, FILE, "ofcom/fixed-coverage-la", lambda path: _dataset(FileRef(path, PAGE)),
+                           "an Ofcom Connected Nations")
 
 
 def _dataset(ref: FileRef) -> Dataset:

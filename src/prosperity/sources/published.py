@@ -19,11 +19,13 @@ names, with the dataset as its provenance; a malformed code is still rejected.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from prosperity.errors import SourceError
+from prosperity.sources.base import Dataset, Discovery
 from prosperity.sources.live.base import Session
 from prosperity.sources.live.client import LiveSettings
 from prosperity.sources.sheets import newest_edition
@@ -37,6 +39,22 @@ def editions(mirror: Path, folder: str, pattern: re.Pattern[str]) -> list[str]:
     (the edition is the pattern's first group, compared as :func:`~prosperity.sources.sheets.newest_edition` does)."""
     newest, older = newest_edition(mirror, folder, pattern)
     return [*older, newest] if newest else []
+
+
+def discover_newest(mirror: Path, folder: str, pattern: re.Pattern[str], dataset_id: str,
+                    make: Callable[[str], Dataset], what: str) -> Discovery:
+    """One dataset from the newest edition of a file in ``folder``; older editions and any other file of the
+    folder reported as not loaded (``what`` names the publication, for that report)."""
+    found = Discovery()
+    files = editions(mirror, folder, pattern)
+    if not files:
+        found.missing.append((dataset_id, f"no file named like {pattern.pattern} in {folder}/ of the mirror"))
+        return found
+    found.datasets.append(make(files[-1]))
+    found.ignored.extend((f, f"an older edition of {files[-1].split('/')[1]}, which is loaded instead")
+                         for f in files[:-1])  # fmt: skip
+    found.ignored.extend(unclaimed(mirror, folder, set(files), f"not {what} file this build reads"))
+    return found
 
 
 def unclaimed(mirror: Path, folder: str, claimed: set[str], reason: str) -> list[tuple[str, str]]:
