@@ -53,7 +53,7 @@ def test_city_region_bus_journeys_are_merseyside_plus_halton(warehouse_path, wh)
     expected = (obs(wh, "dft-bus-passenger-journeys", MERSEYSIDE, period)["value"]
                 + obs(wh, "dft-bus-passenger-journeys", HALTON, period)["value"])  # fmt: skip
     assert a["value"] == pytest.approx(expected)
-    assert a["derivation"]["how"].startswith("sum of Merseyside and Halton")
+    assert a["derivation"]["how"].startswith("the sum of Merseyside and Halton")
     assert a["derivation"]["members"] == [MERSEYSIDE, HALTON]
     liverpool = assessment(warehouse_path, "bus-patronage", LIVERPOOL)
     assert liverpool["value"] is None and liverpool["status"] == "no data"

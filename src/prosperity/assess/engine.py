@@ -225,7 +225,7 @@ class Assessor:
                                      f"{spec.warehouse} do not add up to it ({rule.parts_note})")  # fmt: skip
         s = self._aggregate(spec, members)
         if parts and s.points:  # the areas the publisher gives, which together make up this one
-            s.how = (f"{rule.rule.replace('_', ' ')} of {' and '.join(self.name(p) for p in parts)}"
+            s.how = (f"the {rule.rule.replace('_', ' ')} of {' and '.join(self.name(p) for p in parts)}"
                      + (f" ({rule.parts_note})" if rule.parts_note else ""))  # fmt: skip
         return s
 
