@@ -318,8 +318,9 @@ def test_binding_kinds_and_target_kinds_are_validated(tmp_path):
 def test_model_binding_variants_report_their_status(shipped):
     kinds = {type(i.data) for i in shipped.indicators.values()}
     assert kinds == {WarehouseBinding, LiveBinding, NoSource}
-    nvq4 = shipped.indicators["qualifications-level-4-plus"].data
-    assert isinstance(nvq4, LiveBinding) and nvq4.live.source == "nomis" and nvq4.live.dataset == "NM_17_5"
+    women = shipped.indicators["employment-rate-women"].data
+    assert isinstance(women, LiveBinding) and women.live.source == "nomis" and women.live.dataset == "NM_17_5"
+    assert all(i.data.why for i in shipped.indicators.values() if isinstance(i.data, NoSource))
 
 
 def test_located_yaml_lines():

@@ -12,10 +12,10 @@ The workbook has four title rows above each table. Two tables are read:
 Authorities are waste collection authorities (districts and metropolitan districts: they exclude waste taken to
 household waste recycling centres), waste disposal authorities and unitary authorities; each row's kind is kept
 in its note. DEFRA's own rule for totals is to sum unitary and disposal authorities only. Merseyside's disposal
-authority has a GSS code of its own (``E50000006``), registered from the file; Liverpool City Region's figures
-are built from it and Halton (``assess/aggregation.yaml``). Regional totals are named, not coded
-(``*North West``); they are matched to region codes through the area register (DEFRA's "Eastern" is the East of
-England), and a name that matches nothing is reported. ``-`` (not applicable) and ``:`` (not available) are kept
+authority has a GSS code of its own (``E50000006``), registered from the file as a waste disposal authority;
+Liverpool City Region's figures are built from it and Halton (``assess/aggregation.yaml``). Regional totals are
+named, not coded (``*North West``); they are matched to region codes through the area register (DEFRA's
+"Eastern" is the East of England), and a name that matches nothing is reported. ``-`` (not applicable) and ``:`` (not available) are kept
 as markers.
 
 Live location: the workbook on DEFRA's ENV18 statistical data set page, found through the GOV.UK content API.
@@ -32,7 +32,7 @@ from prosperity.sources.base import Dataset, Discovery, FileRef
 from prosperity.sources.live.base import LiveFileRef
 from prosperity.sources.live.govuk import GovUkAttachmentFetcher
 from prosperity.sources.names import AreaNames
-from prosperity.sources.published import discover_newest, gss_registrable
+from prosperity.sources.published import discover_newest
 from prosperity.sources.workbooks import cell_text, read_workbook
 from prosperity.warehouse.loading import IndicatorMeta, LoadContext
 
@@ -83,6 +83,9 @@ CAVEAT = ("Financial years. Waste collection authorities' figures exclude househ
           "disposal and unitary authorities run; compare disposal and unitary authorities with each other. DEFRA "
           "revises earlier years with each edition.")
 MARKERS = ("-", ":")
+#: The kind of authority a row is, as the geography a code the register lacks is registered in (E50: disposal).
+KINDS = {"Disposal": "waste disposal authority", "Collection": "waste collection authority",
+         "Unitary": "unitary authority"}  # fmt: skip
 
 
 def discover(mirror: Path | None) -> Discovery:
@@ -140,7 +143,7 @@ def prepare(ds: Dataset, local: dict[str, Path]) -> dict[str, Any]:
                 raise ValidationError(where, f"{code!r} is not an area code", row=n, column="ONS Code")
             for i, (ind, scale) in cols.items():
                 rows.append(_row(where, n, head[i], ind, code, name, year, r[i] if i < len(r) else None, scale,
-                                 f"{kind} authority" if kind else None))  # fmt: skip
+                                 f"{kind} authority" if kind else None, KINDS.get(kind)))  # fmt: skip
     shared = sum(1 for s in ("Table_1", "Table_3") for r in sheets[s] if len(r) > 2 and "/" in cell_text(r[2]))
     year = next((cell_text(r[1]) for r in sheets.get("Metadata", []) if len(r) > 1 and cell_text(r[0]) == "Year:"),
                 None)  # fmt: skip
@@ -148,18 +151,17 @@ def prepare(ds: Dataset, local: dict[str, Path]) -> dict[str, Any]:
 
 
 def _row(where: str, n: int, col: str, ind: str, code: str, name: str, year: str, v: Any, scale: int,
-         note: str | None) -> tuple[Any, ...]:  # fmt: skip
+         note: str | None, geography: str | None = None) -> tuple[Any, ...]:  # fmt: skip
     status = None
     if isinstance(v, str) and v.strip() in MARKERS:
         v, status = None, v.strip()
     elif isinstance(v, int | float) and scale != 1:
         v = round(v * scale, 6)
-    return (where, n, col, ind, code, name, None, year, "", v, None, None, status, note)
+    return (where, n, col, ind, code, name, geography, year, "", v, None, None, status, note)
 
 
 def load(ctx: LoadContext) -> None:
     book = ctx.prepared() if ctx.prepared else prepare(ctx.dataset, ctx.local)
-    ctx.declares_areas = gss_registrable
     ctx.stage_rows(book["rows"])
     # Regional and England totals are named, not coded: resolved through the register, every failure reported.
     names = AreaNames.from_warehouse(ctx.con)

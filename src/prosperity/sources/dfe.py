@@ -49,7 +49,7 @@ from typing import Any
 from prosperity.errors import ValidationError
 from prosperity.sources.base import Dataset, Discovery, FileRef
 from prosperity.sources.live.base import LiveFileRef
-from prosperity.sources.published import ManualDownload, editions, gss_registrable, keep_newest_edition, unclaimed
+from prosperity.sources.published import ManualDownload, editions, keep_newest_edition, unclaimed
 from prosperity.sources.workbooks import extracted, zip_members
 from prosperity.warehouse.loading import IndicatorMeta, LoadContext
 
@@ -784,7 +784,6 @@ def _stage_table(ctx: LoadContext, pub: Publication, table: Table, key: str) -> 
 
 
 def load(ctx: LoadContext, pub: Publication) -> None:
-    ctx.declares_areas = gss_registrable
     for ref in ctx.dataset.data_files:
         for table in pub.tables:
             if table.member is None:

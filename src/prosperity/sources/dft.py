@@ -34,7 +34,7 @@ from prosperity.sources.base import Dataset, Discovery, FileRef
 from prosperity.sources.live.base import LiveFileRef
 from prosperity.sources.live.govuk import GovUkAttachmentFetcher
 from prosperity.sources.names import AreaNames
-from prosperity.sources.published import editions, gss_registrable, unclaimed
+from prosperity.sources.published import editions, set_aside_unregistered, unclaimed
 from prosperity.sources.workbooks import Row, cell_text, read_member, read_workbook, zip_members
 from prosperity.warehouse.loading import IndicatorMeta, LoadContext
 
@@ -160,7 +160,6 @@ def prepare(ds: Dataset, local: dict[str, Path]) -> dict[str, Any]:
 
 def load(ctx: LoadContext) -> None:
     book = ctx.prepared() if ctx.prepared else prepare(ctx.dataset, ctx.local)
-    ctx.declares_areas = gss_registrable  # counties abolished since (Cheshire, E10000004) are named by the file
     rows = book["rows"]
     # Totals DfT names without a code (England): resolved through the area register; every failure reported.
     named = sorted({r[5] for r in rows if not r[4]})
@@ -174,6 +173,7 @@ def load(ctx: LoadContext) -> None:
                                   + ", ".join(res.unmatched + list(res.ambiguous))))  # fmt: skip
         rows = [r if r[4] else (*r[:4], res.codes[r[5]], *r[5:]) for r in rows if r[4] or r[5] in res.codes]
     ctx.stage_rows(rows)
+    set_aside_unregistered(ctx, "figures")  # counties abolished in 2009 (Cheshire, Bedfordshire) in BUS0109b
     if book["updated"]:
         ctx.metadata["last_updated"] = book["updated"]
         with contextlib.suppress(ValueError):

@@ -7,10 +7,11 @@ later download of the same indicator (one more year) is a new release of the sam
 the same indicators, the one whose name sorts last (Fingertips exports carry the year) is loaded and the others are
 listed as older editions.
 
-Loaded for each indicator: ``fingertips-<id>`` (the value with its 95% interval, by sex, and by age where the file
-has more than one), and its ``-count`` and ``-denominator``, so that a combined authority's rate is the ratio of its
-members' sums (``assess/aggregation.yaml``). Rows of category breakdowns (deprivation deciles) are set aside and
-counted; a value Fingertips does not present is kept as not available with Fingertips's note.
+Loaded for each indicator: ``fingertips-<id>`` (the value with its 95% interval, by sex with the empty breakdown
+for persons, and by age where the file has more than one), and its ``-count`` and ``-denominator``, so that a
+combined authority's rate is the ratio of its members' sums (``assess/aggregation.yaml``). Rows of category
+breakdowns (deprivation deciles) are set aside and counted; a value Fingertips does not present is kept as not
+available with Fingertips's note.
 
 Live, the same CSV comes from the Fingertips API (``/api/all_data/csv/by_indicator_id``) for the indicators in
 :data:`EXPORTS`.
@@ -24,9 +25,9 @@ from pathlib import Path
 
 from prosperity.errors import ValidationError
 from prosperity.sources.base import Dataset, Discovery, FileRef
-from prosperity.sources.live.base import LiveFileRef, read_provenance
+from prosperity.sources.live.base import LiveFileRef
 from prosperity.sources.live.fingertips import PATH as LIFE_EXPECTANCY_PATH
-from prosperity.sources.live.fingertips import PUBLISHER, FingertipsCsvFetcher, fingertips_period
+from prosperity.sources.live.fingertips import PUBLISHER, FingertipsCsvFetcher, read_export
 from prosperity.warehouse.loading import IndicatorMeta, LoadContext
 
 FOLDER = "fingertips"
@@ -94,24 +95,19 @@ def discover(mirror: Path | None) -> Discovery:
 
 def load(ctx: LoadContext) -> None:
     ref = ctx.dataset.main_file
-    read_provenance(ctx, ref)
-    header = ctx.read_csv(ref, "raw")
-    LoadContext.check_columns(ctx.name(ref), header, REQUIRED, [h for h in header if h not in REQUIRED])
+    header = read_export(ctx, REQUIRED)
     con = ctx.con
-    periods = [r[0] for r in con.execute('SELECT DISTINCT "Time period" FROM raw').fetchall()]
-    con.execute("CREATE OR REPLACE TEMP TABLE ft_periods (raw TEXT, period TEXT)")
-    con.executemany("INSERT INTO ft_periods VALUES (?, ?)", [(p, fingertips_period(p or "")) for p in periods])
-    n_cat = con.execute("""SELECT count(*) FROM raw WHERE trim(coalesce("Category Type", '')) <> ''""").fetchone()[0]
-    if n_cat:
-        ctx.set_aside.append((int(n_cat), "rows of category breakdowns (such as deprivation deciles)"))
     bad = con.execute("""SELECT row_no, "Indicator ID" FROM raw WHERE NOT regexp_matches(trim("Indicator ID"),
                          '^[0-9]+$') ORDER BY row_no LIMIT 1""").fetchone()  # fmt: skip
     if bad:
         raise ValidationError(ctx.name(ref), f"{bad[1]!r} is not a Fingertips indicator id", row=bad[0],
                               column="Indicator ID")  # fmt: skip
     note = ', "Value note"' if "Value note" in header else ", NULL"
-    brk = """CASE WHEN count(DISTINCT r."Age") OVER (PARTITION BY r."Indicator ID") > 1
-                  THEN r."Sex" || ', ' || r."Age" ELSE r."Sex" END"""
+    # The breakdown is the sex ("" for persons, so that a group's rate is the ratio of its members' sums of the
+    # persons count and denominator), with the age where the file has more than one.
+    sex = """CASE WHEN r."Sex" = 'Persons' THEN '' ELSE r."Sex" END"""
+    brk = f"""CASE WHEN count(DISTINCT r."Age") OVER (PARTITION BY r."Indicator ID") > 1
+                   THEN r."Sex" || ', ' || r."Age" ELSE {sex} END"""
     where = """FROM raw r JOIN ft_periods p ON p.raw = r."Time period"
                WHERE trim(coalesce(r."Category Type", '')) = ''"""
     for suffix, value, lci, uci in (("", 'r."Value"', 'r."Lower CI 95.0 limit"', 'r."Upper CI 95.0 limit"'),

@@ -90,6 +90,10 @@ def _sic() -> Dataset:
 
 
 def discover(mirror: Path | None) -> Discovery:
+    if mirror is None:  # the SIC lookup's only known copy is an analyst's; not fetched from there
+        return Discovery(datasets=[_els_geography(), _register()],
+                         missing=[("regional-accounts/sic2007", "not fetched live: the SIC 2007 lookup read is an "
+                                   "analyst's compilation of ONS's classification; use --mirror")])  # fmt: skip
     found = Discovery(datasets=[_els_geography(), _register(), _sic()])
     if mirror is not None:
         for name in ("lookup_lsoa_to_registry.csv", "uk_local_authorities_current.json"):

@@ -11,9 +11,10 @@ its own download address that cannot be worked out in advance (Explore Education
 a :class:`ManualDownload`: a build without a mirror reports it as unavailable, naming the page to download it
 from, rather than fetching something else.
 
-**Areas.** Publishers' files carry GSS codes the area register may lack (a waste disposal authority, a county
-abolished since). :func:`gss_registrable` lets a file register a well-formed code of a known kind of area that it
-names, with the dataset as its provenance; a malformed code is still rejected.
+**Areas.** A file may register a well-formed GSS code of a geography the register lacks (Merseyside's waste
+disposal authority) that it names and places in a geography (``loading.file_declared_area``). Figures for a
+local authority the register does not know (a county abolished before its time) are set aside, each one named,
+by :func:`set_aside_unregistered`, rather than rejecting the file.
 """
 
 from __future__ import annotations
@@ -29,9 +30,7 @@ from prosperity.sources.base import Dataset, Discovery
 from prosperity.sources.live.base import Session
 from prosperity.sources.live.client import LiveSettings
 from prosperity.sources.sheets import newest_edition
-from prosperity.warehouse.loading import AreaRow, LoadContext, itl_registrable, level_of_code
-
-_GSS = re.compile(r"^[EWSNK]\d{8}$")
+from prosperity.warehouse.loading import LoadContext
 
 
 def editions(mirror: Path, folder: str, pattern: re.Pattern[str]) -> list[str]:
@@ -81,16 +80,22 @@ class ManualDownload:
                           "release; download it from there into a mirror folder and build with --mirror")  # fmt: skip
 
 
-#: Kinds of area (GSS entity prefixes) a publisher's file may register when it names one the register lacks.
-REGISTRABLE_PREFIXES = ("E06", "E07", "E08", "E09", "E10", "E11", "E50", "W06", "S12", "N09")
-_LEVELS = {"E50": "waste-disposal-authority"}
+def set_aside_unregistered(ctx: LoadContext, what: str) -> None:
+    """Set aside staged figures for areas neither in the register nor registrable from the file (a county abolished
+    before the register's time, say), naming every one in the reason, instead of rejecting the file."""
+    rows = ctx.con.execute(
+        """SELECT s.area_code, any_value(s.area_name), any_value(s.area_level) FROM stage_obs s
+           LEFT JOIN areas a ON a.code = s.area_code WHERE a.code IS NULL GROUP BY 1 ORDER BY 1"""
+    ).fetchall()
+    gone = [(c, n) for c, n, lv in rows if ctx.declares_areas(c, n, lv) is None]
+    if gone:
+        codes = ", ".join(_lit(c) for c, _ in gone)
+        ctx.set_aside_where(f"area_code IN ({codes})", f"{what} for areas not in the area register: "
+                            + ", ".join(f"{c} ({n})" for c, n in gone))  # fmt: skip
 
 
-def gss_registrable(code: str, name: str | None, declared: str | None) -> AreaRow | None:
-    """A well-formed GSS code of a local-government kind of area, named by the file: registered from the file."""
-    if _GSS.match(code) and code[:3] in REGISTRABLE_PREFIXES and name and name.strip():
-        return AreaRow(code, name.strip(), _LEVELS.get(code[:3], level_of_code(code)))
-    return itl_registrable(code, name, declared)
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def keep_newest_edition(ctx: LoadContext, files_oldest_first: list[str]) -> None:

@@ -94,3 +94,47 @@ def first_code_rows(rows: Iterable[Row], start: int, code_col: int = 0) -> Itera
             continue
         if row and len(row) > code_col and cell_text(row[code_col]):
             yield n, row
+
+
+# ---- a publisher's workbook, written in the shape of a mirror's CSV --------------------------------------------------
+class SheetAsCsvFetcher:
+    """Fetch a publisher's workbook (through another fetcher) and write one of its sheets as CSV.
+
+    For sources whose mirror holds a CSV of one table of the publisher's workbook (the same publication in another
+    shape): the sheet whose name matches ``sheet`` whole is written from its header row (the first row whose
+    first cell matches ``header``) down, values as text, so that the mirror's reader reads the live file too.
+    ``gzip`` compresses the CSV (for mirrors that hold ``.csv.gz``).
+    """
+
+    def __init__(self, inner: Any, sheet: str, header: str, gzip: bool = False):
+        self.inner, self.sheet, self.header, self.gzip = inner, sheet, header, gzip
+
+    def plan(self, settings: Any) -> list[str]:
+        return [*self.inner.plan(settings), f"  … then its sheet /^{self.sheet}$/ is written as CSV from the row "
+                f"starting /^{self.header}$/"]  # fmt: skip
+
+    def fetch(self, session: Any, out: Any) -> dict[str, Any]:
+        import csv
+        import gzip as gz
+        import io
+        import tempfile
+
+        with tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
+            with open(tmp.name, "w+b") as fh:
+                info = self.inner.fetch(session, fh)
+            pattern, head = re.compile(self.sheet, re.IGNORECASE), re.compile(self.header, re.IGNORECASE)
+            sheets = read_sheets(Path(tmp.name), info.get("file") or "workbook", lambda s: bool(pattern.fullmatch(s)))
+        if len(sheets) != 1:
+            raise ValidationError(str(info.get("resolved_url", "workbook")), f"{len(sheets)} sheets match "
+                                  f"^{self.sheet}$; expected exactly one")  # fmt: skip
+        (name, rows), = sheets.items()
+        h = header_row(rows, lambda c: bool(head.fullmatch(c)), "workbook", name, f"/{self.header}/")
+        text = io.StringIO()
+        w = csv.writer(text, lineterminator="\n")
+        for r in rows[h:]:
+            if any(cell_text(c) for c in r):
+                w.writerow(["" if c is None else str(int(c)) if isinstance(c, float) and c.is_integer() else str(c)
+                            for c in r])  # fmt: skip
+        data = text.getvalue().encode("utf-8")
+        out.write(gz.compress(data) if self.gzip else data)
+        return {**info, "sheet": name, "converted": "sheet written as CSV from its header row"}

@@ -119,9 +119,20 @@ class GovUkAttachmentFetcher:
         ]
 
     def fetch(self, session: Session, out: IO[bytes]) -> dict[str, Any]:
-        content = GovUkContent(session.polite("govuk"), self.base)
+        base = session.settings.govuk_base if self.base == BASE else self.base
+        content = GovUkContent(session.polite("govuk"), base)
         att = content.newest_attachment(self.collection, self.release_pattern, self.attachment_pattern,
                                         self.content_type)  # fmt: skip
         session.polite("govuk").download(att.url, out)
         return {"resolved_url": att.url, "attachment": att.title, "release": att.release_title,
                 "release_path": att.release_path, "release_date": att.release_date}  # fmt: skip
+
+
+def govuk_sheet_ref(path: str, page: str, file_pattern: str, sheet: str, header: str, gzip: bool = False) -> Any:
+    """A file whose live location is one sheet of a workbook attached to a GOV.UK statistics page, written in the
+    shape of the mirror's CSV (see :class:`prosperity.sources.sheets.SheetAsCsvFetcher`)."""
+    from prosperity.sources.live.base import LiveFileRef
+    from prosperity.sources.sheets import SheetAsCsvFetcher
+
+    inner = GovUkAttachmentFetcher(page, None, file_pattern, "xlsx")
+    return LiveFileRef(path, f"{BASE}/{page}", fetcher=SheetAsCsvFetcher(inner, sheet, header, gzip))

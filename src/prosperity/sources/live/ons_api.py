@@ -97,7 +97,7 @@ class OnsCsvFetcher:
         return lines
 
     def fetch(self, session: Session, out: IO[bytes]) -> dict[str, Any]:
-        api = OnsApi(session.polite("ons"), self.base)
+        api = OnsApi(session.polite("ons"), session.settings.ons_api_base if self.base == BASE else self.base)
         v = api.latest_version(self.dataset, self.edition)
         href = ((v.get("downloads") or {}).get("csv") or {}).get("href")
         if not href:
@@ -229,7 +229,8 @@ class OnsDatasetPageFetcher:
     site: str = ONS_SITE
 
     def _data(self, polite: PoliteClient, uri: str) -> dict[str, Any]:
-        url = f"{self.site}{uri}/data" if uri.startswith("/") else f"{uri.rstrip('/')}/data"
+        site = polite.settings.ons_site_base if self.site == ONS_SITE else self.site
+        url = f"{site}{uri}/data" if uri.startswith("/") else f"{uri.rstrip('/')}/data"
         doc = polite.get_json(url)
         if not isinstance(doc, dict):
             raise LiveFetchError(url, "expected a JSON object (the page's data)")
@@ -264,8 +265,9 @@ class OnsDatasetPageFetcher:
     def fetch(self, session: Session, out: IO[bytes]) -> dict[str, Any]:
         polite = session.polite("ons_download")
         uri, name, doc = self.choose(polite)
-        url = f"{self.site}/file?uri={uri}/{name}"
-        polite.download(url, out)
+        site = polite.settings.ons_site_base if self.site == ONS_SITE else self.site
+        url = f"{site}/file?uri={uri}/{name}"
+        polite.download(f"{site}/file", out, {"uri": f"{uri}/{name}"})
         desc = doc.get("description") or {}
         return {"resolved_url": url, "edition": uri, "file": name, "publisher": PUBLISHER,
                 "release_date": desc.get("releaseDate") if isinstance(desc, dict) else None}  # fmt: skip
