@@ -15,8 +15,8 @@ in its note. DEFRA's own rule for totals is to sum unitary and disposal authorit
 authority has a GSS code of its own (``E50000006``), registered from the file as a waste disposal authority;
 Liverpool City Region's figures are built from it and Halton (``assess/aggregation.yaml``). Regional totals are
 named, not coded (``*North West``); they are matched to region codes through the area register (DEFRA's
-"Eastern" is the East of England), and a name that matches nothing is reported. ``-`` (not applicable) and ``:`` (not available) are kept
-as markers.
+"Eastern" is the East of England), and a name that matches nothing is reported. ``-`` (not applicable) and ``:``
+(not available) are kept as markers.
 
 Live location: the workbook on DEFRA's ENV18 statistical data set page, found through the GOV.UK content API.
 """
