@@ -23,6 +23,7 @@ from prosperity.cli_options import DbOption, MirrorOption, fail
 from prosperity.errors import ProsperityError
 from prosperity.framework.cli import app as framework_app
 from prosperity.output import Format, emit
+from prosperity.scenarios.cli import scenario_cmd
 from prosperity.warehouse import Warehouse, default_db
 from prosperity.warehouse.build import BuildSummary, build
 
@@ -35,6 +36,7 @@ app = typer.Typer(
 err = Console(stderr=True)
 out = Console(width=None if sys.stdout.isatty() else 160)  # a wide table when piped to a file
 app.add_typer(framework_app, name="framework", help="Validate, inspect and measure the coverage of a framework.")
+app.command("scenario")(scenario_cmd)
 
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 

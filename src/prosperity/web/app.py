@@ -121,6 +121,9 @@ def create_app(db_path: str | Path, framework_path: str | Path | None = None, *,
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    from prosperity.scenarios.web import router as scenarios  # imported here: the scenarios' pages build on this package
+
+    app.include_router(scenarios)
     wrapped: Any = Guard(ResponseCache(app) if cache else app)
     wrapped.fastapi = app
     wrapped.state = app.state
