@@ -164,9 +164,9 @@ def test_a_pinned_vintage_survives_a_newer_release(warehouse_path: Path, tmp_pat
     con = duckdb.connect(str(db))
     (old,) = con.execute("SELECT max(release_id) FROM releases WHERE dataset_id = 'els/gross-value-added'").fetchone()
     (new,) = con.execute("SELECT max(release_id) + 1 FROM releases").fetchone()
-    con.execute("""INSERT INTO releases SELECT ? AS release_id, dataset_id, source, title, publisher, file_name, files,
-                   'f' || sha256[2:] AS sha256, publisher_release_date, now(), origin, live_url, metadata, row_count,
-                   set_aside, release_id FROM releases WHERE release_id = ?""", [new, old])  # fmt: skip
+    con.execute("""INSERT INTO releases BY NAME SELECT * REPLACE (? AS release_id, 'f' || sha256[2:] AS sha256,
+                   now() AS loaded_at, release_id AS previous_release_id) FROM releases WHERE release_id = ?""",
+                [new, old])  # fmt: skip
     con.execute("""INSERT INTO observations SELECT ?, indicator_id, area_code, period, period_start, period_end,
                    breakdown, value * 1.01, lci_95, uci_95, status, note FROM observations WHERE release_id = ?""",
                 [new, old])  # fmt: skip
