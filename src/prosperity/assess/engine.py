@@ -236,6 +236,10 @@ class Assessor:
             return self._deprivation(spec, area, members)
         own = self.published(spec.warehouse, code, spec.breakdown) if members is None else []
         if own:
+            if spec.warehouse in self._derived:  # computed here from two published series, so it says how
+                d = self._derived[spec.warehouse]
+                return Series(own, how=f"{d.formula} (a ratio computed from two published series)",
+                              method={"method": "derived-ratio"})
             return Series(own)
         parts = rule.parts_of(area) if members is None else []
         members = members if members is not None else (parts or self.members(area))
