@@ -56,18 +56,25 @@ def test_the_rd_page_says_the_north_west_stands_in(client):
 
 
 def test_a_scenario_that_cannot_run_says_why(client):
-    r = client.get("/scenarios/lis-productivity-shift-share")
+    r = client.get("/scenarios/lis-level-4-qualifications-gap")
     assert r.status_code == 200 and "Cannot be run at present" in r.text
-    assert "labour input (jobs or hours) by industry" in r.text and "bres-employment" not in r.text
-    api = client.get("/api/v1/scenarios/lis-productivity-shift-share")
-    assert api.status_code == 409 and api.json()["ok"] is False and "bres-employment" in api.json()["error"]
+    assert "served live by its publisher" in r.text and "nomis/" not in r.text
+    api = client.get("/api/v1/scenarios/lis-level-4-qualifications-gap")
+    assert api.status_code == 409 and api.json()["ok"] is False and "does not cover England" in api.json()["error"]
+
+
+def test_the_shift_share_page_runs_and_says_where_labour_is_counted(client):
+    r = client.get("/scenarios/lis-productivity-shift-share")
+    assert r.status_code == 200 and "Cannot be run at present" not in r.text
+    assert "What the figures say" in r.text and "labour where workers live" in r.text
 
 
 def test_api_json_and_csv(client):
     listing = client.get("/api/v1/scenarios").json()
     assert listing["ok"] and listing["total"] == 5
     runs = {row["id"]: row["runs"] for row in listing["data"]}
-    assert all(runs[s] for s in RUNS) and not runs["lis-productivity-shift-share"]
+    assert all(runs[s] for s in RUNS) and runs["lis-productivity-shift-share"]
+    assert not runs["lis-level-4-qualifications-gap"]
     rows = list(csv.DictReader(io.StringIO(client.get("/api/v1/scenarios?format=csv").text)))
     assert {r["id"] for r in rows} == set(runs)
     full = client.get("/api/v1/scenarios/growth-plan-productivity-gap").json()["data"]

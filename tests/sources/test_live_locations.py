@@ -13,9 +13,8 @@ from prosperity.sources import SOURCES
 PUBLISHERS = {"www.nomisweb.co.uk", "api.beta.ons.gov.uk", "www.ons.gov.uk", "fingertips.phe.org.uk", "www.gov.uk",
               "explore-education-statistics.service.gov.uk", "www.ofcom.org.uk",
               "github:ONSdigital", "github:mysociety"}  # fmt: skip
-#: Not yet publisher-true: the IoD 2025 local authority summaries (a council data lab's CSV of MHCLG's file 10),
-#: whose reader belongs to the IoD module's owner; see README "Publisher files beyond ELS".
-KNOWN_GAPS = {"github:traffordDataLab"}
+#: Not yet publisher-true: none (the IoD 2025 summaries, once a council data lab's CSV, are MHCLG's File 10).
+KNOWN_GAPS: set[str] = set()
 
 
 def test_dry_run_lists_only_publisher_hosts():

@@ -177,8 +177,14 @@ class Reader:
         name = self.area_name(area)
         if not points:
             brk = f", breakdown '{breakdown}'" if breakdown else ""
+            # no row at all for the area (not a year missing or suppressed): the release does not cover it, so the
+            # statistic for that area is not held (a publisher's download of some areas only, say)
+            held = self.wh.con.execute(
+                "SELECT 1 FROM observations WHERE release_id = $r AND indicator_id = $i AND area_code = $a LIMIT 1",
+                {"r": rel.release_id, "i": indicator, "a": area}).fetchone()  # fmt: skip
+            why = "" if held else f"; the release does not cover {name}"
             raise ScenarioDataError(f"{role}: no yearly figures of '{meta[0]['label']}' for {name} ({area}){brk} "
-                                    f"in the release of {rel.dataset} used")  # fmt: skip
+                                    f"in the release of {rel.dataset} used{why}", missing=held is None)  # fmt: skip
         return Series(indicator, meta[0]["label"], unit or meta[0]["unit"] or "", area, name, breakdown, rel, points,
                       scale)  # fmt: skip
 

@@ -561,7 +561,9 @@ def _run_shift_share(run: Run) -> dict[str, Any]:
              "area_productivity": t.area_productivity, "benchmark_productivity": t.benchmark_productivity,
              "mix": t.mix, "within": t.within, "interaction": t.interaction} for t in ss.industries]  # fmt: skip
     a, b = names["area"], names["benchmark"]
-    per = "£ per job" if "job" in units.get("labour", "") or "employ" in units.get("labour", "") else "£ per unit of labour"
+    lu = units.get("labour", "")
+    per = "£ per job" if "job" in lu else "£ per worker" if ("employ" in lu or "people" in lu or "worker" in lu) \
+        else "£ per unit of labour"  # fmt: skip
     s = [f"Output per worker in {a} was {money(ss.area_productivity)} "
          f"against {money(ss.benchmark_productivity)} in {b}: a gap of {money(ss.gap)} ({years['output']} output, "
          f"{years['labour']} labour input)."]  # fmt: skip
@@ -575,6 +577,8 @@ def _run_shift_share(run: Run) -> dict[str, Any]:
              f"industry, {money(ss.benchmark_with_area_mix)}.")  # fmt: skip
     run.caveats.append("The three parts add up to the gap exactly (Esteban 2000). Industry groups are as the "
                        "scenario defines them; output and labour input come from different publications.")  # fmt: skip
+    if spec.notes:  # what the figures are and are not (where labour is counted, industry detail): said with them
+        run.caveats.append(" ".join(spec.notes.split()))
     results = {"area_productivity": ss.area_productivity, "benchmark_productivity": ss.benchmark_productivity,
                "gap": ss.gap, "mix": ss.mix, "within": ss.within, "interaction": ss.interaction,
                "residual": ss.residual, "area_with_benchmark_mix": ss.area_with_benchmark_mix,

@@ -173,6 +173,53 @@ def _flag(value: Any) -> bool | None:
     return None
 
 
+#: Business demography: births are published as a percentage of active enterprises; their number (the weight of a
+#: group's survival rates, which are survivors over the births of the same year) is that rate times the active count.
+BIRTHS, ACTIVE, BIRTHS_NUMBER = "business-births", "active-businesses", "business-births-number"
+
+
+def births_number(rate: float, active: float) -> int | None:
+    """Business births from ONS's birth rate (% of active enterprises) and active enterprises; ``None`` unless the
+    product is a whole number (ONS's counts are whole, rounded to 5), so that nothing is made up by rounding.
+
+    >>> births_number(16.00819432250512, 17085), births_number(16.3, 17085)
+    (2735, None)
+    """
+    n = rate * active / 100
+    return round(n) if abs(n - round(n)) < 1e-6 * max(1.0, abs(n)) else None
+
+
+def _births_counts(ctx: LoadContext, file: str) -> None:
+    """Stage ``business-births-number`` where the file gives both business births (%) and active businesses."""
+    rows = ctx.con.execute(
+        """SELECT b.area_code, any_value(b.area_name), any_value(b.area_level), b.period_raw, min(b.row_no),
+                  TRY_CAST(any_value(b.value_raw) AS DOUBLE), TRY_CAST(any_value(a.value_raw) AS DOUBLE)
+           FROM stage_obs b JOIN stage_obs a ON a.area_code = b.area_code AND a.period_raw = b.period_raw
+           WHERE b.indicator_id = ? AND a.indicator_id = ? GROUP BY b.area_code, b.period_raw
+           HAVING count(*) = 1""", [BIRTHS, ACTIVE]).fetchall()  # fmt: skip
+    if not rows:
+        return
+    staged, odd = [], []
+    for code, name, level, period, row, rate, active in rows:
+        n = births_number(rate, active) if rate is not None and active is not None else None
+        if n is None and rate is not None and active is not None:
+            odd.append(f"{code} {period}")
+        staged.append((file, row, f"{BIRTHS} x {ACTIVE} / 100", BIRTHS_NUMBER, code, name, level, period, "",
+                       None if n is None else str(n), None, None, None if n is not None else "x",
+                       None if n is not None else "not derivable: a rate or count is missing or they disagree"))
+    ctx.stage_rows(staged)
+    if odd:
+        ctx.warnings.append(f"{file}: business births not derivable as whole numbers from the birth rate and active "
+                            f"businesses for {len(odd)} area-years (first: {odd[0]})")  # fmt: skip
+    ctx.add_indicator(IndicatorMeta(
+        indicator_id=BIRTHS_NUMBER, label="Business births (number of enterprises)",
+        publisher_name="Business births (number, from the birth rate and active enterprises)",
+        measure="Number of enterprises", unit="Number of enterprises", decimal_places=0,
+        description="Enterprises born in the year: ONS's birth rate (% of active enterprises) times its count of "
+                    "active enterprises, both from this file; whole numbers only (ONS rounds its counts to 5).",
+        source_org="Office for National Statistics", source_url=None, experimental=False))  # fmt: skip
+
+
 def load(ctx: LoadContext) -> None:
     data, metaref = ctx.dataset.files
     meta_doc = ctx.read_json(metaref)
@@ -242,6 +289,7 @@ def load(ctx: LoadContext) -> None:
         )
     for name in names:
         ctx.con.execute("UPDATE stage_obs SET indicator_id = ? WHERE indicator_id = ?", [slugify(name), name])
+    _births_counts(ctx, file)
     if not release_dates:
         dates_of(meta.get("sourceDate"))
     dates = sorted(release_dates)

@@ -6,7 +6,9 @@ denominators. File 1 repeats the IMD rank and decile of file 2; the load checks 
 areas, each a child of its local authority.
 
 IoD 2025, file 10: for each local authority and each index or domain, the population-weighted average rank,
-the average score, the proportion of its LSOAs in the most deprived national decile, and the ranks of these.
+the average score, the proportion of its LSOAs in the most deprived national decile, and the ranks of these. The
+mirror holds them as one long CSV (a re-shaping of MHCLG's workbook, one row per authority and domain); live,
+MHCLG's own workbook is fetched from GOV.UK and written in that shape (:func:`file10_as_rows`).
 
 The observations' period is the edition (``2019-01-01/P1Y`` for IoD 2019); the populations are dated mid-2015.
 """
@@ -18,7 +20,8 @@ from datetime import date
 from pathlib import Path
 
 from prosperity.errors import ValidationError
-from prosperity.sources.base import Dataset, Discovery, FileRef
+from prosperity.sources.base import Dataset, Discovery
+from prosperity.sources.live.base import LiveFileRef
 from prosperity.sources.live.govuk import govuk_sheet_ref
 from prosperity.warehouse.loading import AreaRow, IndicatorMeta, LoadContext, itl_registrable
 
@@ -32,8 +35,84 @@ IOD2019_FILES = {
     "iod2019/File_2_-_IoD2019_Domains_of_Deprivation.csv.gz": r"File_2_-_IoD2019_Domains_of_Deprivation\.xlsx",
     "iod2019/File_6_-_IoD2019_Population_Denominators.csv.gz": r"File_6_-_IoD2019_Population_Denominators(_\d)?\.xlsx",
 }  # fmt: skip
-IOD2025_UPSTREAM = "https://raw.githubusercontent.com/traffordDataLab/open_data/main/imd_2025"
 IOD2025_PAGE = "https://www.gov.uk/government/statistics/english-indices-of-deprivation-2025"
+#: Live: MHCLG's File 10 (local authority district summaries, lower tier) on the IoD 2025 GOV.UK page, found through
+#: the GOV.UK content API by an anchored file name (MHCLG reissued it as ``…__v2.xlsx`` on 17 November 2025), and
+#: written in the long shape the mirror's CSV has (:class:`File10AsCsv`).
+IOD2025_GOVUK = "government/statistics/english-indices-of-deprivation-2025"
+IOD2025_FILE10 = r"File_10_-_IoD2025_Local_Authority_District_Summaries__lower-tier__?(v\d+)?\.xlsx"
+#: File 10's sheets (one per index or domain) → the domain names of the long CSV.
+FILE10_SHEETS = {
+    "IMD": "Index of Multiple Deprivation", "Income": "Income Deprivation", "Employment": "Employment Deprivation",
+    "Education": "Education, Skills and Training Deprivation", "Health": "Health Deprivation and Disability",
+    "Crime": "Crime", "Barriers": "Barriers to Housing and Services", "Living": "Living Environment Deprivation",
+    "IDACI": "Income Deprivation Affecting Children", "IDAOPI": "Income Deprivation Affecting Older People",
+}  # fmt: skip
+#: File 10's eight columns on every sheet, in order, as the long CSV names them.
+FILE10_COLUMNS = ("area_code", "area_name", "average_rank", "rank_average_rank", "average_score",
+                  "rank_average_score", "proportion_bottom_decile", "rank_proportion_bottom_decile")  # fmt: skip
+LONG_COLUMNS = ("area_code", "area_name", "area_type", "deprivation_data_year", "index_domain", "average_rank",
+                "rank_average_rank", "average_score", "rank_average_score", "proportion_bottom_decile",
+                "rank_proportion_bottom_decile")  # fmt: skip
+
+
+def file10_as_rows(sheets: dict[str, list[tuple]], file: str) -> list[list[str]]:
+    """MHCLG's File 10 (one sheet per index or domain; header row ``Local Authority District code (2024)``, then
+    code, name, average rank, its rank, average score, its rank, proportion of LSOAs in the most deprived 10% and
+    its rank) as the rows of the long CSV (with a header row) that the mirror holds and :func:`load_2025` reads.
+    Every one of the ten sheets must be there; a missing one is an error naming it."""
+    from prosperity.sources.sheets import cell_text, header_row
+
+    out = [list(LONG_COLUMNS)]
+    by_name = {name.strip().casefold(): name for name in sheets}
+    for sheet, domain in FILE10_SHEETS.items():
+        name = by_name.get(sheet.casefold())
+        if name is None:
+            raise ValidationError(file, f"no sheet {sheet!r} (File 10 has one sheet for each index and domain: "
+                                  f"{', '.join(FILE10_SHEETS)})")  # fmt: skip
+        rows = sheets[name]
+        h = header_row(rows, lambda c: c.startswith("Local Authority District code"), file, name,
+                       "'Local Authority District code (2024)'")  # fmt: skip
+        for row in rows[h + 1:]:
+            cells = [cell_text(c) for c in (*row, *([None] * 8))[:8]]
+            if not cells[0]:
+                continue
+            if not re.fullmatch(r"E0[6-9]\d{6}", cells[0]):
+                raise ValidationError(f"{file} [{name}]", f"{cells[0]!r} is not a local authority district code",
+                                      row=rows.index(row) + 1, column="A")  # fmt: skip
+            out.append([cells[0], cells[1], "Local Authority District (2024)", "2025", domain, *cells[2:]])
+    return out
+
+
+class File10AsCsv:
+    """Fetch MHCLG's File 10 workbook (through the GOV.UK content API) and write it as the mirror's long CSV."""
+
+    def __init__(self) -> None:
+        from prosperity.sources.live.govuk import GovUkAttachmentFetcher
+
+        self.inner = GovUkAttachmentFetcher(IOD2025_GOVUK, None, IOD2025_FILE10, "xlsx")
+
+    def plan(self, settings: object) -> list[str]:
+        return [*self.inner.plan(settings), "  … then its ten index and domain sheets are written as one long CSV "
+                f"({', '.join(LONG_COLUMNS)})"]  # fmt: skip
+
+    def fetch(self, session: object, out: object) -> dict[str, object]:
+        import csv
+        import io
+        import tempfile
+
+        from prosperity.sources.sheets import read_sheets
+
+        with tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
+            with open(tmp.name, "w+b") as fh:
+                info = self.inner.fetch(session, fh)  # type: ignore[arg-type]
+            name = str(info.get("resolved_url") or "File 10")
+            sheets = read_sheets(Path(tmp.name), name, lambda s: s.strip().casefold() in
+                                 {k.casefold() for k in FILE10_SHEETS})  # fmt: skip
+        text = io.StringIO()
+        csv.writer(text, lineterminator="\n").writerows(file10_as_rows(sheets, name))
+        out.write(text.getvalue().encode("utf-8"))  # type: ignore[attr-defined]
+        return {**info, "converted": "File 10's ten sheets written as one long CSV"}
 
 FILE1 = "iod2019/File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv.gz"
 FILE2 = "iod2019/File_2_-_IoD2019_Domains_of_Deprivation.csv.gz"
@@ -93,7 +172,7 @@ def discover(mirror: Path | None) -> Discovery:
                 source="mhclg-iod",
                 title="English Indices of Deprivation 2025: local authority district summaries",
                 publisher=MHCLG,
-                files=(FileRef(FILE2025, f"{IOD2025_UPSTREAM}/indices_of_deprivation_2025_lad.csv"),),
+                files=(LiveFileRef(FILE2025, f"https://www.gov.uk/{IOD2025_GOVUK}", fetcher=File10AsCsv()),),
                 load=load_2025,
                 publisher_url=IOD2025_PAGE,
             ),

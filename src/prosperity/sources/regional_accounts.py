@@ -54,6 +54,35 @@ EXTRACTS = (
 CODE_ALIASES = {"UK": "K02000001", "UKX": "K99000002"}
 
 
+#: Month abbreviations a spreadsheet writes when it has read a SIC division range (``02-03``) as a date (2 March).
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_DATE_MANGLED = re.compile(r"^(\d{1,2})-(" + "|".join(_MONTHS) + r")$")
+
+
+def sic_range_from_date(code: str) -> str:
+    """A SIC 2007 division range that a spreadsheet turned into a date, read back as the range ONS publishes.
+
+    ONS's Table 2c gives divisions ``02-03`` (forestry and fishing) and ``11-12`` (beverages and tobacco); the copy
+    that reached us had been through a spreadsheet that read them as the dates 2 March and 11 December and wrote
+    ``02-Mar`` and ``11-Dec``. Any other code is returned unchanged.
+
+    >>> sic_range_from_date("02-Mar"), sic_range_from_date("11-Dec"), sic_range_from_date("14-15")
+    ('02-03', '11-12', '14-15')
+    """
+    m = _DATE_MANGLED.match(code.strip())
+    if not m:
+        return code
+    return f"{int(m.group(1)):02d}-{_MONTHS.index(m.group(2)) + 1:02d}"
+
+
+def _sic_sql(column: str) -> str:
+    """SQL giving :func:`sic_range_from_date` of ``column`` (a quoted identifier)."""
+    months = " ".join(f"WHEN '{m}' THEN '{i:02d}'" for i, m in enumerate(_MONTHS, start=1))
+    return (f"CASE WHEN regexp_matches({column}, '{_DATE_MANGLED.pattern}') "
+            f"THEN lpad(split_part({column}, '-', 1), 2, '0') || '-' || CASE split_part({column}, '-', 2) {months} END "
+            f"ELSE {column} END")  # fmt: skip
+
+
 def _alias_sql(column: str) -> str:
     whens = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in CODE_ALIASES.items())
     return f"CASE {column} {whens} ELSE {column} END"
@@ -161,7 +190,7 @@ def _stage_wide(ctx: LoadContext, ref: FileRef, indicator: str, code_col: str, n
     LoadContext.check_columns(ctx.name(ref), header, required + years, ["ITL", "ITL level"])
     if not years:
         raise ValidationError(ctx.name(ref), "no year columns found; expected columns such as '1998'", row=1)
-    brk = f"{_q(breakdown_cols[0])}" if breakdown_cols else "?"
+    brk = _sic_sql(_q(breakdown_cols[0])) if breakdown_cols else "?"
     params: list[Any] = [ctx.name(ref), indicator] + ([] if breakdown_cols else [fixed_breakdown])
     ctx.stage(
         f"""SELECT ?, row_no, year, ?, {_alias_sql(_q(code_col))}, {_q(name_col)}, NULL, year,
@@ -170,10 +199,16 @@ def _stage_wide(ctx: LoadContext, ref: FileRef, indicator: str, code_col: str, n
         params,
     )
     if breakdown_cols:
+        mangled = []
         for code, label in ctx.con.execute(
-            f"SELECT DISTINCT {_q(breakdown_cols[0])}, {_q(breakdown_cols[1])} FROM raw"
+            f"SELECT DISTINCT {_q(breakdown_cols[0])}, {_q(breakdown_cols[1])} FROM raw ORDER BY 1"
         ).fetchall():
-            ctx.breakdown_labels[(indicator, code)] = label
+            ctx.breakdown_labels[(indicator, sic_range_from_date(str(code)))] = label
+            if sic_range_from_date(str(code)) != code:
+                mangled.append(f"{code!r} as {sic_range_from_date(str(code))}")
+        if mangled:
+            ctx.warnings.append(f"{ctx.name(ref)}: SIC07 codes a spreadsheet had turned into dates read back as the "
+                                f"division ranges they stand for: {', '.join(mangled)}")  # fmt: skip
 
 
 def load_gva_current(ctx: LoadContext) -> None:
