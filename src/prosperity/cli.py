@@ -25,6 +25,7 @@ from prosperity.framework.cli import app as framework_app
 from prosperity.output import Format, emit
 from prosperity.warehouse import Warehouse, default_db
 from prosperity.warehouse.build import BuildSummary, build
+from prosperity.web.export_cli import export_site_cmd
 
 app = typer.Typer(
     help="Monitor a city region's growth strategy against official statistics.",
@@ -35,6 +36,7 @@ app = typer.Typer(
 err = Console(stderr=True)
 out = Console(width=None if sys.stdout.isatty() else 160)  # a wide table when piped to a file
 app.add_typer(framework_app, name="framework", help="Validate, inspect and measure the coverage of a framework.")
+app.command("export-site")(export_site_cmd)
 
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 
