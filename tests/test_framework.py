@@ -337,7 +337,7 @@ def test_cli_check_shipped_framework_passes(tmp_path, monkeypatch):
     result = runner.invoke(app, ["check", "--format", "json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["ok"] and report["frameworks"][0]["outcomes"] == 196
+    assert report["ok"] and report["frameworks"][0]["outcomes"] == 197
 
 
 def test_cli_check_broken_framework_exits_1_with_file_and_line(tmp_path, monkeypatch):

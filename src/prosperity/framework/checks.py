@@ -145,6 +145,8 @@ def _supersedes_cycles(fw: Framework, kind: str, items: Mapping[str, Any]) -> No
 
 def _target_dates(fw: Framework, targets: Mapping[str, Any]) -> None:
     for t in targets.values():
+        if not t.date and t.kind == "close_gap":
+            continue  # "close the gap" needs no date: it is assessed as the gap, its trend and the year it closes
         if not t.date:
             _add(fw, t, "target-without-date", f"target {t.id!r} has no `date`; a target says when it is due "
                  "(if the strategy gives no date, record the ambition in the outcome's `notes` instead)")  # fmt: skip

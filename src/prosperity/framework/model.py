@@ -52,8 +52,8 @@ PartialDate = Annotated[str, BeforeValidator(_partial_date)]
 
 POLARITIES = ("higher_is_better", "lower_is_better", "no_judgement")
 Polarity = Literal["higher_is_better", "lower_is_better", "no_judgement"]
-TARGET_KINDS = ("level", "change_from_baseline", "ratio_to_benchmark", "zero", "range")
-TargetKind = Literal["level", "change_from_baseline", "ratio_to_benchmark", "zero", "range"]
+TARGET_KINDS = ("level", "change_from_baseline", "ratio_to_benchmark", "zero", "range", "close_gap")
+TargetKind = Literal["level", "change_from_baseline", "ratio_to_benchmark", "zero", "range", "close_gap"]
 
 LIVE_SOURCES: dict[str, str] = {
     "nomis": "Nomis (ONS labour market statistics: APS, BRES, population, claimant count, ASHE)",
@@ -307,6 +307,9 @@ class Target(Item):
     supersedes: Id | None = None
     claimed_impacts: list[Impact] = Field(default_factory=list)
     notes: str | None = None
+    #: what the figures measure against this target, where it differs from the target's words (net zero
+    #: against gross territorial emissions, say)
+    measured_as: str | None = None
     cite: Citations
 
     # filled in by the loader: the indicator this target is for
@@ -329,6 +332,11 @@ class Target(Item):
         elif self.kind == "range":
             if self.low is None or self.high is None or self.low > self.high:
                 raise ValueError("a `range` target needs `low` and `high`, with low ≤ high")
+        elif self.kind == "close_gap":
+            if not self.benchmark:
+                raise ValueError("a `close_gap` target names its `benchmark` (e.g. E92000001 England)")
+            if self.value is None:
+                self.value = 100.0  # parity with the benchmark
         elif self.value is None:
             raise ValueError(f"a `{self.kind}` target needs a `value`")
         if self.kind == "ratio_to_benchmark" and not self.benchmark:

@@ -15,8 +15,9 @@ from typing import Any
 
 from markupsafe import Markup
 
+from prosperity.assess import status as st
 from prosperity.assess.engine import Assessment, Assessor, latest_segment, period_kind
-from prosperity.assess.sentences import fmt
+from prosperity.assess.sentences import fmt, short_unit
 from prosperity.assess.spec import Spec, specs_from_framework
 from prosperity.errors import NotFound
 from prosperity.framework import Framework, Outcome, Strategy, Target, Theme
@@ -33,15 +34,9 @@ HEADLINES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Output (gross value added)", ("gva-total",)),
     ("Jobs", ("filled-jobs", "employment-rate")),
 )
-#: the order and words of the summary's status counts
-STATUS_GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("on-track", "On track for a target", ("on track",)),
-    ("off-track", "Off track for a target", ("off track",)),
-    ("improving", "Improving", ("improving",)),
-    ("worsening", "Worsening", ("worsening",)),
-    ("no-change", "No clear or significant change", ("no clear change", "no significant change")),
-    ("one-period", "One period only (no trend)", ("no trend",)),
-    ("no-data", "Without data", ("no data",)),
+#: the order and words of the summary's status counts: one group per status of prosperity.assess.status
+STATUS_GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = tuple(
+    (st.css_class(name), name[:1].upper() + name[1:], (name,)) for name in st.STATUSES
 )
 
 
@@ -77,7 +72,7 @@ class Item:
         for key, _, statuses in STATUS_GROUPS:
             if self.status in statuses:
                 return key
-        return "no-change"
+        return st.css_class(st.NOT_JUDGED)
 
 
 @dataclass
@@ -166,7 +161,7 @@ def dp_of(a: Assessment) -> int | None:
 
 def value(a: Assessment, v: float | None = None, *, full: bool = True) -> str:
     """A figure of an assessment with its unit (the full unit, or its first part: "£ per hour")."""
-    unit = a.unit if full else a.unit.split(", ")[0].split(" (")[0]
+    unit = a.unit if full else short_unit(a.unit)
     return fmt(a.value if v is None else v, unit, dp_of(a))
 
 
@@ -247,8 +242,8 @@ def series_chart(assessor: Assessor, item: Item, area: str, chart_id: str, *, ta
         shown = [t for t in a.targets if scope is None or t.get("strategy") in scope]
         for t in shown:
             v = t.get("resolved_value")
-            if v is None:
-                continue
+            if v is None or not t.get("date") or t["kind"] in ("close_gap", "ratio_to_benchmark"):
+                continue  # an undated target, or one on the benchmark's scale (benchmark = 100), is not drawn here
             x = int(t["date"][:4]) + 0.5
             role = "target superseded" if t.get("superseded_by") else "target"
             markers.append(charts.Marker(f"Target: {t.get('resolved') or t['kind']}", x, v, role))
@@ -271,8 +266,9 @@ def series_chart(assessor: Assessor, item: Item, area: str, chart_id: str, *, ta
     desc = (f"{a.label} in {a.area_name}, {len(segment)} periods from {first} to {last}"
             + (f", with {a.benchmark['area_name']} for comparison" if a.benchmark else "")
             + (f" and {len(markers)} target(s)" if markers else "") + ".")  # fmt: skip
-    svg = charts.line_chart(lines, markers, title=f"{a.label}, {a.area_name} ({a.unit})", desc=desc,
-                            y_label=a.unit.split(",")[0], chart_id=chart_id)  # fmt: skip
+    where = f"{a.read_area['name']}, standing in for {a.area_name}" if a.read_area else a.area_name
+    svg = charts.line_chart(lines, markers, title=f"{a.label}, {where} ({a.unit})", desc=desc,
+                            y_label=short_unit(a.unit), chart_id=chart_id)  # fmt: skip
     return figures.styled(svg), legend
 
 
@@ -374,7 +370,7 @@ def build_report(wh: Warehouse, fw: Framework, area: str, *, strategy: str | Non
         svg, legend = series_chart(assessor, i, area, f"fig-{n}", scope=scope)
         target_figs.append((i, Figure(n, f"fig-{n}", f"{i.label} in {i.assessment.area_name}: the trend and the "
                                       "targets", svg, source_text(i.assessment), legend)))  # fmt: skip
-    target_counts = Counter((r.assessed or {}).get("status", "not assessable")
+    target_counts = Counter((r.assessed or {}).get("status") or "not judged"
                             + (" (a superseded target)" if (r.assessed or {}).get("superseded_by") else "")
                             for r in targets)  # fmt: skip
 

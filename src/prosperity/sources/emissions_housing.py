@@ -14,6 +14,7 @@ from pathlib import Path
 from prosperity.errors import ValidationError
 from prosperity.sources.base import Dataset, Discovery, FileRef
 from prosperity.warehouse.loading import IndicatorMeta, LoadContext
+from prosperity.warehouse.sql import quote_ident as _q
 
 EMISSIONS_UPSTREAM = "https://raw.githubusercontent.com/mysociety/la-emissions-data/main/data/packages/emissions"
 MYSOCIETY = "https://raw.githubusercontent.com/mysociety/uk_local_authority_names_and_codes/main/data"
@@ -53,10 +54,6 @@ def discover(mirror: Path | None) -> Discovery:
             found.ignored.append((f"emissions/{name}", "package metadata and mySociety's emissions-profile "
                                   "labels, not official statistics"))  # fmt: skip
     return found
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def load_emissions(ctx: LoadContext) -> None:

@@ -29,6 +29,7 @@ from typing import Any
 from prosperity.errors import ValidationError
 from prosperity.sources.base import Dataset, Discovery, FileRef
 from prosperity.warehouse.loading import IndicatorMeta, LoadContext
+from prosperity.warehouse.sql import quote_ident as _q
 
 ONS = "Office for National Statistics"
 UPSTREAM = "https://raw.githubusercontent.com/DanOlner/RegionalEconomicTools/main/data"
@@ -126,10 +127,6 @@ def discover(mirror: Path | None) -> Discovery:
         for path in EXTRACTS:
             found.ignored.append((path, f"an extract of {PRODUCTIVITY.split('/')[1]}, which is loaded instead"))
     return found
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _stage_wide(ctx: LoadContext, ref: FileRef, indicator: str, code_col: str, name_col: str,
