@@ -127,6 +127,14 @@ def measured(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, 
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, chunks.get("out", b"").decode()
 
 
+def last_json(out: str) -> dict[str, float]:
+    """The JSON object a child printed last (anything a library printed before it is ignored)."""
+    line = next((x for x in reversed(out.splitlines()) if x.startswith("{")), None)
+    if line is None:
+        raise SystemExit(f"no result in the output of the queries: {out[-500:]!r}")
+    return json.loads(line)
+
+
 def generate(mirror: Path, db: Path, n_areas: int, n_ind: int, years: int) -> list[str]:
     """Write the synthetic mirror (ELS schema) and register its made-up areas in a fresh warehouse."""
     sys.path.insert(0, str(ROOT / "src"))
@@ -203,7 +211,7 @@ def one_size(work: Path, n_areas: int, n_ind: int, years: int, repeat: int, samp
         builds.append((wall, cpu, rss))
         floors.append(measured([sys.executable, "-c", FLOOR, *files])[:3])
         q = measured([sys.executable, "-c", QUERIES, str(db), str(n_areas), str(n_ind), str(years), str(samples)], env)
-        queries.append(json.loads(q[3]))
+        queries.append(last_json(q[3]))
     con = duckdb.connect(str(db), read_only=True)
     rows = con.execute("SELECT count(*) FROM observations").fetchone()[0]
     con.close()

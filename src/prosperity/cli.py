@@ -425,7 +425,7 @@ def serve_cmd(
     shown = f"[{host}]" if ":" in host else host
     public = public_url or os.environ.get("PROSPERITY_PUBLIC_URL") or f"http://{shown}:{port}"
     try:
-        app_ = create_app(db_path, framework, public_url=public)  # fails early with a clear message
+        app_ = create_app(db_path, framework, public_url=public, warm=True)  # fails early with a clear message
         err.print(f"Serving {db_path} on http://{shown}:{port}/ (Ctrl+C to stop)")
         if workers == 1:
             serve(app_, host, port)

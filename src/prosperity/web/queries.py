@@ -497,17 +497,18 @@ def group(site: Site, wh: Warehouse, name: str, members: list[str], indicator: s
 
     def make() -> list[dict[str, Any]]:
         site.expensive("the assessment of a group")
-        assessor = Assessor(wh, as_of)
         specs = [site.specs[indicator]] if indicator else list(site.specs.values())
-        return [assessor.assess(s, name, area_name=name, members=list(members)).as_dict() for s in specs]
+        with site.engine(wh, as_of) as assessor:
+            return [assessor.assess(s, name, area_name=name, members=list(members)).as_dict() for s in specs]
 
     return site.derived.get_or(key, make)
 
 
-def _live(site: Site, assessor: Assessor, spec: Any, code: str) -> dict[str, Any]:
+def _live(site: Site, wh: Warehouse, as_of: str | None, spec: Any, code: str) -> dict[str, Any]:
     """One assessment computed now (an expensive request: admitted under the limits)."""
     site.expensive("assessments computed for a comparison")
-    return assessor.assess(spec, code).as_dict()
+    with site.engine(wh, as_of) as assessor:
+        return assessor.assess(spec, code).as_dict()
 
 
 @dataclass
@@ -531,7 +532,6 @@ def compare(site: Site, wh: Warehouse, area_codes: list[str], indicator_ids: lis
         if i not in site.specs:
             raise BadParameter("indicators", f"{i[:80]!r} is not a framework indicator with warehouse data", 404)
     as_of = site.as_of(wh, check_as_of(as_of))
-    assessor = Assessor(wh, as_of)
     cells: dict[str, dict[str, dict[str, Any]]] = {}
     for i in indicator_ids:
         cells[i] = {}
@@ -542,7 +542,7 @@ def compare(site: Site, wh: Warehouse, area_codes: list[str], indicator_ids: lis
             a = cached.get(i) if cached else None
             if a is None:
                 a = site.derived.get_or(("one", p["code"], i, as_of), lambda s=site.specs[i], c=p["code"]:
-                                        _live(site, assessor, s, c))  # fmt: skip
+                                        _live(site, wh, as_of, s, c))  # fmt: skip
             cells[i][p["code"]] = summary_row(a)
     inds = [{"id": i, "label": site.specs[i].label, "unit": site.specs[i].unit} for i in indicator_ids]
     return Compare([{"code": p["code"], "name": p["name"]} for p in places], inds, cells)

@@ -19,8 +19,8 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
-from contextlib import suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 import duckdb
 
 from prosperity.assess.engine import Assessor
+from prosperity.assess.run import CITY_REGION
 from prosperity.assess.spec import Spec, specs_from_framework
 from prosperity.errors import NotFound, ProsperityError, WarehouseError
 from prosperity.framework import Framework, load_framework, shipped_framework_path
@@ -180,6 +181,8 @@ class Site:
         self._users = 0
         self._retired = self._closed = False
         self._lock = threading.Lock()
+        self._engines: OrderedDict[str | None, Assessor] = OrderedDict()  # as_of moment → engine
+        self._engine_lock = threading.RLock()
 
     # ---- life -------------------------------------------------------------------------------------------------
     def acquire(self) -> Site:
@@ -224,6 +227,42 @@ class Site:
         cur = self._wh.con.cursor()
         cur.execute(f"USE {CATALOG}")
         return Warehouse(cur, self.db_path)
+
+    #: engines kept for past moments (``as_of``), besides the current warehouse's
+    PAST_ENGINES = 2
+
+    @contextmanager
+    def engine(self, wh: Warehouse, as_of: str | None = None) -> Iterator[Assessor]:
+        """The Site's assessment engine for a moment (``as_of`` as :meth:`as_of` returns it, or None for now).
+
+        What an engine reads (each indicator for every area, in one query) serves every later request on this
+        warehouse, so a group or a date costs its reading once, not per request. One request uses an engine at a
+        time, through its own cursor; the current engine and the last few past moments' are kept.
+        """
+        with self._engine_lock:
+            a = self._engines.get(as_of)
+            if a is None:
+                a = self._engines[as_of] = Assessor(wh, as_of)
+                past = [k for k in self._engines if k is not None]
+                for k in past[: max(0, len(past) - self.PAST_ENGINES)]:
+                    del self._engines[k]
+            self._engines.move_to_end(as_of)
+            a.wh = wh
+            yield a
+
+    def warm(self) -> None:
+        """Read what assessing any area, group or comparison needs (every framework series, every area's): run
+        in the background when a server starts, so that the first visitor to ask does not wait for it."""
+        try:
+            wh = self.warehouse()
+            with self.engine(wh) as a:
+                members = a.members(CITY_REGION)
+                for spec in self.specs.values():  # the city region and a group of its councils read every input
+                    a.assess(spec, CITY_REGION)
+                    if len(members) >= 2:
+                        a.assess(spec, "warm", area_name="warm", members=members)
+        except (duckdb.Error, ProsperityError) as e:  # a closed or replaced warehouse, no city region: nothing to warm
+            log.info("warming the assessment engine stopped: %s", e)
 
     def expensive(self, what: str) -> None:
         """The current request is about to compute: admit it under the limits (or raise ``Busy``, a 429)."""
@@ -283,8 +322,8 @@ class Site:
                 return {ind: json.loads(text) for ind, text in rows}
             wh.area(area)
             self.expensive("assessments of an area")
-            assessor = Assessor(wh, as_of)
-            return {s.id: assessor.assess(s, area).as_dict() for s in self.specs.values()}
+            with self.engine(wh, as_of) as assessor:
+                return {s.id: assessor.assess(s, area).as_dict() for s in self.specs.values()}
 
         return self.assessed.get_or((area, as_of), make)
 
@@ -302,7 +341,8 @@ class Site:
         def make() -> dict[str, Any]:
             if as_of is not None:
                 self.expensive("an assessment as of a date")
-            return Assessor(wh, as_of).assess(spec, area).as_dict()
+            with self.engine(wh, as_of) as assessor:
+                return assessor.assess(spec, area).as_dict()
 
         return self.derived.get_or(key, make)
 
@@ -311,8 +351,10 @@ class Sites:
     """The current :class:`Site` of a warehouse path, reopened in the background when a build replaces the file."""
 
     def __init__(self, db_path: str | Path, framework_path: str | Path | None = None, *, limits: Limits | None = None,
-                 check_every: float = 1.0, on_change: Callable[[Site], None] | None = None):  # fmt: skip
+                 check_every: float = 1.0, on_change: Callable[[Site], None] | None = None,
+                 warm: bool = False):  # fmt: skip
         self.db_path, self.framework_path = Path(db_path), framework_path
+        self.warm = warm  # read every framework series in the background whenever a warehouse is opened
         self.limits = limits or Limits()
         self.check_every = check_every
         self.on_change = on_change
@@ -370,6 +412,7 @@ class Sites:
                     self._site = new
                 self._failed = None
             log.info("serving the rebuilt warehouse at %s (generation %d)", self.db_path, new.generation)
+            self.start_warming(new)
             if self.on_change is not None:
                 self.on_change(new)
             old.retire()
@@ -380,6 +423,11 @@ class Sites:
     def close(self) -> None:
         """Close the current Site once its requests have finished (the app's lifespan ends)."""
         self._site.retire()
+
+    def start_warming(self, site: Site | None = None) -> None:
+        """Warm a Site's assessment engine on a background thread (if this Sites was made with ``warm``)."""
+        if self.warm:
+            threading.Thread(target=(site or self._site).warm, name="prosperity-warm", daemon=True).start()
 
     def ensure_open(self) -> None:
         """Open the warehouse again if a previous lifespan closed it (an app started, stopped and started again)."""
