@@ -61,7 +61,8 @@ def test_static_paths_follow_the_documented_map() -> None:
     assert static_path("/api/v1/series?indicator=x&area=A&history=true&format=csv") == \
         "api/v1/series/area/A/history/true/indicator/x.csv"
     # anything but letters, digits and -_., is escaped, so no value can climb out of the export
-    assert static_path("/api/v1/series?breakdown=C (10-33)&area=..") == "api/v1/series/area/~2E~2E/breakdown/C~20~2810-33~29.json"
+    assert static_path("/api/v1/series?breakdown=C (10-33)&area=..") == \
+        "api/v1/series/area/~2E~2E/breakdown/C~20~2810-33~29.json"  # fmt: skip
 
 
 def test_scope_names_what_a_static_host_can_answer() -> None:
@@ -102,6 +103,8 @@ def test_the_export_holds_what_was_asked_and_says_what_it_left_out(exported: Pat
         assert files[f"/api/v1/assessments?area={code}"] == f"api/v1/assessments/area/{code}.json"
         assert f"/indicators/gva-per-hour-worked?area={code}" in files
     assert "/areas/E08000013" in manifest["not_exported"]  # St Helens is linked from the city region's page
+    for url, why in manifest["refused"].items():  # what the live site refuses (a 4xx) is named, not written
+        assert url not in files and why[0] == "4", (url, why)
     home = (exported / "index.html").read_text(encoding="utf-8")
     assert 'href="areas/E47000004/index.html"' in home
     for rel in files.values():

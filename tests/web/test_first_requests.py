@@ -16,8 +16,9 @@ def test_a_council_far_from_liverpool_is_served_from_the_stored_assessments(app,
     assert {CORNWALL, GLASGOW, "E12000002", "E92000001"} <= site.stored_areas
     got = client.get("/api/v1/assessments", params={"area": CORNWALL, "limit": 500}).json()["data"]
     with site.warehouse() as wh:
-        stored = {ind: json.loads(text) for ind, text in wh.con.execute(
-            "SELECT indicator, CAST(assessment AS TEXT) FROM assessments WHERE area = ?", [CORNWALL]).fetchall()}  # fmt: skip
+        rows = wh.con.execute("SELECT indicator, CAST(assessment AS TEXT) FROM assessments WHERE area = ?",
+                              [CORNWALL]).fetchall()  # fmt: skip
+    stored = {ind: json.loads(text) for ind, text in rows}
     assert got and {a["indicator"]: a for a in got} == stored
 
 

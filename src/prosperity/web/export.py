@@ -126,6 +126,8 @@ class ExportSummary:
     files: dict[str, str] = field(default_factory=dict)  # URL → file
     unlinked: dict[str, int] = field(default_factory=dict)  # URL outside the scope → links kept as text
     failed: dict[str, str] = field(default_factory=dict)  # URL → why the live site could not answer it
+    #: URL → the live site's own refusal (4xx: a scenario whose inputs the warehouse lacks); links to it become text
+    refused: dict[str, str] = field(default_factory=dict)
     bytes: int = 0
 
     @property
@@ -246,7 +248,7 @@ async def _export_with(app: Any, out: Path, areas: list[str] | None, all_areas: 
     _rewrite_pages(out, base, summary)
     manifest = {"base_url": base, "areas": chosen, "indicators": inds, "downloads": downloads,
                 "files": dict(sorted(summary.files.items())), "not_exported": sorted(summary.unlinked),
-                "failed": summary.failed}  # fmt: skip
+                "refused": summary.refused, "failed": summary.failed}  # fmt: skip
     (out / "export.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
     return summary
 
@@ -262,6 +264,9 @@ async def _crawl(client: httpx.AsyncClient, base: str, seeds: list[str], scope: 
             summary.unlinked[url] = summary.unlinked.get(url, 0)
             continue
         r = await client.get(url)
+        if 400 <= r.status_code < 500:  # the site's answer to that URL is a refusal: nothing to serve statically
+            summary.refused[url] = f"{r.status_code}: {r.text[:200]}"
+            continue
         if r.status_code != 200:
             summary.failed[url] = f"{r.status_code}: {r.text[:200]}"
             continue

@@ -61,6 +61,8 @@ def export_site_cmd(
               f"in {time.perf_counter() - started:.1f} s; {len(s.unlinked):,} linked pages lie outside the chosen "
               "areas and indicators and are shown as text. export.json lists every file with the URL it answers.",
               highlight=False, soft_wrap=True)  # fmt: skip
+    for url, why in list(s.refused.items())[:10]:
+        err.print(f"Left out, the site refuses it: {escape(url)} ({escape(why)})", highlight=False, soft_wrap=True)
     for url, why in list(s.failed.items())[:10]:
         err.print(f"[yellow]Not exported:[/] {escape(url)} ({escape(why)})", highlight=False, soft_wrap=True)
     if s.failed:
