@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,9 @@ from prosperity.warehouse.build import build
 ROOT = Path(__file__).resolve().parents[1]
 MIRROR = Path(os.environ.get("PROSPERITY_MIRROR") or ROOT.parent / "shared" / "data").resolve()
 REFERENCE = ("geography", "local-authorities")
+CC = "els/claimant-count/claimant-count.csv"
+CC_JSON = "els/claimant-count/claimant-count.json"
+GVA = "els/gross-value-added"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -49,3 +55,24 @@ def make_mirror(dest: Path, *paths: str, copy: tuple[str, ...] = ()) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, target)
     return dest
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> tuple[Path, Path]:
+    """A mirror with the reference data, GVA linked and claimant count copied (to be altered); and a warehouse
+    built from it (data only)."""
+    m = make_mirror(tmp_path / "mirror", GVA, copy=("els/claimant-count",))
+    db = tmp_path / "w.duckdb"
+    s = build(db, mirror=m, assess=False)
+    assert s.rejected == []
+    return m, db
+
+
+def rewrite(path: Path, change: Callable[[list[list[str]]], None]) -> None:
+    """Rewrite a CSV file through ``change`` (a function altering its rows in place, header first)."""
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    change(rows)
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    path.write_text(buf.getvalue(), encoding="utf-8")

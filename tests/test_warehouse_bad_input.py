@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import signal
@@ -15,30 +13,7 @@ import pytest
 
 from prosperity.warehouse import Warehouse
 from prosperity.warehouse.build import build
-from tests.conftest import make_mirror
-
-CC = "els/claimant-count/claimant-count.csv"
-CC_JSON = "els/claimant-count/claimant-count.json"
-GVA = "els/gross-value-added"
-
-
-@pytest.fixture
-def small(tmp_path: Path) -> tuple[Path, Path]:
-    """A mirror with the reference data, GVA linked and claimant count copied; and a warehouse built from it."""
-    m = make_mirror(tmp_path / "mirror", GVA, copy=("els/claimant-count",))
-    db = tmp_path / "w.duckdb"
-    s = build(db, mirror=m)
-    assert s.rejected == []
-    return m, db
-
-
-def rewrite(path: Path, change) -> None:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.reader(fh))
-    change(rows)
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(rows)
-    path.write_text(buf.getvalue(), encoding="utf-8")
+from tests.conftest import CC, CC_JSON, GVA, make_mirror, rewrite
 
 
 def rebuild_and_reject(m: Path, db: Path) -> str:

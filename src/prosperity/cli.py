@@ -21,11 +21,15 @@ from rich.table import Table
 from prosperity import __version__
 from prosperity.cli_options import DbOption, MirrorOption, fail
 from prosperity.errors import ProsperityError
+from prosperity.evaluate.cli import evaluate_cmd
 from prosperity.framework.cli import app as framework_app
 from prosperity.output import Format, emit
+from prosperity.programmes.cli import app as programmes_app
+from prosperity.programmes.cli import review_cmd
 from prosperity.scenarios.cli import scenario_cmd
 from prosperity.warehouse import Warehouse, default_db
-from prosperity.warehouse.build import BuildSummary, build
+from prosperity.warehouse.build import STATUSES, BuildOptions, BuildSummary, build
+from prosperity.warehouse.cli import verify_cmd
 
 app = typer.Typer(
     help="Monitor a city region's growth strategy against official statistics.",
@@ -36,6 +40,8 @@ app = typer.Typer(
 err = Console(stderr=True)
 out = Console(width=None if sys.stdout.isatty() else 160)  # a wide table when piped to a file
 app.add_typer(framework_app, name="framework", help="Validate, inspect and measure the coverage of a framework.")
+app.command("evaluate")(evaluate_cmd)
+app.command("verify")(verify_cmd)
 app.command("scenario")(scenario_cmd)
 
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
@@ -65,18 +71,18 @@ def _print_summary(s: BuildSummary) -> None:
     table = Table(title=f"Build of {s.db}", show_lines=False)
     for c in ("dataset", "status", "release", "rows", "notes"):
         table.add_column(c, overflow="fold")
-    style = {"loaded": "green", "unchanged": "dim", "rejected": "bold red", "missing": "yellow",
-             "unavailable": "yellow"}  # fmt: skip
+    style = {"loaded": "green", "unchanged": "dim", "rejected": "bold red", "held back": "bold yellow",
+             "missing": "yellow", "vanished": "yellow", "unavailable": "yellow"}  # fmt: skip
     for r in s.results:
-        notes = r.message or "; ".join(f"{n:,} {why} set aside" for n, why in r.set_aside)
+        notes = "; ".join([*([r.message] if r.message else []), *(f"{n:,} {why} set aside" for n, why in r.set_aside),
+                           *(f"warning: {w}" for w in r.warnings)])
         table.add_row(escape(r.dataset_id), f"[{style[r.status]}]{r.status}[/]", str(r.release_id or ""),
                       f"{r.rows:,}" if r.rows else "", escape(notes))  # fmt: skip
     out.print(table)
     if s.ignored:
         out.print(f"[dim]{len(s.ignored)} other files in the mirror are not loaded "
                   "(`prosperity build --format json` lists them with the reason).[/]")  # fmt: skip
-    counts = ", ".join(f"{s.count(k)} {k}" for k in ("loaded", "unchanged", "rejected", "missing", "unavailable")
-                       if s.count(k))  # fmt: skip
+    counts = ", ".join(f"{s.count(k)} {k}" for k in STATUSES if s.count(k))
     out.print(f"{len(s.results)} datasets: {counts}. {'Warehouse updated' if s.wrote else 'Nothing changed'} "
               f"in {s.seconds:.1f} s.")  # fmt: skip
     if s.assessments is not None:
@@ -92,19 +98,30 @@ def _print_summary(s: BuildSummary) -> None:
 def build_cmd(
     mirror: MirrorOption = None,
     db: DbOption = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Exit with status 1 if any dataset was rejected.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit with status 1 if any dataset was rejected or held "
+                                         "back.")] = False,  # fmt: skip
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Summary format (table or json).")] = Format.table,
     cache: Annotated[Path | None, typer.Option("--cache", envvar="PROSPERITY_CACHE",
                                                help="Where live downloads are kept.")] = None,  # fmt: skip
     framework: Annotated[Path | None, typer.Option(help="Framework to assess [default: the shipped one].")] = None,
     no_assess: Annotated[bool, typer.Option("--no-assess", help="Load the data only; compute no assessments.")]
     = False,  # fmt: skip
+    accept_shrink: Annotated[list[str] | None, typer.Option(
+        "--accept-shrink", metavar="DATASET", help="Load this dataset's new release even though it has far fewer "
+        "rows, areas or periods than the current one (repeatable).")] = None,  # fmt: skip
+    shrink_threshold: Annotated[float | None, typer.Option(
+        "--shrink-threshold", envvar="PROSPERITY_SHRINK_THRESHOLD", min=0.0, max=1.0,
+        help="Hold back a new release with fewer than this share of the current release's rows, areas or "
+        "periods (default 0.75; 0 turns the check off).")] = None,  # fmt: skip
+    retry_rejected: Annotated[bool, typer.Option("--retry-rejected", help="Validate again files rejected or held "
+                                                 "back before, although unchanged.")] = False,  # fmt: skip
 ) -> None:
     """Read the sources (a mirror, or live), validate and load every dataset as a release.
 
     Example: prosperity build --mirror ../shared/data
     """
     db_path = db or default_db()
+    options = BuildOptions(frozenset(accept_shrink or ()), shrink_threshold, retry_rejected)
     try:
         if sys.stderr.isatty() and fmt is Format.table:
             with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -115,14 +132,14 @@ def build_cmd(
                     bar.update(task, total=n, completed=i, description=f"{ds} ({status})")
 
                 summary = build(db_path, mirror=mirror, cache=cache, progress=tick, framework=framework,
-                                assess=not no_assess)  # fmt: skip
+                                assess=not no_assess, options=options)  # fmt: skip
         else:
 
             def line(ds: str, i: int, n: int, status: str) -> None:
                 print(f"[{i}/{n}] {ds}: {status}", file=sys.stderr, flush=True)
 
             summary = build(db_path, mirror=mirror, cache=cache, progress=line, framework=framework,
-                            assess=not no_assess)  # fmt: skip
+                            assess=not no_assess, options=options)  # fmt: skip
     except ProsperityError as e:
         raise _fail(e) from None
     if fmt is Format.json:
@@ -138,7 +155,8 @@ def build_cmd(
                 "framework_errors": summary.framework_errors,
                 "datasets": [
                     {"dataset": r.dataset_id, "status": r.status, "release_id": r.release_id, "rows": r.rows,
-                     "message": r.message, "set_aside": [{"rows": n, "reason": why} for n, why in r.set_aside]}
+                     "message": r.message, "set_aside": [{"rows": n, "reason": why} for n, why in r.set_aside],
+                     "warnings": r.warnings}
                     for r in summary.results
                 ],
                 "ignored": [{"path": p, "reason": why} for p, why in summary.ignored],
@@ -149,7 +167,7 @@ def build_cmd(
         print()
     else:
         _print_summary(summary)
-    if strict and summary.rejected:
+    if strict and (summary.rejected or summary.held_back):
         raise typer.Exit(1)
 
 
@@ -248,8 +266,8 @@ def releases_cmd(
         raise _fail(e) from None
     for r in rows:
         r["sha256"] = r["sha256"][:12]
-    emit(rows, fmt, ["release_id", "dataset", "release_date", "loaded_at", "rows", "set_aside", "current", "sha256"],
-         title=f"{len(rows)} releases")  # fmt: skip
+    emit(rows, fmt, ["release_id", "dataset", "release_date", "loaded_at", "rows", "set_aside", "current", "sha256",
+                     "same_as"], title=f"{len(rows)} releases")  # fmt: skip
 
 
 def _source_cell(a: object) -> str:
@@ -309,16 +327,15 @@ def assess_cmd(
         json.dump([a.as_dict() for a in found], sys.stdout, indent=2, ensure_ascii=False)
         print()
         return
-    from prosperity.assess.sentences import fmt as fmt_value
+    from prosperity.assess.sentences import figure
 
     rows = []
     for a in found:
         d = a.as_dict()
         rows.append({
-            "indicator": a.indicator, "label": a.label, "period": a.period_label,
-            "value": fmt_value(a.value, a.unit, None if a.derivation else a.source.get("decimal_places")),
+            "indicator": a.indicator, "label": a.label, "period": a.period_label, "value": figure(a),
             "benchmark": _benchmark_cell(d["benchmark"]),
-            "trend": (a.trend or {}).get("judgement") or "", "rank": f"{a.peers['rank']} of {a.peers['of']}"
+            "trend": (a.trend or {}).get("status") or "", "rank": f"{a.peers['rank']} of {a.peers['of']}"
             if a.peers and a.peers.get("rank") else "", "target": (a.target or {}).get("status", ""), "status": a.status,
             "source": _source_cell(a),
             "sentences": " ".join(a.sentences),
@@ -373,7 +390,8 @@ def fetch_cmd(
         import json
 
         json.dump([{"dataset": r.dataset_id, "status": r.status, "release_id": r.release_id, "rows": r.rows,
-                    "message": r.message} for r in summary.results], sys.stdout, indent=2)  # fmt: skip
+                    "message": r.message, "warnings": r.warnings} for r in summary.results], sys.stdout,
+                  indent=2)  # fmt: skip
         print()
     else:
         _print_summary(summary)
@@ -387,29 +405,37 @@ def serve_cmd(
     framework: Annotated[Path | None, typer.Option(help="Framework folder [default: the one whose `applies_to` names "
                                                    "the area, else the generic one].")] = None,  # fmt: skip
     workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=32)] = 1,
+    public_url: Annotated[str | None, typer.Option("--public-url", help="The address readers use, which absolute "
+                                                   "links in the API start with [default: PROSPERITY_PUBLIC_URL, "
+                                                   "else http://HOST:PORT].")] = None,  # fmt: skip
 ) -> None:
     """Serve the dashboard and the open data API (/api/v1/) over the warehouse, read-only.
 
-    Example: prosperity serve --db prosperity.duckdb --port 8000
+    A rebuilt warehouse is picked up without a restart. Limits and timeouts are set by PROSPERITY_* variables
+    (README, "Serving").
+
+    Example: prosperity serve --db prosperity.duckdb --port 8000 --public-url https://data.example.org
     """
     import os
 
-    import uvicorn
-
     from prosperity.web import create_app
+    from prosperity.web.server import serve
 
     db_path = db or default_db()
+    shown = f"[{host}]" if ":" in host else host
+    public = public_url or os.environ.get("PROSPERITY_PUBLIC_URL") or f"http://{shown}:{port}"
     try:
-        create_app(db_path, framework).state.site.close()  # fail early with a clear message
+        app_ = create_app(db_path, framework, public_url=public)  # fails early with a clear message
+        err.print(f"Serving {db_path} on http://{shown}:{port}/ (Ctrl+C to stop)")
+        if workers == 1:
+            serve(app_, host, port)
+        else:
+            app_.state.sites.close()
+            os.environ["PROSPERITY_DB"], os.environ["PROSPERITY_FRAMEWORK"] = str(db_path), str(framework or "")
+            os.environ["PROSPERITY_PUBLIC_URL"] = public
+            serve("prosperity.web.app:app_from_env", host, port, workers=workers)
     except ProsperityError as e:
         raise _fail(e) from None
-    err.print(f"Serving {db_path} on http://{host}:{port}/ (Ctrl+C to stop)")
-    if workers == 1:
-        uvicorn.run(create_app(db_path, framework), host=host, port=port, log_level="warning")
-    else:
-        os.environ["PROSPERITY_DB"], os.environ["PROSPERITY_FRAMEWORK"] = str(db_path), str(framework or "")
-        uvicorn.run("prosperity.web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                    log_level="warning")  # fmt: skip
 
 
 @app.command("report")
@@ -435,19 +461,27 @@ def report_cmd(
     Example: prosperity report --area E47000004 --out report
     Example: prosperity report --area E47000004 --out report-2026 --as-of 2026-11-23
     """
+    from prosperity.files import check_writable_dir, why
     from prosperity.report import write_report
 
     try:
+        check_writable_dir(out_dir, "--out")  # before any work
         with Warehouse.open(db) as wh:
             result = write_report(wh, area, out_dir, strategy=strategy, as_of=as_of, framework=framework,
                                   commentary=commentary, pdf=not no_pdf, previous=previous)  # fmt: skip
     except ProsperityError as e:
         raise _fail(e) from None
+    except OSError as e:  # the disk filled up, or the folder changed, while the report was written
+        raise _fail(f"--out {out_dir}: {why(e)}; the report was not completed") from None
     for message in result.messages:
         err.print(f"[yellow]Note:[/] {escape(message)}", soft_wrap=True)
     pdf = f", {result.pdf} ({result.pages} pages)" if result.pdf else ""
     out.print(f"Wrote {result.html}{pdf} and {result.edition}: {result.figures} figures from {result.releases} "
               f"releases in {result.seconds:.1f} s.", soft_wrap=True, highlight=False)  # fmt: skip
+
+
+app.command("review")(review_cmd)
+app.add_typer(programmes_app, name="programmes")
 
 
 def main() -> None:

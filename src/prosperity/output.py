@@ -13,6 +13,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from prosperity.safe import csv_cell
+
 
 class Format(StrEnum):
     table = "table"
@@ -28,7 +30,8 @@ def _plain(v: Any) -> Any:
 
 def emit(rows: Sequence[dict[str, Any]], fmt: Format, columns: Sequence[str] | None = None,
          title: str | None = None, console: Console | None = None) -> None:  # fmt: skip
-    """Write ``rows`` to standard output as a table, JSON (a list of objects) or CSV."""
+    """Write ``rows`` to standard output as a table, JSON (a list of objects) or CSV (text cells neutralised for
+    spreadsheets by :func:`prosperity.safe.csv_cell`)."""
     cols = list(columns or (rows[0].keys() if rows else []))
     if fmt is Format.json:
         json.dump([{c: _plain(r.get(c)) for c in cols} for r in rows], sys.stdout, indent=2, ensure_ascii=False)
@@ -37,7 +40,7 @@ def emit(rows: Sequence[dict[str, Any]], fmt: Format, columns: Sequence[str] | N
         w = csv.writer(sys.stdout, lineterminator="\n")
         w.writerow(cols)
         for r in rows:
-            w.writerow(["" if r.get(c) is None else _plain(r.get(c)) for c in cols])
+            w.writerow([csv_cell(_plain(r.get(c))) for c in cols])
     else:
         table = Table(title=title, show_lines=False)
         for c in cols:

@@ -55,7 +55,7 @@ def normalise_period(raw: str) -> str:
     """
     text = (raw or "").strip()
     if _INTERVAL.match(text) or _INSTANT.match(text):
-        parse_period(text)  # checks the date is real
+        parse_period(text)  # checks the date is real, the length not zero and the end not beyond the year 9999
         return text
     if m := _YEAR.match(text):
         return f"{m.group(1)}-01-01/P1Y"
@@ -71,21 +71,38 @@ def normalise_period(raw: str) -> str:
 
 
 def parse_period(text: str) -> Period:
-    """Parse a canonical period (see :func:`normalise_period`)."""
+    """Parse a canonical period (see :func:`normalise_period`).
+
+    Raises ``ValueError`` saying what is wrong for a date that does not exist (``2023-02-30``), an interval of
+    length zero (``2023-01-01/P0Y``) or one ending after the year 9999 (``2023-01-01/P9999999999D``).
+    """
     if m := _INTERVAL.match(text):
-        start = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        start = _real_date(text, m)
         count, unit = int(m.group(4)), m.group(5)
-        if unit == "Y":
-            end = _add_months(start, 12 * count)
-        elif unit == "M":
-            end = _add_months(start, count)
-        else:
-            end = start + timedelta(days=count)
+        if count == 0:
+            raise ValueError(f"{text!r} is a period of length zero; expected a duration of at least one "
+                             f"{ {'Y': 'year', 'M': 'month', 'D': 'day'}[unit]}")  # fmt: skip
+        try:
+            if unit == "Y":
+                end = _add_months(start, 12 * count)
+            elif unit == "M":
+                end = _add_months(start, count)
+            else:
+                end = start + timedelta(days=count)
+        except (OverflowError, ValueError):
+            raise ValueError(f"{text!r} is not a period: it would end after the year 9999") from None
         return Period(text, start, end, count, unit)
     if m := _INSTANT.match(text):
-        d = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        d = _real_date(text, m)
         return Period(text, d, d)
     raise ValueError(f"{text!r} is not a canonical period")
+
+
+def _real_date(text: str, m: re.Match[str]) -> date:
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError as e:
+        raise ValueError(f"{text!r} is not a period: {m.group(1)}-{m.group(2)}-{m.group(3)} is not a date ({e})") from None
 
 
 def period_label(text: str) -> str:

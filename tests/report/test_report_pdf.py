@@ -70,8 +70,9 @@ def test_headline_figures_are_in_the_pdf_text(lcr_report: ReportResult, warehous
 def test_the_summary_is_one_page_with_the_counts(lcr_report: ReportResult):
     assert lcr_report.pdf is not None
     first = _flat(PdfReader(lcr_report.pdf).pages[0].extract_text())
-    for words in ("Summary", "Headline outcomes", "Productivity", "Jobs", "On track for a target", "Off track for a target",
-                  "Improving", "Worsening", "Without data"):  # fmt: skip
+    for words in ("Summary", "Headline outcomes", "Productivity", "Jobs", "On track", "Off track", "Met", "Missed",
+                  "Improving", "Worsening", "No clear change", "Too few points to judge", "Not judged",
+                  "No data"):  # the statuses of prosperity.assess.status, by their one name  # fmt: skip
         assert words in first, words
     second = _flat(PdfReader(lcr_report.pdf).pages[1].extract_text())
     assert second.lstrip().startswith("Contents") or "Contents" in second[:200]

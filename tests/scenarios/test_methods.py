@@ -230,3 +230,11 @@ def test_net_zero_edge_cases():
     assert late.linear_per_year is None and "not after" in late.note
     one = emissions.net_zero_path([(2020, 100.0)], 2035)
     assert one.achieved_per_year is None and one.agree is None and "too few" in one.note
+
+
+def test_log_mean_of_values_whose_logarithms_are_equal():
+    # Hypothesis found a pair like this: 1e10 and the next float above it differ, but their logarithms
+    # (about 23.03, where one step of a float is far larger than the difference) are equal
+    a, b = 1e10, math.nextafter(1e10, 2e10)
+    assert math.log(a) == math.log(b) and a != b
+    assert emissions.log_mean(a, b) == pytest.approx(1e10)

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from prosperity.framework import shipped_framework_path
 from prosperity.web import create_app
+from prosperity.web.limits import Limits
 
 CHROMIUM = os.environ.get("PROSPERITY_CHROMIUM", "/usr/bin/chromium")
 AXE_DIRS = [os.environ.get("AXE_CORE_DIR", ""), "/tmp/prosperity-axe", str(Path.home() / ".cache" / "prosperity-axe")]
@@ -25,9 +26,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "browser: drives Debian's Chromium (installed by .ci/run)")
 
 
+#: Limits loose enough for the whole suite from one test client (tests of the limits make their own app).
+LOOSE = {"concurrency": 4, "per_minute": 100_000, "burst": 10_000}
+
+
 @pytest.fixture(scope="session")
 def app(warehouse_path: Path):  # type: ignore[no-untyped-def]
-    return create_app(warehouse_path)
+    return create_app(warehouse_path, limits=Limits(**LOOSE))
 
 
 @pytest.fixture(scope="session")
@@ -58,23 +63,34 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def serve_in_thread(config) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Runs a uvicorn server for ``config`` in a thread until the generator is closed."""
+    import uvicorn
+
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    yield
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def live_server(warehouse_path: Path) -> Iterator[str]:
     """The app served by uvicorn on a loopback port for the browser tests."""
     import uvicorn
 
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(warehouse_path), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
+    app = create_app(warehouse_path, limits=Limits(**LOOSE))
+    running = serve_in_thread(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    next(running)
     yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    next(running, None)
 
 
 def axe_script() -> Path | None:

@@ -9,7 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from prosperity.web import create_app
-from tests.web.conftest import HOSTILE
+from prosperity.web.limits import Limits
+from tests.web.conftest import HOSTILE, LOOSE
 
 PAGES = {
     "home": "/",
@@ -95,7 +96,7 @@ def test_indicator_with_intervals_draws_the_band(client) -> None:
 
 
 def test_hostile_framework_text_is_escaped(warehouse_path, hostile_framework) -> None:
-    with TestClient(create_app(warehouse_path, hostile_framework)) as c:
+    with TestClient(create_app(warehouse_path, hostile_framework, limits=Limits(**LOOSE))) as c:
         for url in ("/", "/outcomes/gp-productivity", "/indicators/gva-per-hour-worked", "/indicators",
                     "/compare?areas=E47000004&indicators=gva-per-hour-worked", "/areas/E47000004"):  # fmt: skip
             html = c.get(url).text

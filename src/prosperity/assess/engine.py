@@ -12,8 +12,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from prosperity.assess import sentences
-from prosperity.assess.spec import Spec, TargetSpec, gap_rules
+from prosperity.assess import sentences, status
+from prosperity.assess.spec import Spec, TargetSpec, gap_rules, same_places
 from prosperity.errors import NotFound
 from prosperity.methods import (
     IOD2019_LSOAS,
@@ -24,32 +24,28 @@ from prosperity.methods import (
     Polarity,
     TrendPoint,
     aggregate,
+    assess_gap_target,
     assess_target,
     compare_with_benchmark,
     deprivation_summary,
-    direction_of_travel,
+    direction_rule,
     dispersion,
     fingertips_trend_marker,
     gap_in_people,
     gap_trend,
     mad_band,
     rank_among_peers,
+    year_target_reached,
 )
 from prosperity.methods.progress_opensdg import STATUS_LABELS
+from prosperity.methods.thresholds import DNS_WINDOW_YEARS, TREND_WINDOW_YEARS
 from prosperity.periods import parse_period, period_label
 from prosperity.warehouse import Warehouse
 
 BENCHMARKS = ("E92000001", "K02000001", "K99000002", "TLB", "K03000001", "K04000001")
-TREND_YEARS = 10  # direction of travel looks back this many years at most
-LINEAR_STATUS = {  # German sustainability strategy weather symbols, in words
-    "sun": ("on track", True),
-    "sun_behind_cloud": ("slightly off track", False),
-    "cloud": ("off track", False),
-    "thunderstorm": ("moving away from the target", False),
-    "not_assessed": ("not assessable", None),
-}
-OPEN_SDG_ON_TRACK = {"target_achieved": True, "substantial_progress": True, "moderate_progress": False,
-                     "limited_progress": False, "deterioration": False, "not_available": None}  # fmt: skip
+TREND_YEARS = TREND_WINDOW_YEARS  # the trend looks back this many years at most
+#: the population weight of each IoD 2019 domain (MHCLG: working-age people for the Employment domain)
+IOD_WEIGHTS = {"Employment": "Working age 18-59/64"}
 
 
 @dataclass
@@ -94,6 +90,17 @@ class Assessment:
     lci_95: float | None = None
     uci_95: float | None = None
     status: str = "no data"
+    #: why the status is what it is, in a sentence (the rule that decided)
+    status_reason: str = ""
+    #: "current prices" or "real terms" for money, else None
+    price_basis: str | None = None
+    #: the area the figure is for: the assessed area, the same place under another code, or a stand-in
+    figure_area: str | None = None
+    figure_area_name: str | None = None
+    #: the publisher's caveats that travel with the figure: [{"kind": "provisional", "text": ...}]
+    caveats: list[dict[str, str]] = field(default_factory=list)
+    #: set when areas of the same level have a newer period than this figure: {period, period_label, areas}
+    latest_available: dict[str, Any] | None = None
     source: dict[str, Any] = field(default_factory=dict)
     derivation: dict[str, Any] | None = None
     read_area: dict[str, Any] | None = None
@@ -104,6 +111,8 @@ class Assessment:
     target: dict[str, Any] | None = None
     targets: list[dict[str, Any]] = field(default_factory=list)
     sentences: list[str] = field(default_factory=list)
+    #: the few sentences a summary leads with: the figure, the gap to the benchmark, the judged trend, the target
+    headline: list[str] = field(default_factory=list)
     releases: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     strategies: list[str] = field(default_factory=list)
@@ -147,10 +156,18 @@ class Assessor:
         self._neighbours: dict[str, list[str]] = {}
         self._levels: dict[str, str] = {}
         self._lsoa_cache: dict[str, dict[str, list[tuple[LsoaRecord, str, tuple[int, ...]]]]] = {}
+        self._levels_all: dict[str, str] | None = None
+        self._derived: dict[str, Any] = {}  # derived series id → its DerivedBinding (framework/model.py)
 
     # ---- reading ------------------------------------------------------------------------------------------
     def meta(self, warehouse_id: str) -> dict[str, Any] | None:
         """The warehouse indicator's metadata, or ``None`` if the warehouse does not hold it (yet)."""
+        if warehouse_id in self._derived and warehouse_id not in self._meta:
+            from prosperity.framework.derived import derived_meta
+
+            d = self._derived[warehouse_id]
+            self._meta[warehouse_id] = derived_meta(d, self.meta(d.numerator.warehouse),
+                                                    self.meta(d.denominator.warehouse))  # fmt: skip
         if warehouse_id not in self._meta:
             ids = self._ids if self._ids is not None else self.wh.indicator_ids()
             self._ids = ids
@@ -159,6 +176,13 @@ class Assessor:
 
     def published(self, warehouse_id: str, area: str, breakdown: str) -> list[Point]:
         """An area's published values, read with every other area's in one query per indicator and breakdown."""
+        if warehouse_id in self._derived:  # a ratio of two published series, computed for each period both have
+            from prosperity.framework.derived import ratio_points
+
+            d = self._derived[warehouse_id]
+            return ratio_points(d, self.published(d.numerator.warehouse, d.numerator.area_for(area), d.numerator.breakdown),
+                                self.published(d.denominator.warehouse, d.denominator.area_for(area),
+                                               d.denominator.breakdown), Point)  # fmt: skip
         key = (warehouse_id, breakdown)
         if key not in self._cache:
             by_area: dict[str, list[Point]] = {}
@@ -262,15 +286,28 @@ class Assessor:
                     JOIN {self._obs()} r ON r.area_code = o.area_code AND r.indicator_id = 'iod2019-rank'
                          AND r.breakdown = o.breakdown
                     LEFT JOIN {self._obs()} p ON p.area_code = o.area_code AND p.indicator_id = 'iod2019-population'
-                         AND p.breakdown = 'Total'
+                         AND p.breakdown = CASE o.breakdown WHEN 'Employment' THEN $working_age ELSE 'Total' END
                     WHERE o.indicator_id = 'iod2019-decile'""",
-                {"as_of": self.as_of} if self.as_of else {},
+                {"working_age": IOD_WEIGHTS["Employment"], **({"as_of": self.as_of} if self.as_of else {})},
             ).fetchall()  # fmt: skip
             for dom, code, la, period, decile, rank, pop, r1, r2, r3 in rows:
                 rec = LsoaRecord(code, int(rank), int(decile), float(pop or 0))
                 self._lsoa_cache.setdefault(dom, {}).setdefault(la, []).append(
                     (rec, period, tuple(i for i in (r1, r2, r3) if i is not None)))
         return self._lsoa_cache.get(domain, {})
+
+    def lsoa_records(self, domain: str) -> dict[str, list[LsoaRecord]]:
+        """Every IoD 2019 LSOA of a domain (or "Index of Multiple Deprivation"), by local authority, each weighted
+        by the domain's population (working-age people for the Employment domain)."""
+        return {la: [r[0] for r in rows] for la, rows in self._lsoas(domain).items()}
+
+    def deprivation_summaries(self, domain: str, groups: dict[str, list[str]] | None = None) -> dict[str, Any]:
+        """MHCLG's summary measures for every local authority (or for each named group of local authorities)."""
+        by_la = self.lsoa_records(domain)
+        if groups is None:
+            groups = {la: [la] for la in by_la}
+        return {name: deprivation_summary([r for la in las for r in by_la.get(la, [])], IOD2019_LSOAS)
+                for name, las in groups.items()}  # fmt: skip
 
     def _deprivation(self, spec: Spec, area: str, members: list[str] | None) -> Series:
         las = members if members is not None else (self.members(area) or [area])
@@ -285,7 +322,10 @@ class Assessor:
         method = {"method": summary.method, "source": summary.source, "domain": domain, "lsoas": summary.lsoas,
                   "in_most_deprived_decile": summary.lsoas_in_most_deprived_decile,
                   "population_weighted_mean_rank": summary.population_weighted_mean_rank,
-                  "average_rank": summary.average_rank, "local_authorities": list(las)}  # fmt: skip
+                  "average_rank": summary.average_rank, "extent": summary.extent,
+                  "local_concentration": summary.local_concentration, "average_score": summary.average_score,
+                  "population_weight": IOD_WEIGHTS.get(domain, "Total") + " population, mid-2015",
+                  "local_authorities": list(las)}  # fmt: skip
         how = (f"{summary.lsoas_in_most_deprived_decile} of {summary.lsoas} LSOAs in England's most deprived "
                f"10% ({domain}, IoD 2019)")  # fmt: skip
         return Series([Point(rows[0][1], value, release_ids=rel)], how, method)
@@ -300,32 +340,44 @@ class Assessor:
                peer_group: tuple[str, list[str]] | None = None) -> Assessment:  # fmt: skip
         if area_name is None:
             area_name = self.name(area)
+        if spec.derived is not None:
+            self._derived[spec.warehouse] = spec.derived
         meta = self.meta(spec.warehouse)
-        if meta is None:  # a live-only indicator not fetched yet
-            a = Assessment(indicator=spec.id, label=spec.label, area=area, area_name=area_name, unit=spec.unit,
-                           polarity=spec.polarity.value, breakdown=spec.breakdown, warehouse_indicator=spec.warehouse,
-                           strategies=list(spec.strategies), outcomes=list(spec.outcomes))  # fmt: skip
-            why = (f"needs a live fetch from {spec.live} (`prosperity fetch {spec.live.split()[0]}`)" if spec.live
-                   else f"the warehouse has no indicator {spec.warehouse!r}")  # fmt: skip
-            a.notes.append(why)
-            a.sentences = [sentences.no_data(a, why)]
-            return a
         a = Assessment(indicator=spec.id, label=spec.label, area=area, area_name=area_name, unit=spec.unit,
                        polarity=spec.polarity.value, breakdown=spec.breakdown, warehouse_indicator=spec.warehouse,
-                       strategies=list(spec.strategies), outcomes=list(spec.outcomes))  # fmt: skip
+                       strategies=list(spec.strategies), outcomes=list(spec.outcomes),
+                       price_basis=status.price_basis(spec.unit))  # fmt: skip
+        if meta is None:  # a live-only indicator not fetched yet
+            why = (f"it is published by a live service not yet fetched ({spec.live.split()[0]})" if spec.live
+                   else "no statistic for it is held yet")  # fmt: skip
+            # the note tells an analyst what to run; the sentence speaks the reader's language
+            a.notes.append(f"needs a live fetch from {spec.live} (`prosperity fetch {spec.live.split()[0]}`)"
+                           if spec.live else f"the warehouse has no indicator {spec.warehouse!r}")  # fmt: skip
+            a.status_reason = why
+            a.sentences = [sentences.no_data(a, why)]
+            return a
         a.source = {"indicator": spec.warehouse, "publisher": meta.get("source_org"), "url": meta.get("source_url"),
                     "dataset": meta.get("dataset_id"), "decimal_places": meta.get("decimal_places"),
-                    "unit": meta.get("unit"), "caveats": meta.get("caveats")}  # fmt: skip
+                    "unit": meta.get("unit"), "caveats": meta.get("caveats"),
+                    "experimental": meta.get("experimental")}  # fmt: skip
+        a.caveats = _caveats(meta)
         s = self.series(spec, area, members)
         if not s.points:
             a.notes.append(s.reason)
+            a.status_reason = s.reason
             a.sentences = [sentences.no_data(a, s.reason)]
             return a
         code = spec.area_map.get(area, area)
-        if code != area and members is None:
+        stand_in = code != area and members is None and same_places().get(area) != code
+        a.figure_area, a.figure_area_name = (code, self.name(code)) if code != area and members is None else (area,
+                                                                                                    area_name)  # fmt: skip
+        if stand_in:
             a.read_area = {"code": code, "name": self.name(code), "note": spec.note}
-            a.notes.append(f"figures for {self.name(code)} ({code}) stand in for {area_name}"
-                           + (f": {spec.note}" if spec.note else ""))  # fmt: skip
+            a.notes.append(f"the figures are for {self.name(code)} ({code}), which stands in for {area_name}; they "
+                           f"are not {area_name}'s own and are not judged as its"
+                           + (f" ({spec.note})" if spec.note else ""))  # fmt: skip
+        elif code != area and members is None:
+            a.notes.append(f"published for {self.name(code)} ({code}), the same place under its ITL code")
         segment = latest_segment(s.points)
         if len(segment) < len(s.points):
             a.notes.append(f"series break before {period_label(segment[0].period)}: earlier periods are of a "
@@ -336,24 +388,54 @@ class Assessor:
         if s.how != "published":
             a.derivation = {"how": s.how, **(s.method or {})}
         used = set(i for p in segment for i in p.release_ids)
-        if spec.aggregation.rule == "sum":  # a total or count: its size says nothing against a benchmark or peers
+        total = _is_total(spec)
+        if members is None:
+            a.latest_available = self._newest(spec, code, latest)
+        if total:  # a total or count: its size says nothing against a benchmark or peers
             a.notes.append("a total, not a rate: judged by its trend, not against a benchmark or peers of "
                            "different sizes")  # fmt: skip
-        else:
+        elif not stand_in:
             a.benchmark = self._benchmark(spec, latest, segment, used)
             if a.benchmark:
                 a.benchmark["gap_in_people"] = self._people_gap(spec, area, latest, a.benchmark, used)
-            if a.read_area is None:  # peers are compared only on figures published for the area itself
-                a.peers = self._peers(spec, area, latest, members, peer_group, used)
-        a.trend = _trend(spec.polarity, segment)
-        a.members = self._members_gap(spec, area, latest, members, used)
-        a.targets = [self._target(spec, t, segment, used) for t in spec.targets]
+            a.peers = self._peers(spec, area, latest, members, peer_group, used)
+        a.trend = self._trend(spec, area, code, segment, stand_in, used)
+        if not total and not stand_in:
+            a.members = self._members_gap(spec, area, latest, members, used)
+        # A strategy's target is set for the strategy's own area: it is not a target of its councils or peers.
+        own = [t for t in spec.targets if t.area is None or (t.area == area and members is None)]
+        a.targets = [self._target(spec, t, segment, used, stand_in) for t in own]
         current = [t for t in a.targets if not t.get("superseded_by")]
-        a.target = current[0] if current else (a.targets[0] if a.targets else None)
-        a.status = _status(a)
+        judged = [t for t in current if t.get("status") in status.TARGET_STATUSES]
+        a.target = (judged or current or a.targets or [None])[0]
+        a.status = status.overall_status(a.value, stand_in=stand_in, target=(a.target or {}).get("status"),
+                                         trend=(a.trend or {}).get("status"))  # fmt: skip
+        a.status_reason = _status_reason(a, stand_in)
         a.releases = self._release_list(used)
         a.sentences = sentences.describe(a)
+        a.headline = sentences.headline(a)
         return a
+
+    def _newest(self, spec: Spec, code: str, latest: Point) -> dict[str, Any] | None:
+        """The newest period published for areas of the same level, if it is newer than this figure's."""
+        if self._levels_all is None:
+            self._levels_all = dict(self.wh.con.execute("SELECT code, level FROM areas").fetchall())
+        level = self._levels_all.get(code)
+        self.published(spec.warehouse, code, spec.breakdown)  # fills the cache of every area's figures
+        kind = period_kind(latest.period)[:3]
+        newest: dict[str, list[str]] = {}
+        for other, pts in self._cache.get((spec.warehouse, spec.breakdown), {}).items():
+            if other == code or self._levels_all.get(other) != level:
+                continue
+            same = [p for p in pts if period_kind(p.period)[:3] == kind]
+            if same:
+                newest.setdefault(same[-1].period, []).append(other)
+        if not newest:
+            return None
+        top = max(newest, key=lambda p: parse_period(p).start)
+        if parse_period(top).start <= parse_period(latest.period).start:
+            return None
+        return {"period": top, "period_label": period_label(top), "areas": len(newest[top]), "level": level}
 
     def _benchmark(self, spec: Spec, latest: Point, segment: list[Point], used: set[int]) -> dict[str, Any] | None:
         for code in BENCHMARKS:
@@ -365,15 +447,20 @@ class Assessor:
             used.update(b.release_ids)
             c = compare_with_benchmark(latest.value, b.value, spec.polarity, lower_95=latest.lci_95,
                                        upper_95=latest.uci_95)  # fmt: skip
-            by_period = {p.period: p.value for p in bench}
-            history = [(p.period, p.value, by_period[p.period]) for p in segment if by_period.get(p.period)]
+            by_period = {p.period: p for p in bench}
+            history = [(p, by_period[p.period]) for p in segment if by_period.get(p.period) and by_period[p.period].value]
+            for _, bp in history:
+                used.update(bp.release_ids)
             return {"area": code, "area_name": self.name(code), "value": b.value, "period": b.period,
                     "comparison": c.outcome.value, "significant": c.significant, "difference": c.difference,
-                    "ratio": c.ratio, "method": c.method, "source": c.source, "explanation": c.explanation,
+                    "ratio": c.ratio, "gap_percent": (latest.value / b.value - 1) * 100 if b.value else None,
+                    "method": c.method, "source": c.source, "explanation": c.explanation,
                     "inputs": {"value": latest.value, "benchmark": b.value, "lci_95": latest.lci_95,
                                "uci_95": latest.uci_95},
-                    "gap_history": [{"period": p, "value": v, "benchmark": bv, "gap_percent": (v / bv - 1) * 100}
-                                    for p, v, bv in history]}  # fmt: skip
+                    "gap_history": [{"period": p.period, "value": p.value, "benchmark": bp.value,
+                                     "gap_percent": (p.value / bp.value - 1) * 100,
+                                     "index": p.value / bp.value * 100} for p, bp in history],
+                    "gap": _gap(spec, [(p, bp) for p, bp in history])}  # fmt: skip
         return None
 
     def _members_gap(self, spec: Spec, area: str, latest: Point, members: list[str] | None,
@@ -398,7 +485,7 @@ class Assessor:
         except (InsufficientData, MethodError) as e:
             return {"places": places, "note": str(e)}
         out: dict[str, Any] = {
-            "period": last, "period_label": period_label(last),
+            "period": last, "period_label": period_label(last), "n": len(places),
             "values": [{"area": m, "name": self.name(m), "value": series[m][last].value} for m in places],
             "minimum_place": d.minimum_place, "maximum_place": d.maximum_place, "range": d.range, "ratio": d.ratio,
             "coefficient_of_variation": d.coefficient_of_variation, "method": d.method, "source": d.source,
@@ -408,6 +495,7 @@ class Assessor:
             try:
                 g = gap_trend({p: {m: series[m][p].value for m in places} for p in (window[0], last)}, "cv")
                 out["gap_trend"] = {"direction": g.direction, "measure": g.measure, "from_period": period_label(window[0]),
+                                    "from_period_iso": window[0],
                                     "to_period": period_label(last), "from": g.values[0], "to": g.values[-1],
                                     "method": g.method, "source": g.source, "explanation": g.explanation}  # fmt: skip
             except (InsufficientData, MethodError) as e:
@@ -474,50 +562,147 @@ class Assessor:
                 "values": [{"area": c, "value": v} for c, v in sorted(present.items(), key=lambda kv: kv[1])],
                 "excluded": [c for c, v in values.items() if v is None]}  # fmt: skip
 
-    def _target(self, spec: Spec, t: TargetSpec, segment: list[Point], used: set[int]) -> dict[str, Any]:
+    def _target(self, spec: Spec, t: TargetSpec, segment: list[Point], used: set[int],
+                stand_in: bool = False) -> dict[str, Any]:  # fmt: skip
         out: dict[str, Any] = {"id": t.id, "kind": t.kind, "value": t.value, "low": t.low, "high": t.high,
-                               "unit": t.unit, "date": str(t.year), "set_by": t.set_by, "strategy": t.strategy,
-                               "outcome": t.outcome, "superseded_by": t.superseded_by, "citation": t.citation,
-                               "status": "not assessable", "on_track": None, "projected_year": None,
-                               "required_rate": None, "method": None}  # fmt: skip
+                               "unit": t.unit, "date": str(t.year) if t.year else None, "set_by": t.set_by,
+                               "strategy": t.strategy, "outcome": t.outcome, "superseded_by": t.superseded_by,
+                               "citation": t.citation, "measured_as": t.measured_as, "benchmark": t.benchmark,
+                               "status": None, "on_track": None, "projected_year": None, "required_rate": None,
+                               "method": None}  # fmt: skip
+        if stand_in:
+            out["note"] = "the figures are for another area standing in, so progress to this target is not judged"
+            return out
         annual = _annual(segment)
         bench = None
-        if t.kind == "ratio_to_benchmark" and t.benchmark:
+        if t.kind in ("ratio_to_benchmark", "close_gap") and t.benchmark:
             code = t.benchmark.split()[0]
-            bpts = self.published(spec.warehouse, code, spec.breakdown)
+            out["benchmark_name"] = self._name_or_code(code)
+            kind = period_kind(segment[-1].period)[:3]
+            bpts = [p for p in self.published(spec.warehouse, code, spec.breakdown) if period_kind(p.period)[:3] == kind]
             used.update(i for p in bpts for i in p.release_ids)
             bench = _annual(bpts)
+            if not bench:
+                out["resolved"] = f"close the gap with {out['benchmark_name']}" + (f" by {t.year}" if t.year else "")
+                out["note"] = (f"the figures have no value for {out['benchmark_name']}, the benchmark the target "
+                               "names, so the gap cannot be measured")  # fmt: skip
+                return out
+        non_negative = bool(annual) and all(v >= 0 for _, v in annual)
         try:
-            r = assess_target(t.method_target(), annual, spec.polarity, benchmark_series=bench)
+            if t.kind == "close_gap":
+                g = assess_gap_target(t.method_target(), annual, spec.polarity, bench or [])
+                out = self._gap_target(out, g)
+            else:
+                r = assess_target(t.method_target(), annual, spec.polarity, benchmark_series=bench,
+                                  non_negative=non_negative)  # fmt: skip
+                out = _dated_target(out, r)
         except (InsufficientData, MethodError) as e:
             out["note"] = str(e)
             return out
-        if r.preferred == r.linear.method:
-            label, on_track = LINEAR_STATUS[r.linear.symbol.value]
-            if r.linear.target_achieved:
-                label, on_track = "achieved", True
-            pts = r.linear.points_used
-            out.update(method=r.linear.method, source=r.linear.source, detail=r.linear.message,
-                       method_name="linear projection (German sustainability strategy)",
-                       window=[pts[0][0], pts[-1][0]] if pts else None)  # fmt: skip
-        else:
-            o = r.open_sdg
-            if o is None:
-                raise MethodError("no CAGR-ratio result although it was the preferred method")
-            label, on_track = STATUS_LABELS[o.status].lower(), OPEN_SDG_ON_TRACK[o.status]
-            out.update(method=o.method, source=o.source, score=o.score, progress_value=o.progress_value,
-                       method_name="CAGR ratio (Statistics Canada, Open SDG)",
-                       window=[o.base_year, o.current_year])  # fmt: skip
-        yr = r.year_reached
-        out["projection_window"] = [r.linear.points_used[0][0], yr.from_year] if r.linear.points_used else None
-        out.update(status=label, on_track=on_track, resolved_value=r.resolved.value,
-                   resolved=r.resolved.description, projected_year=r.year_reached.year,
-                   projection=r.year_reached.note, projected_value=r.linear.projected_value,
-                   required_rate={"absolute_per_year": r.required.absolute_per_year,
-                                  "compound_per_year": r.required.compound_per_year, "from_year": r.required.current_year,
-                                  "note": r.required.note},
-                   note=r.note, inputs={"series": [list(p) for p in r.resolved.series]})  # fmt: skip
+        if out.get("benchmark_name") and out.get("resolved"):
+            out["resolved"] = out["resolved"].replace("the benchmark", out["benchmark_name"])
         return out
+
+    def _gap_target(self, out: dict[str, Any], g: Any) -> dict[str, Any]:
+        """A close_gap target: the gap now, its trend, the year it would close; with a date, its status."""
+        tr, yr = g.trend, g.year_reached
+        out.update(method=g.method, source=g.source, resolved_value=g.resolved.value, resolved=g.resolved.description,
+                   gap={"year": g.year, "index": g.index, "gap_points": g.gap,
+                        "trend": {"status": _rule_status(tr), "from_period": _int(tr.first_period),
+                                  "to_period": _int(tr.last_period), "from_index": tr.first_value, "to_index": tr.last_value,
+                                  "cagr": tr.cagr, "points": tr.points, "explanation": tr.explanation,
+                                  "method": tr.method, "source": tr.source},
+                        "closes_in": yr.year, "closes_note": yr.note,
+                        "trend_window": _window(g.resolved.series, yr.from_year)},
+                   projected_year=yr.year, projection=yr.note,
+                   inputs={"series": [list(p) for p in g.resolved.series]})  # fmt: skip
+        if g.dated is not None:
+            return _dated_target(out, g.dated)
+        out["status"] = status.MET if g.achieved else None
+        out["on_track"] = True if g.achieved else None
+        if not g.achieved:
+            out["note"] = "the target has no date: the gap, its trend and the year it would close are given, not a status"
+        return out
+
+    def _name_or_code(self, code: str) -> str:
+        try:
+            return self.name(code)
+        except NotFound:
+            return code
+
+    def _trend(self, spec: Spec, area: str, code: str, segment: list[Point], stand_in: bool,
+               used: set[int]) -> dict[str, Any]:  # fmt: skip
+        """The trend by the written rules of :mod:`prosperity.assess.status`."""
+        comparable = comparable_points(segment)
+        years = [p.year for p in segment]
+        kinds = [_months(p.period) for p in segment]
+        elig = status.fingertips_eligibility(kinds, years, [p.lci_95 is not None and p.uci_95 is not None
+                                                            for p in segment])  # fmt: skip
+        marker = None
+        if elig.eligible:
+            pts = [TrendPoint(p.year, p.value, p.lci_95, p.uci_95) for p in segment]
+            try:
+                marker = fingertips_trend_marker(pts, spec.polarity, kind="ci")
+            except (InsufficientData, MethodError):
+                marker = None
+        with_ci = any(p.lci_95 is not None for p in segment)
+        direction = direction_rule([(p.year, p.value) for p in comparable], spec.polarity)
+        basis = status.price_basis(spec.unit)
+        real = self._real_terms(spec, area, code, comparable[0].year if comparable else None, used) \
+            if basis == "current prices" and not stand_in else None  # fmt: skip
+        cash = basis == "current prices" and real is None
+        judged = real.pop("rule") if real else (None if cash else direction)
+        j = status.judge_trend(spec.polarity, marker=None if real else marker, direction=judged, cash_terms=cash,
+                               stand_in=stand_in)  # fmt: skip
+        out: dict[str, Any] = {
+            "status": j.status, "rule": j.rule, "reason": j.reason, "basis": basis,
+            "direction": direction.outcome.value, "judgement": _judgement(j.status),
+            "from_period": _int(direction.first_period), "to_period": _int(direction.last_period),
+            "from_label": period_label(comparable[0].period) if comparable else None,
+            "to_label": period_label(comparable[-1].period) if comparable else None,
+            "from_value": direction.first_value, "to_value": direction.last_value, "change": direction.change,
+            "percent_change": (direction.change / abs(direction.first_value) * 100
+                               if direction.change is not None and direction.first_value else None),
+            "cagr": direction.cagr, "points": direction.points, "min_points": direction.min_points,
+            "materiality": direction.materiality, "periods": [p.period for p in comparable],
+            "method": direction.method, "source": direction.source, "explanation": direction.explanation,
+            "significance_tested": marker is not None, "marker": None,
+            "marker_eligible": elig.eligible, "marker_ineligible_reason": elig.reason if with_ci else None,
+            "real_terms": real,
+        }  # fmt: skip
+        if marker is not None:
+            out.update(marker=marker.marker.value, marker_judgement=marker.judgement.value, marker_method=marker.method,
+                       marker_source=marker.source, chi_square=marker.chi_square, marker_message=marker.message,
+                       marker_periods=list(marker.periods_used))  # fmt: skip
+        return out
+
+    def _real_terms(self, spec: Spec, area: str, code: str, from_year: int | None,
+                    used: set[int]) -> dict[str, Any] | None:  # fmt: skip
+        """The real-terms series of a money indicator, over the same years as the cash series' trend."""
+        rt = spec.real_terms
+        if rt is None:
+            return None
+        rcode = rt.code_for(area, code)
+        meta = self.meta(rt.series)
+        if rcode is None or meta is None:
+            return None
+        breakdown = rt.breakdown if rt.breakdown is not None else (spec.breakdown if rt.published_for == "same" else "")
+        pts = self.published(rt.series, rcode, breakdown)
+        if not pts:
+            return None
+        seg = comparable_points(latest_segment(pts))
+        if from_year is not None:
+            seg = [p for p in seg if p.year >= from_year] or seg
+        for p in seg:
+            used.update(p.release_ids)
+        rule = direction_rule([(p.year, p.value) for p in seg], spec.polarity)
+        return {"indicator": rt.series, "label": meta.get("label"), "unit": meta.get("unit"), "area": rcode,
+                "area_name": self._name_or_code(rcode), "publisher": meta.get("source_org"),
+                "values": [{"period": p.period, "year": p.year, "value": p.value} for p in seg],
+                "from_period": _int(rule.first_period), "to_period": _int(rule.last_period),
+                "from_value": rule.first_value, "to_value": rule.last_value, "cagr": rule.cagr, "points": rule.points,
+                "outcome": rule.outcome.value, "explanation": rule.explanation, "method": rule.method,
+                "source": rule.source, "rule": rule}  # fmt: skip
 
     def _release_list(self, ids: set[int]) -> list[dict[str, Any]]:
         missing = [i for i in ids if i not in self._releases]
@@ -532,9 +717,18 @@ class Assessor:
 
 
 def period_kind(period: str) -> tuple[Any, ...]:
-    """What kind of period this is (length and start within the year): a change of kind is a series break."""
+    """What kind of period this is: a change of kind is a series break.
+
+    Years keep their start month (calendar, financial and academic years are different series); months and
+    days keep only their length (a monthly series is one series, not twelve); an instant is an instant,
+    whatever its day (ASHE is dated to a day in April that moves from year to year).
+    """
     p = parse_period(period)
-    return (p.unit, p.count, p.start.month, p.start.day if p.unit is None else 1)
+    if p.unit is None:
+        return ("instant", None, None, None)
+    if p.unit == "Y":
+        return (p.unit, p.count, p.start.month, 1)
+    return (p.unit, p.count, None, None)
 
 
 def latest_segment(points: list[Point]) -> list[Point]:
@@ -545,6 +739,42 @@ def latest_segment(points: list[Point]) -> list[Point]:
     return seg
 
 
+def comparable_points(segment: list[Point]) -> list[Point]:
+    """The points of a series that the trend rule compares: within the last ten years, non-overlapping, and
+    for a sub-annual series the same month of each year (year on year, so seasons do not pass for a trend)."""
+    if not segment:
+        return []
+    latest = segment[-1]
+    p = parse_period(latest.period)
+    chosen: list[Point] = []
+    span = _months(latest.period)[0]
+    for point in reversed(segment):
+        q = parse_period(point.period)
+        if latest.year - point.year > TREND_YEARS:
+            break
+        if p.unit in ("M", "D") and q.start.month != p.start.month:
+            continue
+        if chosen:
+            last = parse_period(chosen[-1].period)
+            gap = (last.start.year - q.start.year) * 12 + last.start.month - q.start.month
+            if gap < max(span, 12 if p.unit in ("M", "D", None) else span):
+                continue
+        chosen.append(point)
+    return list(reversed(chosen))
+
+
+def _months(period: str) -> tuple[int, int]:
+    """(length in months, 0) of a period; an instant counts as a year apart from the next (annual surveys)."""
+    p = parse_period(period)
+    if p.unit == "Y":
+        return (12 * (p.count or 1), 0)
+    if p.unit == "M":
+        return (p.count or 1, 0)
+    if p.unit == "D":
+        return (max(1, (p.count or 1) // 30), 0)
+    return (12, 0)
+
+
 def _annual(points: list[Point]) -> list[tuple[int, float]]:
     by_year: dict[int, float] = {}
     for p in points:
@@ -552,46 +782,138 @@ def _annual(points: list[Point]) -> list[tuple[int, float]]:
     return sorted(by_year.items())
 
 
-def _trend(polarity: Polarity, segment: list[Point]) -> dict[str, Any] | None:
-    if len(segment) < 2:
-        return {"direction": None, "marker": None, "method": None, "note": "only one period: no trend"}
-    with_ci = [p for p in segment if p.lci_95 is not None and p.uci_95 is not None]
-    marker = None
-    if len(with_ci) >= 5 and len(with_ci) == len(segment):
-        pts = [TrendPoint(p.year, p.value, p.lci_95, p.uci_95) for p in segment]
-        try:
-            marker = fingertips_trend_marker(pts, polarity, kind="ci")
-        except (InsufficientData, MethodError):
-            marker = None
-    annual = _annual(segment)
-    recent = [(y, v) for y, v in annual if y >= annual[-1][0] - TREND_YEARS]
-    try:
-        dot = direction_of_travel(recent, polarity)
-    except MethodError as e:
-        return {"direction": None, "marker": None, "method": None, "note": str(e)}
-    out = {"direction": dot.direction.value, "judgement": dot.judgement.value, "from_period": dot.first_period,
-           "to_period": dot.last_period, "from_value": dot.first_value, "to_value": dot.last_value,
-           "change": dot.change, "percent_change": dot.percent_change, "cagr": dot.cagr, "method": dot.method,
-           "source": dot.source, "explanation": dot.explanation, "significance_tested": False,
-           "marker": None}  # fmt: skip
-    if marker is not None:
-        out.update(marker=marker.marker.value, marker_judgement=marker.judgement.value, marker_method=marker.method,
-                   marker_source=marker.source, chi_square=marker.chi_square, marker_message=marker.message,
-                   significance_tested=True)  # fmt: skip
+def _int(x: float | None) -> int | None:
+    return None if x is None else int(x)
+
+
+def _judgement(s: str) -> str:
+    return {status.IMPROVING: "better", status.WORSENING: "worse", status.NO_CLEAR_CHANGE: "similar"}.get(s, "not_judged")
+
+
+def _rule_status(rule: Any) -> str:
+    return status.judge_trend(rule.polarity, direction=rule).status
+
+
+def _gap(spec: Spec, history: list[tuple[Point, Point]]) -> dict[str, Any] | None:
+    """The gap to the benchmark as an index (benchmark = 100), its trend by the written rule, and the year the
+    recent linear trend would close it."""
+    if not history:
+        return None
+    area_pts = [p for p, _ in history]
+    chosen = {p.period for p in comparable_points(area_pts)}
+    index = [(p.year, p.value / b.value * 100) for p, b in history if p.period in chosen]
+    latest_year, latest_index = index[-1]
+    rule = direction_rule(index, spec.polarity)
+    below = latest_index < 100
+    ahead = (not below) if spec.polarity is not Polarity.LOWER_IS_BETTER else below
+    closing = rule.outcome.value in ("increasing", "decreasing") and ((rule.outcome.value == "increasing") == below)
+    moves = {"increasing": "rising", "decreasing": "falling"}.get(rule.outcome.value)
+    if moves is None:
+        direction = "no clear change" if rule.outcome.value == "no_clear_change" else None
+    else:
+        direction = "narrowing" if closing else "widening"
+    reach = year_target_reached(index, 100.0) if latest_index != 100 and not ahead else None
+    window = [t for t, _ in index if reach and reach.from_year and t >= reach.from_year - DNS_WINDOW_YEARS]
+    pp = {p.period: p.value - b.value for p, b in history}
+    first = _period_of(history, rule.first_period)
+    return {"index": latest_index, "gap_percent": latest_index - 100, "period": history[-1][0].period,
+            "from_period": _int(rule.first_period), "to_period": _int(rule.last_period),
+            "from_label": period_label(first) if first else None, "to_label": period_label(history[-1][0].period),
+            "from_index": rule.first_value, "to_index": rule.last_value,
+            "change_points": rule.change, "cagr": rule.cagr, "points": rule.points, "direction": direction,
+            "status": _rule_status(rule), "explanation": rule.explanation, "method": rule.method, "source": rule.source,
+            "closes_in": reach.year if reach else None, "closes_note": reach.note if reach else "",
+            "closes_window": [window[0], window[-1]] if window else None, "ahead": ahead,
+            "difference_from": pp.get(_period_of(history, rule.first_period)),
+            "difference_to": pp.get(history[-1][0].period)}  # fmt: skip
+
+
+def _window(series: Any, last: int | None) -> list[int] | None:
+    """The first and last years of the DNS five-year window ending at ``last``."""
+    years = [t for t, _ in series if last is not None and last - DNS_WINDOW_YEARS <= t <= last]
+    return [years[0], years[-1]] if years else None
+
+
+def _period_of(history: list[tuple[Point, Point]], year: float | None) -> str | None:
+    return next((p.period for p, _ in history if year is not None and p.year == int(year)), None)
+
+
+def _dated_target(out: dict[str, Any], r: Any) -> dict[str, Any]:
+    """A dated target's status by its method (status.target_status), with the projection and the rate needed."""
+    if r.preferred == r.linear.method:
+        pts = r.linear.points_used
+        outcome, achieved = r.linear.symbol.value, r.linear.target_achieved
+        out.update(method=r.linear.method, source=r.linear.source, detail=r.linear.message,
+                   method_name="linear projection (German sustainability strategy)", symbol=outcome,
+                   window=[pts[0][0], pts[-1][0]] if pts else None,
+                   shortfall_share=r.linear.shortfall_share_of_gap)  # fmt: skip
+    else:
+        o = r.open_sdg
+        if o is None:
+            raise MethodError("no CAGR-ratio result although it was the preferred method")
+        outcome, achieved = o.status, o.target_achieved
+        out.update(method=o.method, source=o.source, score=o.score, progress_value=o.progress_value,
+                   method_name="CAGR ratio (Statistics Canada, Open SDG)", method_label=STATUS_LABELS[o.status],
+                   window=[o.base_year, o.current_year])  # fmt: skip
+    deadline = r.deadline
+    st = status.target_status(method=out["method"], outcome=outcome, achieved=achieved,
+                              deadline_met=deadline.met if deadline is not None else None)  # fmt: skip
+    if deadline is not None:
+        out["deadline"] = {"year": deadline.target_year, "value": deadline.value, "met": deadline.met,
+                           "note": deadline.note, "method": deadline.method, "source": deadline.source}  # fmt: skip
+        if deadline.met is None:  # no figure for the deadline year yet: the projection stands
+            st = status.target_status(method=out["method"], outcome=outcome, achieved=achieved)
+    yr = r.year_reached
+    out["projection_window"] = [r.linear.points_used[0][0], yr.from_year] if r.linear.points_used else None
+    out.update(status=st, on_track=None if st is None else st in (status.ON_TRACK, status.MET),
+               resolved_value=r.resolved.value, resolved=r.resolved.description, projected_year=yr.year,
+               projection=yr.note, projected_value=r.linear.projected_value, floor=r.linear.floor,
+               required_rate={"absolute_per_year": r.required.absolute_per_year,
+                              "compound_per_year": r.required.compound_per_year, "from_year": r.required.current_year,
+                              "note": r.required.note},
+               note=r.note, inputs={"series": [list(p) for p in r.resolved.series]})  # fmt: skip
+    if st is None and not out.get("note"):
+        out["note"] = r.linear.message
     return out
 
 
-def _status(a: Assessment) -> str:
-    if a.value is None:
-        return "no data"
-    if a.target and a.target.get("on_track") is not None:
-        return "on track" if a.target["on_track"] else "off track"
-    trend = a.trend or {}
-    tested = trend.get("marker") in ("increasing", "decreasing", "no_significant_change")
-    if trend.get("marker") == "no_significant_change":
-        return "no significant change"
-    judgement = trend.get("marker_judgement") if tested else trend.get("judgement")
-    return {"better": "improving", "worse": "worsening", "similar": "no clear change"}.get(judgement or "", "no trend")
+def _is_total(spec: Spec) -> bool:
+    """A total or count (its size depends on the area's size): summed from members, not compared as a rate."""
+    return spec.aggregation.rule == "sum" or spec.aggregation.total
 
 
-__all__ = ["Assessment", "Assessor", "NotAggregable", "Point", "latest_segment", "period_kind"]
+_CAVEAT_WORDS = (("provisional", "provisional"), ("experimental", "experimental"),
+                 ("in development", "official statistics in development"))  # fmt: skip
+
+
+def _caveats(meta: dict[str, Any]) -> list[dict[str, str]]:
+    """The publisher's own words that qualify the figures (provisional, experimental, in development)."""
+    import re
+
+    out: list[dict[str, str]] = []
+    text = meta.get("caveats") or ""
+    sentences_ = re.split(r"(?<=[.!?])\s+", text.replace("\n", " "))
+    for word, kind in _CAVEAT_WORDS:
+        hit = next((x.strip() for x in sentences_ if word in x.lower()), None)
+        if hit:
+            out.append({"kind": kind, "text": hit})
+    if meta.get("experimental") and not any(c["kind"] in ("experimental", "official statistics in development")
+                                            for c in out):  # fmt: skip
+        out.append({"kind": "official statistics in development", "quoted": False,
+                    "text": "The publisher flags these figures as official statistics in development (the term for "
+                            "what were called experimental statistics)."})  # fmt: skip
+    return out
+
+
+def _status_reason(a: Assessment, stand_in: bool) -> str:
+    if a.status == status.NO_DATA:
+        return "no figure"
+    if stand_in:
+        return f"the figure is for {a.figure_area_name}, standing in; it is not judged as {a.area_name}'s"
+    t = a.target or {}
+    if a.status in status.TARGET_STATUSES and t.get("status") == a.status:
+        return f"target {t['id']} by the {t.get('method_name') or t.get('method')} method"
+    return (a.trend or {}).get("reason") or ""
+
+
+__all__ = ["Assessment", "Assessor", "NotAggregable", "Point", "comparable_points", "latest_segment", "period_kind"]

@@ -24,6 +24,7 @@ from prosperity.framework.load import (
 from prosperity.framework.model import (
     AppliesTo,
     Citation,
+    DerivedBinding,
     Indicator,
     IndicatorRef,
     LiveBinding,
@@ -38,6 +39,7 @@ from prosperity.framework.model import (
 __all__ = [
     "AppliesTo",
     "Citation",
+    "DerivedBinding",
     "Framework",
     "FrameworkNotFound",
     "Indicator",

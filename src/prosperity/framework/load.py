@@ -23,7 +23,13 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from prosperity.errors import ProsperityError
-from prosperity.framework.located import LocatedDict, LocatedList, line_of, load_located_all_problems
+from prosperity.framework.located import (
+    LocatedDict,
+    LocatedList,
+    YamlProblem,
+    line_of,
+    load_located_all_problems,
+)
 from prosperity.framework.model import (
     BINDING_KINDS,
     Citation,
@@ -36,6 +42,7 @@ from prosperity.framework.model import (
     Target,
     Theme,
 )
+from prosperity.safe_yaml import YamlRefused, read_yaml_text
 
 log = logging.getLogger(__name__)
 
@@ -194,9 +201,9 @@ class _Loader:
     def load_file(self, path: Path) -> None:
         self.file = _display(path)
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            self.issue(None, "yaml", f"cannot read the file: {e}")
+            text = read_yaml_text(path, self.file)
+        except YamlRefused as e:
+            self.issue(e.line, "yaml", e.message)
             return
         data, problems = load_located_all_problems(text, self.file)
         for p in problems:
@@ -329,7 +336,10 @@ def load_framework(path: str | Path, documents_dir: str | Path | None = None) ->
     manifest_path = folder / MANIFEST
     if manifest_path.is_file():
         loader.file = _display(manifest_path)
-        data, problems = load_located_all_problems(manifest_path.read_text(encoding="utf-8"))
+        try:
+            data, problems = load_located_all_problems(read_yaml_text(manifest_path, loader.file), loader.file)
+        except YamlRefused as e:
+            data, problems = None, [YamlProblem(e.message, e.line)]
         for p in problems:
             loader.issue(p.line, "yaml", p.message)
         if data is not None:

@@ -17,6 +17,8 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from prosperity.safe_yaml import YamlRefused, check_limits
+
 
 class YamlProblem(Exception):
     """The text is not YAML, or is YAML a framework cannot use (a duplicate key, several documents)."""
@@ -99,7 +101,15 @@ def load_located(text: str, name: str = "<text>") -> Any:
 
 
 def load_located_all_problems(text: str, name: str = "<text>") -> tuple[Any, list[YamlProblem]]:
-    """Parse one YAML document; return the data (``None`` if unreadable) and every problem found."""
+    """Parse one YAML document; return the data (``None`` if unreadable) and every problem found.
+
+    The text passes :func:`prosperity.safe_yaml.check_limits` first (nesting depth, recursive aliases, alias
+    expansion), so that nothing is built from a file beyond those limits.
+    """
+    try:
+        check_limits(text, name)
+    except YamlRefused as e:
+        return None, [YamlProblem(e.message, e.line)]
     loader = yaml.SafeLoader(text)
     try:
         try:
@@ -122,6 +132,8 @@ def load_located_all_problems(text: str, name: str = "<text>") -> tuple[Any, lis
         except yaml.MarkedYAMLError as e:
             mark = e.problem_mark or e.context_mark
             return None, [YamlProblem(f"not valid YAML: {e.problem or e}", mark.line + 1 if mark else None)]
+        except RecursionError:  # pragma: no cover - check_limits bounds the depth first
+            return None, [YamlProblem("values are nested too deeply to read", None)]
         return data, builder.duplicates
     finally:
         loader.dispose()

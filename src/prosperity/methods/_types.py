@@ -83,6 +83,15 @@ def directional(raw: Comparison, polarity: Polarity) -> Comparison:
     return Comparison.WORSE
 
 
+def meets(value: float, target: float, polarity: Polarity) -> bool:
+    """Whether ``value`` is at or beyond ``target`` in the better direction (equal to it with no judgement)."""
+    if polarity is Polarity.LOWER_IS_BETTER:
+        return value <= target
+    if polarity is Polarity.HIGHER_IS_BETTER:
+        return value >= target
+    return value == target
+
+
 def require_finite(name: str, value: float) -> float:
     """Return ``value`` as a float, or raise :class:`MethodError` naming the input if it is not finite."""
     try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prosperity.methods._types import MethodError, MethodResult, Polarity, require_finite
+from prosperity.methods._types import MethodError, MethodResult, Polarity, meets, require_finite
 
 SOURCE_GAP = (
     "gap in absolute units: (benchmark rate − area rate) × denominator; reference §13 and DESIGN.md "
@@ -58,12 +58,7 @@ def gap_in_people(
         raise MethodError("the denominator and the unit must be positive")
     people = (benchmark_rate - rate) / unit * denominator
     rounded = round(people)
-    if polarity is Polarity.LOWER_IS_BETTER:
-        met = rate <= benchmark_rate
-    elif polarity is Polarity.HIGHER_IS_BETTER:
-        met = rate >= benchmark_rate
-    else:
-        met = rate == benchmark_rate
+    met = meets(rate, benchmark_rate, polarity)
     more_or_fewer = "more" if people > 0 else "fewer"
     if rounded == 0:
         what = f"the rate matches the benchmark to within one of the {denominator_label}"

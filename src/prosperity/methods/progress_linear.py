@@ -11,6 +11,8 @@ in the desired direction but missing by more than 20% → cloud; not developing 
 Unlike CAGR methods, a linear projection handles a target of zero (net zero).
 With gaps in the window, the average annual change is the change between its first and last points
 divided by the years between them (for six annual points, the mean of the five annual changes).
+A quantity that cannot go negative (emissions, counts) is projected no lower than zero (``floor=0``): a
+straight line would otherwise report a negative quantity in the target year.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from prosperity.methods._types import MethodError, MethodResult, Polarity, require_finite
+from prosperity.methods._types import MethodError, MethodResult, Polarity, meets, require_finite
 from prosperity.methods.thresholds import (
     DNS_MIN_POINTS,
     DNS_SUN_CLOUD_MAX_MISS,
@@ -54,6 +56,8 @@ class LinearProjection(MethodResult):
     projected_value: float | None
     #: target − current value (the "difference between the target value and the current value").
     gap: float | None
+    #: the lowest value the quantity can take (0 for a quantity that cannot be negative), if any
+    floor: float | None = None
     #: how far the projection falls short of the target, in the target's units (0 if it reaches it).
     projected_shortfall: float | None
     shortfall_share_of_gap: float | None
@@ -82,24 +86,20 @@ def average_annual_change(series: Sequence[tuple[int, float | None]]) -> tuple[f
     return (y1 - y0) / (t1 - t0), window
 
 
-def _achieved(current: float, target: float, polarity: Polarity) -> bool:
-    if polarity is Polarity.HIGHER_IS_BETTER:
-        return current >= target
-    if polarity is Polarity.LOWER_IS_BETTER:
-        return current <= target
-    return current == target
-
-
 def linear_projection_status(
     series: Sequence[tuple[int, float | None]],
     target_value: float,
     target_year: int,
     polarity: Polarity,
+    *,
+    floor: float | None = None,
 ) -> LinearProjection:
     """Weather symbol for reaching ``target_value`` by ``target_year`` on the recent linear trend.
 
     ``polarity`` says which side of the target counts as meeting it (for example lower is better for
-    emissions with a net-zero target).
+    emissions with a net-zero target). ``floor`` stops the projection at the lowest value the quantity can
+    take (0 for emissions). Sun and sun behind a cloud are on track; cloud and thunderstorm are off track
+    ("on-track indicator" / "off-track indicator", dns-indikatoren.de/en/status).
     """
     target_value = require_finite("target value", target_value)
     rate, window = average_annual_change(series)
@@ -110,6 +110,7 @@ def linear_projection_status(
         "target_year": target_year,
         "polarity": polarity,
         "points_used": tuple(window),
+        "floor": floor,
     }
     if rate is None:
         return LinearProjection(
@@ -131,7 +132,9 @@ def linear_projection_status(
     gap = target_value - current
     years_left = max(target_year - current_year, 0)
     projected = current + rate * years_left
-    achieved = _achieved(current, target_value, polarity)
+    if floor is not None:
+        projected = max(projected, floor)
+    achieved = meets(current, target_value, polarity)
     if achieved or gap == 0:
         symbol, shortfall, share = WeatherSymbol.SUN, 0.0, 0.0
         message = "the latest value already meets the target"

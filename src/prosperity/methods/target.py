@@ -8,7 +8,14 @@ Target kinds (DESIGN.md "target"; reference §14.3):
 * ``ratio_to_benchmark`` — reach a ratio of a benchmark (``1.0`` = 100% of England); progress is measured
   on the series of area ÷ benchmark for the years both have;
 * ``zero`` — reach 0 (net zero): CAGR cannot handle it, so linear projection is used;
-* ``range`` — be within ``[lower, upper]``; outside it, progress is towards the nearer bound.
+* ``range`` — be within ``[lower, upper]``; outside it, progress is towards the nearer bound;
+* ``close_gap`` — a target relative to a benchmark ("close the 11% productivity gap with England", "above the
+  UK average"): the area's value as a percentage of the benchmark's (benchmark = 100) should reach ``value``
+  (100 by default), by a date or with none; see :func:`assess_gap_target`.
+
+A target whose date has passed is judged met or missed from the value for the deadline year
+(:func:`deadline_status`), as the UN Progress Chart method evaluates "a past target year at that year"
+(reference §9.3).
 
 The rates needed and the year reached answer the reference's "required rate vs observed rate" and "year
 target reached at current trend" (§13).
@@ -21,14 +28,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from prosperity.methods._types import InsufficientData, MethodError, MethodResult, Polarity, require_finite
+from prosperity.methods._types import InsufficientData, MethodError, MethodResult, Polarity, meets, require_finite
 from prosperity.methods.progress_linear import (
     LinearProjection,
     average_annual_change,
     linear_projection_status,
 )
 from prosperity.methods.progress_opensdg import OpenSdgProgress, open_sdg_progress
-from prosperity.methods.thresholds import OPEN_SDG_DEFAULT_BASE_YEAR
+from prosperity.methods.thresholds import OPEN_SDG_DEFAULT_BASE_YEAR, TREND_WINDOW_YEARS
+from prosperity.methods.trend import DirectionRuleResult, direction_rule
 
 SOURCE_TARGET = (
     "prosperity target kinds (DESIGN.md; reference §14.3 and §13 'required rate vs observed rate, year "
@@ -45,6 +53,7 @@ class TargetKind(StrEnum):
     RATIO_TO_BENCHMARK = "ratio_to_benchmark"
     ZERO = "zero"
     RANGE = "range"
+    CLOSE_GAP = "close_gap"
 
 
 @dataclass(frozen=True)
@@ -53,7 +62,7 @@ class Target:
     or the ratio to the benchmark. Ranges use ``lower`` and ``upper``; zero needs no value."""
 
     kind: TargetKind
-    target_year: int
+    target_year: int | None
     value: float | None = None
     baseline_year: int | None = None
     relative: bool = True
@@ -101,15 +110,19 @@ def resolve_target(
         value = base * (1 + change) if target.relative else base + change
         amount = f"{change:+.1%}" if target.relative else f"{change:+g}"
         text = f"{amount} from {base:g} in {target.baseline_year}, i.e. {value:g}, by {target.target_year}"
-    elif kind is TargetKind.RATIO_TO_BENCHMARK:
-        value = require_finite("target ratio", target.value)  # type: ignore[arg-type]
+    elif kind in (TargetKind.RATIO_TO_BENCHMARK, TargetKind.CLOSE_GAP):
+        gap = kind is TargetKind.CLOSE_GAP
+        value = 100.0 if gap and target.value is None else require_finite("target ratio", target.value)  # type: ignore[arg-type]
         if benchmark_series is None:
-            raise InsufficientData("a ratio-to-benchmark target needs the benchmark's series")
+            raise InsufficientData("a target relative to a benchmark needs the benchmark's series")
         bench = dict(_clean(benchmark_series))
-        own = [(t, v / bench[t]) for t, v in own if bench.get(t)]
+        scale = 100.0 if gap else 1.0
+        own = [(t, scale * v / bench[t]) for t, v in own if bench.get(t)]
         if not own:
             raise InsufficientData("the area and the benchmark have no year in common with a non-zero value")
-        text = f"reach {value:.0%} of the benchmark by {target.target_year}"
+        by = f" by {target.target_year}" if target.target_year else ""
+        text = (f"reach {value:g}% of the benchmark's figure{by}" if gap
+                else f"reach {value:.0%} of the benchmark{by}")
     elif kind is TargetKind.RANGE:
         if target.lower is None or target.upper is None or target.lower > target.upper:
             raise MethodError("a range target needs lower <= upper")
@@ -251,6 +264,35 @@ def year_target_reached(series: Series, target_value: float, *, model: str = "li
 
 
 @dataclass(frozen=True, kw_only=True)
+class DeadlineStatus(MethodResult):
+    target_value: float
+    target_year: int
+    polarity: Polarity
+    #: the value for the deadline year, if the series has one
+    value: float | None
+    #: True: met at the deadline; False: missed; None: the series has no value for the deadline year
+    met: bool | None
+    note: str
+
+
+def deadline_status(series: Series, target_value: float, target_year: int, polarity: Polarity) -> DeadlineStatus:
+    """Met or missed: a target whose date has passed is judged on the value for its deadline year.
+
+    The UN Statistics Division Progress Chart, as EUSTAT applies it (reference §9.3), evaluates "a past target
+    year at that year"; a target is met when that value is at or beyond the target in the desired direction.
+    """
+    target_value = require_finite("target value", target_value)
+    values = dict(_clean(series))
+    base = {"method": "deadline-met-or-missed", "source": SOURCE_TARGET + "; UN Progress Chart (reference §9.3)",
+            "target_value": target_value, "target_year": target_year, "polarity": polarity}  # fmt: skip
+    if target_year not in values:
+        return DeadlineStatus(**base, value=None, met=None,
+                              note=f"the figures have no value for {target_year}, the target's deadline")  # fmt: skip
+    v = values[target_year]
+    return DeadlineStatus(**base, value=v, met=meets(v, target_value, polarity), note="")
+
+
+@dataclass(frozen=True, kw_only=True)
 class TargetAssessment(MethodResult):
     resolved: ResolvedTarget
     open_sdg: OpenSdgProgress | None
@@ -260,6 +302,8 @@ class TargetAssessment(MethodResult):
     within_range: bool | None
     year_reached: YearReached
     required: RequiredRate
+    #: for a target whose date is not after the latest data: met or missed at the deadline
+    deadline: DeadlineStatus | None
     note: str
 
 
@@ -270,13 +314,18 @@ def assess_target(
     *,
     benchmark_series: Series | None = None,
     base_year: int = OPEN_SDG_DEFAULT_BASE_YEAR,
+    non_negative: bool = False,
 ) -> TargetAssessment:
     """Assess progress to a target with every method that can handle it, and say which one to show.
 
     The CAGR-ratio method is preferred where it is valid (target and values non-zero and of one sign);
-    otherwise, as for net zero, the linear projection is shown. A no-judgement polarity is refused: a
-    target always has a desired direction.
+    otherwise, as for net zero, the linear projection is shown. A target of the ``close_gap`` kind is
+    projected linearly (the gap to the benchmark, in points of the benchmark = 100). A no-judgement polarity
+    is refused: a target always has a desired direction. ``non_negative`` stops projections at zero. When the
+    target's year is not after the latest data, ``deadline`` says whether it was met.
     """
+    if target.target_year is None:
+        raise MethodError("a dated target is needed here; an undated gap target is assessed by assess_gap_target")
     if polarity is Polarity.NO_JUDGEMENT and target.kind is not TargetKind.RANGE:
         raise MethodError(
             "a target needs a polarity (higher or lower is better) to say what meeting it means"
@@ -289,8 +338,10 @@ def assess_target(
         within = target.lower <= current <= target.upper  # type: ignore[operator]
         if pol is Polarity.NO_JUDGEMENT:  # inside the range: keep it there
             pol = Polarity.HIGHER_IS_BETTER
-    linear = linear_projection_status(data, value, target.target_year, pol)
-    cagr_ok = value != 0 and all(v != 0 and (v > 0) == (value > 0) for _, v in data)
+    floor = 0.0 if non_negative else None
+    linear = linear_projection_status(data, value, target.target_year, pol, floor=floor)
+    cagr_ok = (value != 0 and all(v != 0 and (v > 0) == (value > 0) for _, v in data)
+               and target.kind is not TargetKind.CLOSE_GAP)
     open_sdg = None
     note = ""
     if cagr_ok:
@@ -308,6 +359,11 @@ def assess_target(
     )
     if open_sdg is not None and preferred == linear.method:
         note = f"the CAGR-ratio method gave no value ({open_sdg.message}): linear projection is used"
+    if target.kind is TargetKind.CLOSE_GAP:
+        note = "a gap to a benchmark is projected linearly, in points of the benchmark (= 100)"
+    deadline = None
+    if target.target_year <= current_year:
+        deadline = deadline_status(data, value, target.target_year, pol)
     return TargetAssessment(
         method="target-assessment",
         source=SOURCE_TARGET,
@@ -318,5 +374,60 @@ def assess_target(
         within_range=within,
         year_reached=year_target_reached(data, value),
         required=required_annual_rate(current_year, current, value, target.target_year),
+        deadline=deadline,
         note=note,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class GapTargetAssessment(MethodResult):
+    resolved: ResolvedTarget
+    #: the latest year and the area's value as a percentage of the benchmark's (benchmark = 100)
+    year: int
+    index: float
+    #: index − 100: negative when the area is below the benchmark
+    gap: float
+    #: the trend of the index over the last ``TREND_WINDOW_YEARS`` years, by the written direction rule
+    trend: DirectionRuleResult
+    #: the year the recent linear trend would reach the target index (German DNS average annual change)
+    year_reached: YearReached
+    achieved: bool
+    #: for a dated target: the dated assessment (linear projection, met or missed at the deadline)
+    dated: TargetAssessment | None
+
+
+def assess_gap_target(
+    target: Target, series: Series, polarity: Polarity, benchmark_series: Series
+) -> GapTargetAssessment:
+    """A target relative to a benchmark, assessed as the gap and its trend, and the year the gap would close.
+
+    The area's value is expressed as a percentage of the benchmark's for each year both have (benchmark =
+    100); the gap is that index − 100. Its trend is judged by the written direction rule
+    (:func:`~prosperity.methods.trend.direction_rule`) over the last ten years, and the year it would reach
+    the target index by the DNS linear trend of the last five years (reference §9.4 and §13). With a date,
+    the target also gets the DNS status for that date (:func:`assess_target`).
+    """
+    if target.kind is not TargetKind.CLOSE_GAP:
+        raise MethodError(f"assess_gap_target is for close_gap targets, not {target.kind.value}")
+    if polarity is Polarity.NO_JUDGEMENT:
+        raise MethodError("a gap target needs a polarity (higher or lower is better)")
+    resolved = resolve_target(target, series, polarity, benchmark_series)
+    index = list(resolved.series)
+    year, latest = index[-1]
+    recent = [(t, v) for t, v in index if t >= year - TREND_WINDOW_YEARS]
+    achieved = meets(latest, resolved.value, polarity)
+    dated = None
+    if target.target_year is not None:
+        dated = assess_target(target, series, polarity, benchmark_series=benchmark_series)
+    return GapTargetAssessment(
+        method="target-close-gap",
+        source=SOURCE_TARGET,
+        resolved=resolved,
+        year=year,
+        index=latest,
+        gap=latest - 100.0,
+        trend=direction_rule(recent, polarity),
+        year_reached=year_target_reached(index, resolved.value),
+        achieved=achieved,
+        dated=dated,
     )

@@ -97,3 +97,17 @@ OFLOG_BANDS: tuple[tuple[float, float, str | None, str | None], ...] = (
     (-7.5, -3.0, "much worse than", "much lower than"),
     (float("-inf"), -7.5, None, None),
 )
+
+# --- Direction of travel without intervals (the written rule of ``prosperity.assess.status``) ------------
+
+#: A direction is stated only with at least this many comparable (non-overlapping, same-kind) points.
+DIRECTION_MIN_POINTS: int = 3
+#: ... and only when the compound annual change is at least this large (0.5% a year) in either direction.
+#: It is the boundary the UN Statistics Division Progress Chart draws for "stagnation" of indicators without a
+#: target (EUSTAT's Open SDG methodology page, reference §9.3: CAGR < 0.5% in the desired direction) and the
+#: Open SDG / Statistics Canada "limited progress" boundary for method 1 (reference §1.4: med = 0.005),
+#: applied here symmetrically: a smaller change, up or down, is "no clear change".
+DIRECTION_MATERIAL_CAGR: float = 0.005
+#: The trend looks back at most this many years from the latest period: a stated choice between Eurostat's
+#: short-term (5 years) and long-term (15 years) assessment windows (reference §9.1).
+TREND_WINDOW_YEARS: int = 10

@@ -21,6 +21,8 @@ from enum import StrEnum
 
 from prosperity.methods._types import Comparison, MethodError, MethodResult, Polarity, directional
 from prosperity.methods.thresholds import (
+    DIRECTION_MATERIAL_CAGR,
+    DIRECTION_MIN_POINTS,
     TREND_CHI_SQUARE_CRITICAL,
     TREND_CI_WIDTH_IN_SE,
     TREND_ITERATIONS,
@@ -301,3 +303,91 @@ def direction_of_travel(
             "change is significant."
         ),
     )
+
+
+SOURCE_DIRECTION_RULE = (
+    "direction with a materiality threshold: compound annual growth between the first and last of at least "
+    f"{DIRECTION_MIN_POINTS} comparable points, material at {DIRECTION_MATERIAL_CAGR:.1%} a year or more "
+    "(the UN Statistics Division Progress Chart's 'stagnation' boundary for indicators without a target, as "
+    "EUSTAT's Open SDG methodology applies it, reference §9.3; Open SDG / Statistics Canada method 1 'limited "
+    "progress' boundary, reference §1.4); polarity turns increasing/decreasing into better/worse as LG "
+    "Inform's direction of travel does (reference §6)"
+)
+
+
+class RuleOutcome(StrEnum):
+    INCREASING = "increasing"
+    DECREASING = "decreasing"
+    NO_CLEAR_CHANGE = "no_clear_change"
+    TOO_FEW_POINTS = "too_few_points"
+    UNDEFINED = "undefined"
+
+
+@dataclass(frozen=True, kw_only=True)
+class DirectionRuleResult(MethodResult):
+    outcome: RuleOutcome
+    #: better/worse by polarity for a material change (higher/lower with no judgement), else ``NOT_COMPARED``
+    judgement: Comparison
+    polarity: Polarity
+    points: int
+    min_points: int
+    materiality: float
+    first_period: float | None
+    last_period: float | None
+    first_value: float | None
+    last_value: float | None
+    change: float | None
+    cagr: float | None
+    explanation: str
+
+
+def direction_rule(
+    points: Sequence[tuple[float, float]],
+    polarity: Polarity,
+    *,
+    min_points: int = DIRECTION_MIN_POINTS,
+    materiality: float = DIRECTION_MATERIAL_CAGR,
+) -> DirectionRuleResult:
+    """Say a direction only where the data support one: ``(year, value)`` points that are comparable
+    (same kind of period, non-overlapping; the caller chooses them), at least ``min_points`` of them, and a
+    compound annual change between the first and last of at least ``materiality`` in either direction.
+
+    Fewer points: ``TOO_FEW_POINTS``. A smaller change: ``NO_CLEAR_CHANGE``. A zero value or a change of sign
+    (no compound rate): ``UNDEFINED``. No significance is claimed: the rule describes the published values.
+    """
+    clean = sorted((float(t), float(v)) for t, v in points if v is not None and math.isfinite(v))
+    if len({t for t, _ in clean}) != len(clean):
+        raise MethodError("each period may appear only once in a series")
+    base = {"method": "direction-rule-cagr", "source": SOURCE_DIRECTION_RULE, "polarity": polarity,
+            "points": len(clean), "min_points": min_points, "materiality": materiality}  # fmt: skip
+    if len(clean) < max(min_points, 2):
+        first = clean[0] if clean else (None, None)
+        return DirectionRuleResult(
+            **base, outcome=RuleOutcome.TOO_FEW_POINTS, judgement=Comparison.NOT_COMPARED,
+            first_period=first[0], last_period=clean[-1][0] if clean else None, first_value=first[1],
+            last_value=clean[-1][1] if clean else None, change=None, cagr=None,
+            explanation=f"{len(clean)} comparable point{'s' if len(clean) != 1 else ''}; the rule needs at least "
+                        f"{min_points} to state a direction",
+        )  # fmt: skip
+    (t0, y0), (t1, y1) = clean[0], clean[-1]
+    growth = cagr(y0, y1, t0, t1)
+    common = {"first_period": t0, "last_period": t1, "first_value": y0, "last_value": y1, "change": y1 - y0,
+              "cagr": growth}  # fmt: skip
+    if growth is None:
+        return DirectionRuleResult(
+            **base, **common, outcome=RuleOutcome.UNDEFINED, judgement=Comparison.NOT_COMPARED,
+            explanation="the compound growth rate is undefined (a value is zero or the values change sign)",
+        )  # fmt: skip
+    if abs(growth) < materiality:
+        return DirectionRuleResult(
+            **base, **common, outcome=RuleOutcome.NO_CLEAR_CHANGE, judgement=Comparison.NOT_COMPARED,
+            explanation=f"a change of {growth:+.2%} a year is smaller than the {materiality:.1%} a year the rule "
+                        "treats as material",
+        )  # fmt: skip
+    outcome = RuleOutcome.INCREASING if growth > 0 else RuleOutcome.DECREASING
+    raw = Comparison.HIGHER if growth > 0 else Comparison.LOWER
+    return DirectionRuleResult(
+        **base, **common, outcome=outcome, judgement=directional(raw, polarity),
+        explanation=f"a change of {growth:+.2%} a year over {len(clean)} comparable points is at least the "
+                    f"{materiality:.1%} a year the rule treats as material",
+    )  # fmt: skip

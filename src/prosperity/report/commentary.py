@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from prosperity.safe_yaml import YamlRefused, load_yaml
 
 FIELDS = ("author", "date", "text")
 
@@ -83,15 +83,9 @@ def load_commentary(path: Path | None, area: str) -> Commentary:
         return out
     out.sha256 = hashlib.sha256(raw).hexdigest()
     try:
-        doc = yaml.safe_load(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        out.problems.append(f"{path}: is not UTF-8 text; the report has no commentary")
-        return out
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        what = getattr(e, "problem", None) or str(e).splitlines()[0]
-        out.problems.append(f"{path}{where}: not valid YAML ({what}); the report has no commentary")
+        doc = load_yaml(raw, str(path))
+    except YamlRefused as e:  # never stops the report: the problem is listed instead
+        out.problems.append(f"{e}; the report has no commentary")
         return out
     if doc is None:
         return out

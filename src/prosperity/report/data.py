@@ -17,8 +17,9 @@ from typing import Any
 
 from markupsafe import Markup
 
+from prosperity.assess import status as st
 from prosperity.assess.engine import Assessment, Assessor, latest_segment, period_kind
-from prosperity.assess.sentences import fmt
+from prosperity.assess.sentences import fmt, short_unit
 from prosperity.assess.spec import Spec, specs_from_framework
 from prosperity.errors import NotFound
 from prosperity.framework import Framework, Outcome, Strategy, Target, Theme
@@ -32,15 +33,9 @@ from prosperity.report.findings import Finding
 from prosperity.warehouse import Warehouse
 from prosperity.web import charts
 
-#: the order and words of the summary's status counts
-STATUS_GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("on-track", "On track for a target", ("on track",)),
-    ("off-track", "Off track for a target", ("off track",)),
-    ("improving", "Improving", ("improving",)),
-    ("worsening", "Worsening", ("worsening",)),
-    ("no-change", "No clear or significant change", ("no clear change", "no significant change")),
-    ("one-period", "One period only (no trend)", ("no trend",)),
-    ("no-data", "Without data", ("no data",)),
+#: the order and words of the summary's status counts: one group per status of prosperity.assess.status
+STATUS_GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = tuple(
+    (st.css_class(name), name[:1].upper() + name[1:], (name,)) for name in st.STATUSES
 )
 
 
@@ -76,7 +71,7 @@ class Item:
         for key, _, statuses in STATUS_GROUPS:
             if self.status in statuses:
                 return key
-        return "no-change"
+        return st.css_class(st.NOT_JUDGED)
 
 
 @dataclass
@@ -202,7 +197,7 @@ def dp_of(a: Assessment) -> int | None:
 
 def value(a: Assessment, v: float | None = None, *, full: bool = True) -> str:
     """A figure of an assessment with its unit (the full unit, or its first part: "£ per hour")."""
-    unit = a.unit if full else a.unit.split(", ")[0].split(" (")[0]
+    unit = a.unit if full else short_unit(a.unit)
     return fmt(a.value if v is None else v, unit, dp_of(a))
 
 
@@ -291,8 +286,8 @@ def series_chart(assessor: Assessor, item: Item, area: str, chart_id: str, *, ta
         shown = [t for t in a.targets if scope is None or t.get("strategy") in scope]
         for t in shown:
             v = t.get("resolved_value")
-            if v is None:
-                continue
+            if v is None or not t.get("date") or t["kind"] in ("close_gap", "ratio_to_benchmark"):
+                continue  # an undated target, or one on the benchmark's scale (benchmark = 100), is not drawn here
             x = int(t["date"][:4]) + 0.5
             role = "target superseded" if t.get("superseded_by") else "target"
             markers.append(charts.Marker(f"Target: {t.get('resolved') or t['kind']}", x, v, role))
@@ -319,8 +314,9 @@ def series_chart(assessor: Assessor, item: Item, area: str, chart_id: str, *, ta
     if ticks[0] > 0:  # an honest axis says so when it does not start at zero
         desc += f" The vertical axis starts at {ticks[0]:,g}, not at zero."
         legend.append(("note", f"The vertical axis starts at {ticks[0]:,g}, not at zero"))
-    svg = charts.line_chart(lines, markers, title=f"{a.label}, {a.area_name} ({a.unit})", desc=desc,
-                            y_label=a.unit.split(",")[0], chart_id=chart_id, width=figures.LINE_WIDTH,
+    where = f"{a.read_area['name']}, standing in for {a.area_name}" if a.read_area else a.area_name
+    svg = charts.line_chart(lines, markers, title=f"{a.label}, {where} ({a.unit})", desc=desc,
+                            y_label=short_unit(a.unit), chart_id=chart_id, width=figures.LINE_WIDTH,
                             height=figures.LINE_HEIGHT, margin=figures.LINE_MARGIN)  # fmt: skip
     return figures.styled(svg), legend
 

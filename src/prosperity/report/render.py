@@ -12,19 +12,14 @@ from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup
 
 from prosperity import __version__
+from prosperity.assess import status as st
 from prosperity.assess.engine import Assessment
+from prosperity.assess.sentences import short_unit
 from prosperity.report.data import Report, TargetRow, date_text, source_text, value
 from prosperity.report.findings import RULES as FINDING_RULES
+from prosperity.safe import http_url
 
-STATUS_HELP = {
-    "on-track": "the indicator's current target would be met on the recent trend",
-    "off-track": "the current target would not be met on the recent trend",
-    "improving": "no target, or none assessable; moving in the better direction over up to ten years",
-    "worsening": "no target, or none assessable; moving in the worse direction over up to ten years",
-    "no-change": "no clear direction, or no significant change by Fingertips' trend test",
-    "one-period": "a figure, but only one period, so no trend",
-    "no-data": "no figure for this area: no source yet, a live fetch needed, or no figure published",
-}
+STATUS_HELP = {st.css_class(name): text for name, text in st.SHORT.items()}
 GAP_GROUPS = (
     ("none", "Promised, but no statistic measures it yet"),
     ("live", "Measured by a statistic not yet loaded for this edition"),
@@ -67,13 +62,22 @@ def bench(a: Assessment) -> str:
 
 
 def trend(a: Assessment) -> str:
+    """The trend cell: the judged series' change and the status the trend rule gives it."""
     t = a.trend or {}
-    if not t.get("direction"):
-        return _first_upper(t.get("note", "No trend").rstrip(".")) if t else "No trend"
-    moved = {"increasing": "Rising", "decreasing": "Falling", "no_change": "Unchanged"}.get(t["direction"], "Changing")
+    if t.get("from_value") is None or t.get("from_period") == t.get("to_period"):
+        return "One period only: too few points to judge"
+    span = f"{t.get('from_label') or t['from_period']}–{t.get('to_label') or t['to_period']}"
     rate = f", {t['cagr']:+.1%} a year" if t.get("cagr") is not None else ""
-    judged = {"better": ": better", "worse": ": worse"}.get(t.get("judgement") or "", "")
-    text = f"{moved} {t['from_period']}–{t['to_period']}{rate}{judged}"
+    words = t.get("status") or st.NOT_JUDGED
+    if t.get("real_terms"):
+        r = t["real_terms"]
+        return (f"Real terms {r['from_period']}–{r['to_period']}, {r['cagr']:+.2%} a year: {words} "
+                f"(cash {span}{rate}, not judged)")  # fmt: skip
+    if t.get("basis") == "current prices":
+        return f"Cash terms {span}{rate}: not judged (no real-terms series)"
+    if a.read_area:
+        return f"{a.read_area['name']}'s figures {span}{rate}: not judged"
+    text = f"{span}{rate}: {words}"
     if t.get("marker"):
         marker = {"increasing": "significant increase", "decreasing": "significant decrease",
                   "no_significant_change": "no significant change",
@@ -111,12 +115,30 @@ def target_text(row: TargetRow) -> str:
 def rate_text(row: TargetRow) -> str:
     t, a = row.assessed or {}, row.item.assessment
     rate = t.get("required_rate") or {}
+    if t.get("kind") in ("close_gap", "ratio_to_benchmark"):
+        return "—"  # on the benchmark's scale (benchmark = 100): see the trend of the gap
     if a is None or rate.get("absolute_per_year") is None:
         return rate.get("note") or "—"
-    text = f"{rate['absolute_per_year']:+,.2f} {a.unit.split(',')[0]} a year"
+    text = f"{rate['absolute_per_year']:+,.2f} {short_unit(a.unit)} a year"
     if rate.get("compound_per_year") is not None:
         text += f" ({rate['compound_per_year']:+.1%} a year compound)"
     return f"{text} from {rate['from_year']}"
+
+
+def trend_to_target(row: TargetRow) -> str:
+    """Where the recent trend takes the indicator, for the targets table."""
+    t, a = row.assessed or {}, row.item.assessment
+    if t.get("kind") == "close_gap" and t.get("gap"):
+        g = t["gap"]
+        w = "–".join(str(y) for y in (g.get("trend_window") or []))
+        closes = f"The gap closes in {g['closes_in']}" if g.get("closes_in") else "The gap does not close"
+        return f"{closes} (trend of {w}); now {g['index']:.1f} with the benchmark at 100"
+    text = f"Reached in {t['projected_year']}" if t.get("projected_year") else f"Not reached by {t.get('date')}"
+    if t.get("projected_value") is not None and a is not None:
+        text += f"; {value(a, t['projected_value'], full=False)} in {t['date']}"
+    if t.get("projection_window"):
+        text += f" (trend of {'–'.join(str(y) for y in t['projection_window'])})"
+    return text
 
 
 def target_sentence(row: TargetRow) -> str:
@@ -169,9 +191,9 @@ def edition_sentence(r: Report) -> str:
 def targets_sentence(r: Report) -> str:
     n = len(r.targets)
     if not n:
-        return "The strategies set no dated targets."
+        return "The strategies set no targets."
     words = ", ".join(f"{v} {k}" for k, v in sorted(r.target_counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    return f"Of the {n} dated targets, {words}."
+    return f"Of the {n} targets, {words}."
 
 
 def members_sentence(r: Report) -> str:
@@ -239,10 +261,6 @@ def reader(text: str) -> str:
     return " ".join(text.split())
 
 
-def css_class(status: str | None) -> str:
-    return (status or "no data").replace(" ", "-")
-
-
 def method_name(method: str) -> str:
     """A method's id as words: ``fingertips-ci-overlap-95`` → "Fingertips ci overlap 95"."""
     names = {"direction-of-travel-cagr": "Direction of travel and compound annual growth rate",
@@ -299,9 +317,9 @@ def render_html(r: Report) -> str:
         status_help=STATUS_HELP, gap_groups=GAP_GROUPS, edition_text=edition_text(r),
         edition_sentence=edition_sentence(r), targets_sentence=targets_sentence(r),
         members_sentence=members_sentence(r), extra_headlines=[], total=sum(n for _, _, n in r.counts),
-        member_count=len(members), finding_rules=FINDING_RULES, css_class=css_class, reader=reader,
+        member_count=len(members), finding_rules=FINDING_RULES, css_class=st.css_class, reader=reader,
         method_name=method_name, theme_words=theme_words, glossary=GLOSSARY, trend_to_target=trend_to_target,
-        headline_item=lambda f: _headline_item(r, f, by_figure),
+        headline_item=lambda f: _headline_item(r, f, by_figure), http_url=http_url,
     )  # fmt: skip
     return as_images(html)
 
@@ -313,13 +331,3 @@ def _headline_item(r: Report, f: Any, by_figure: dict[int, Any]) -> Any:
                 return it
     return by_figure[f.number]
 
-
-def trend_to_target(row: TargetRow) -> str:
-    """Where the recent trend takes the indicator, for the targets table."""
-    t, a = row.assessed or {}, row.item.assessment
-    text = f"Reached in {t['projected_year']}" if t.get("projected_year") else f"Not reached by {t.get('date')}"
-    if t.get("projected_value") is not None and a is not None:
-        text += f"; {value(a, t['projected_value'], full=False)} in {t['date']}"
-    if t.get("projection_window"):
-        text += f" (trend of {'–'.join(str(y) for y in t['projection_window'])})"
-    return text

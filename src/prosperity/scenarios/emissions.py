@@ -49,9 +49,10 @@ def log_mean(a: float, b: float) -> float:
     a, b = require_finite("a", a), require_finite("b", b)
     if a <= 0 or b <= 0:
         raise MethodError("the logarithmic mean needs positive values (LMDI cannot decompose zero emissions)")
-    if a == b:
-        return a
-    return (a - b) / (math.log(a) - math.log(b))
+    d = math.log(a) - math.log(b)
+    if a == b or d == 0.0:  # equal, or so close that their logarithms are equal in floating point
+        return (a + b) / 2
+    return (a - b) / d
 
 
 @dataclass(frozen=True)

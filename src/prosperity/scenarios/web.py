@@ -34,6 +34,7 @@ Offset = Annotated[int, Query(ge=0, le=10**9, description="Rows to skip.")]
 METHOD_NAMES = {"gap_closure": "closing a gap", "people_gap": "a gap in people", "rd_claim": "claim check",
                 "shift_share": "shift-share decomposition", "emissions": "emissions pathways"}  # fmt: skip
 PARTS = ("paths", "inputs", "assumptions", "releases", "sentences")
+CANNOT_RUN: dict[int | str, dict[str, Any]] = {409: {"description": "The scenario cannot be run on the statistics held."}}
 
 
 @cache
@@ -82,6 +83,8 @@ def outcome(site: Site, wh: Warehouse, scenario_id: str, as_of: str | None = Non
         raise NotFound(f"no scenario {scenario_id[:80]!r}; /api/v1/scenarios lists them")
 
     def make() -> dict[str, Any]:
+        if as_of is not None:
+            site.expensive("a scenario as of a date")  # limited like every as_of request (web.limits)
         titles = site.derived.get_or(("document-titles",), lambda: document_titles(site.fw))
         try:
             return {"result": run_scenario(wh, loaded, as_of, titles=titles)}
@@ -159,7 +162,7 @@ def api_scenarios(request: Request, wh: WH, limit: Limit = 100, offset: Offset =
     return paged(request, rows, limit, offset, "scenarios")
 
 
-@router.get("/api/v1/scenarios/{scenario_id}",
+@router.get("/api/v1/scenarios/{scenario_id}", responses=CANNOT_RUN,
             summary="A scenario's result: inputs with releases, assumptions, results, paths (CSV: the paths)")
 def api_scenario(request: Request, wh: WH, scenario_id: str, as_of: AsOf = None, format: Format = None) -> Response:
     got = outcome(site_of(request), wh, scenario_id, _as_of(as_of))
@@ -170,7 +173,7 @@ def api_scenario(request: Request, wh: WH, scenario_id: str, as_of: AsOf = None,
     return Json({"ok": True, "data": got["result"]})
 
 
-@router.get("/api/v1/scenarios/{scenario_id}/{part}",
+@router.get("/api/v1/scenarios/{scenario_id}/{part}", responses=CANNOT_RUN,
             summary="One part of a scenario's result as rows: paths, inputs, assumptions, releases, sentences or a table")
 def api_scenario_part(request: Request, wh: WH, scenario_id: str, part: str, as_of: AsOf = None, limit: Limit = MAX_LIMIT,
                       offset: Offset = 0, format: Format = None) -> Response:  # fmt: skip

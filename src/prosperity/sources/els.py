@@ -16,6 +16,7 @@ such rows cannot be tied to a place and are set aside, counted in the build summ
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from typing import Any
 from prosperity.errors import ValidationError
 from prosperity.sources.base import Dataset, Discovery, FileRef, slugify
 from prosperity.warehouse.loading import IndicatorMeta, LoadContext
+from prosperity.warehouse.sql import quote_ident
 
 SOURCE = "ons-els"
 PUBLISHER = "Office for National Statistics (Explore Local Statistics)"
@@ -65,6 +67,9 @@ OLD_COLUMNS = {  # the older schema's names → the tidy schema's
 }  # fmt: skip
 
 GEOGRAPHY_LEVELS = {"ITL Level 1": "itl1", "ITL Level 2": "itl2", "ITL Level 3": "itl3"}
+#: What an ELS folder may be called: the publisher's slugs are lower-case words joined by hyphens. Any other name
+#: (quotes, spaces, glob characters such as ``claimant-coun[t]``) is reported and never read.
+SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 
 
 def _dataset(slug: str) -> Dataset:
@@ -93,6 +98,10 @@ def discover(mirror: Path | None) -> Discovery:
         return found
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
         slug = folder.name
+        if not SLUG.match(slug):
+            found.ignored.append((f"els/{slug}", "not read: an ELS folder is named by its indicator's slug (lower-case "
+                                  "letters, digits and hyphens, such as 'claimant-count')"))  # fmt: skip
+            continue
         csv_path, json_path = folder / f"{slug}.csv", folder / f"{slug}.json"
         if csv_path.exists() and json_path.exists():
             found.datasets.append(_dataset(slug))
@@ -110,15 +119,38 @@ def discover(mirror: Path | None) -> Discovery:
     return found
 
 
-def _date(text: Any) -> date | None:
-    if not text or not isinstance(text, str):
-        return None
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(text.strip(), fmt).date()
-        except ValueError:
+DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d %B %Y", "%d %b %Y", "%d-%m-%Y", "%d.%m.%Y")
+
+
+def publisher_dates(text: Any) -> tuple[list[date], list[str]]:
+    """The dates in an ELS ``sourceDate``, and the parts that are not dates.
+
+    ELS writes ``20/01/2026``, and for an indicator released in parts several dates joined by ``|``
+    (``01/04/2026|15/01/2026|27/03/2026``): every one is kept.
+
+    >>> publisher_dates("18/12/2025|18/12/2025")
+    ([datetime.date(2025, 12, 18)], [])
+    >>> publisher_dates("11/11/2025|27/01/2026|soon")
+    ([datetime.date(2025, 11, 11), datetime.date(2026, 1, 27)], ['soon'])
+    """
+    if text is None or text == "":
+        return [], []
+    if not isinstance(text, str):
+        return [], [str(text)]
+    found: set[date] = set()
+    bad: list[str] = []
+    for part in (t.strip() for t in text.split("|")):
+        if not part:
             continue
-    return None
+        for fmt in DATE_FORMATS:
+            try:
+                found.add(datetime.strptime(part, fmt).date())
+                break
+            except ValueError:
+                continue
+        else:
+            bad.append(part)
+    return sorted(found), bad
 
 
 def _metadata_for(meta: dict[str, Any], name: str) -> dict[str, Any]:
@@ -153,19 +185,19 @@ def load(ctx: LoadContext) -> None:
         LoadContext.check_columns(ctx.name(data), header, list(OLD_COLUMNS)[:5] + ["Period"], list(OLD_COLUMNS))
         cols = {OLD_COLUMNS[h]: h for h in header if h in OLD_COLUMNS}
     else:
-        LoadContext.check_columns(ctx.name(data), header, TIDY_REQUIRED, TIDY_OPTIONAL)
+        LoadContext.check_columns(ctx.name(data), header, TIDY_REQUIRED, TIDY_OPTIONAL, repeatable=("notes",))
         cols = {h: h for h in header if "#" not in h}
-    notes = [f'"{h}"' for h in header if h.split("#")[0] == "notes"]
+    notes = [quote_ident(h) for h in header if h.split("#")[0] == "notes"]
 
     def col(name: str) -> str:
-        return f'"{cols[name]}"' if name in cols else "NULL"
+        return quote_ident(cols[name]) if name in cols else "NULL"
 
     note_expr = "NULL" if not notes else f"nullif(concat_ws('; ', {', '.join(notes)}), '')"
     file = ctx.name(data)
     ctx.stage(
         f"""SELECT ?, row_no, ?, indicator, {col('areacd')}, {col('areanm')},
                    CASE {' '.join(f"WHEN {col('geography')} = '{k}' THEN '{v}'" for k, v in GEOGRAPHY_LEVELS.items())}
-                   END,
+                   ELSE {col('geography')} END,
                    {col('period')}, '', {col('observation')}, {col('lci_95')}, {col('uci_95')}, {col('status')},
                    {note_expr}
             FROM (SELECT *, {col('indicator')} AS indicator FROM raw)""",
@@ -177,11 +209,18 @@ def load(ctx: LoadContext) -> None:
     units = dict(ctx.con.execute(f"SELECT indicator, any_value({col('unit')}) FROM raw GROUP BY 1").fetchall())
     measures = dict(ctx.con.execute(f"SELECT indicator, any_value({col('measure')}) FROM raw GROUP BY 1").fetchall()
                     if "measure" in cols else [])  # fmt: skip
-    release_dates = set()
+    release_dates: set[date] = set()
+    unreadable: set[str] = set()
+
+    def dates_of(value: Any) -> None:
+        found, bad = publisher_dates(value)
+        release_dates.update(found)
+        unreadable.update(bad)
+
     for name in names:
         m = _metadata_for(meta, name)
         slug = slugify(name)
-        release_dates.add(_date(m.get("sourceDate")))
+        dates_of(m.get("sourceDate"))
         dp = m.get("decimalPlaces")
         ctx.add_indicator(
             IndicatorMeta(
@@ -203,5 +242,11 @@ def load(ctx: LoadContext) -> None:
         )
     for name in names:
         ctx.con.execute("UPDATE stage_obs SET indicator_id = ? WHERE indicator_id = ?", [slugify(name), name])
-    dates = sorted(d for d in release_dates if d)
-    ctx.release_date = dates[-1] if dates else _date(meta.get("sourceDate"))
+    if not release_dates:
+        dates_of(meta.get("sourceDate"))
+    dates = sorted(release_dates)
+    ctx.release_dates = dates
+    ctx.release_date = dates[-1] if dates else None
+    for part in sorted(unreadable):
+        ctx.warnings.append(f"{ctx.name(metaref)}: the publisher's release date {part!r} (sourceDate) is not a date "
+                            f"in a form ELS uses (such as 20/01/2026){'' if dates else '; the release has no date'}")

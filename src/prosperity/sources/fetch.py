@@ -17,7 +17,13 @@ import httpx
 
 from prosperity.sources.base import FileRef
 from prosperity.sources.live.base import LiveFileRef, fetch_live
-from prosperity.sources.live.client import USER_AGENT, PoliteClient, service_of, write_atomically
+from prosperity.sources.live.client import (
+    USER_AGENT,
+    PoliteClient,
+    fetch_errors,
+    service_of,
+    write_atomically,
+)
 
 __all__ = ["USER_AGENT", "default_cache", "fetch_file"]
 
@@ -35,6 +41,6 @@ def fetch_file(ref: FileRef, cache: Path, client: httpx.Client | None = None) ->
     if isinstance(ref, LiveFileRef):
         return fetch_live(ref, cache, client)
     dest = cache / ref.path
-    with PoliteClient(service_of(ref.url), client) as polite:
+    with fetch_errors(ref.url, cache), PoliteClient(service_of(ref.url), client) as polite:
         write_atomically(dest, lambda fh: polite.download(ref.url, fh))
     return dest

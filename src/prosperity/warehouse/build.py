@@ -11,6 +11,7 @@ rejected before with the same content), the build opens the warehouse read-only 
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -27,16 +28,20 @@ import duckdb
 import httpx
 
 from prosperity.errors import ProsperityError, SourceError, ValidationError, WarehouseError
+from prosperity.files import check_free_space, check_writable_dir, disk_full, why
 from prosperity.sources import Dataset, discover_all
 from prosperity.sources.base import dataset_digest, sha256_file
 from prosperity.sources.fetch import default_cache, fetch_file
 from prosperity.sources.geography import supplementary_areas
+from prosperity.warehouse import integrity
 from prosperity.warehouse.loading import LoadContext
-from prosperity.warehouse.schema import migrate
+from prosperity.warehouse.revisions import ShrunkRelease, check_shrink, reverted_note, shrink_threshold
+from prosperity.warehouse.schema import migrate, pending
 
 log = logging.getLogger(__name__)
 
-Status = Literal["loaded", "unchanged", "rejected", "missing", "unavailable"]
+Status = Literal["loaded", "unchanged", "rejected", "held back", "missing", "vanished", "unavailable"]
+STATUSES: tuple[Status, ...] = ("loaded", "unchanged", "rejected", "held back", "missing", "vanished", "unavailable")
 
 
 @dataclass
@@ -47,6 +52,16 @@ class DatasetResult:
     release_id: int | None = None
     rows: int = 0
     set_aside: list[tuple[int, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what a load noticed but did not reject (unmatched names …)
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How careful a build is: which shrunken datasets are accepted, and whether recorded rejections are retried."""
+
+    accept_shrink: frozenset[str] = frozenset()
+    shrink_threshold: float | None = None  # None: PROSPERITY_SHRINK_THRESHOLD, else the default (0.75)
+    retry_rejected: bool = False
 
 
 @dataclass
@@ -67,6 +82,10 @@ class BuildSummary:
     def rejected(self) -> list[DatasetResult]:
         return [r for r in self.results if r.status == "rejected"]
 
+    @property
+    def held_back(self) -> list[DatasetResult]:
+        return [r for r in self.results if r.status == "held back"]
+
 
 Progress = Callable[[str, int, int, str], None]
 
@@ -77,6 +96,7 @@ class _Prepared:
     local: dict[str, Path]
     files: list[dict[str, object]]
     digest: str
+    same_as: int | None = None  # an earlier (not current) release of exactly these files: a revert
 
 
 def _prepare(ds: Dataset, mirror: Path | None, cache: Path | None,
@@ -93,6 +113,10 @@ def _prepare(ds: Dataset, mirror: Path | None, cache: Path | None,
                 local[ref.path] = fetch_file(ref, cache or default_cache(), client)
             except SourceError as e:
                 return DatasetResult(ds.id, "unavailable", str(e))
+            except Exception as e:  # one dataset's fetch never stops the others
+                log.exception("unexpected error fetching %s", ref.url)
+                return DatasetResult(ds.id, "unavailable", f"{ref.url}: could not be fetched ({type(e).__name__}: "
+                                     f"{e}); nothing was cached, and the next build tries again")  # fmt: skip
     files = []
     for ref in ds.files:
         p = local[ref.path]
@@ -116,24 +140,48 @@ def _lock(db: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _known_state(db: Path) -> tuple[dict[str, tuple[str, int]], set[tuple[str, str, str]]]:
-    """Each dataset's current release (digest, id), and the rejections on record, read without writing."""
+@dataclass
+class _State:
+    current: dict[str, tuple[str, int]] = field(default_factory=dict)  # dataset -> (digest, release id)
+    rejected: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (dataset, digest, context) -> kind
+    loaded_at: dict[str, str] = field(default_factory=dict)  # dataset -> when its current release was loaded
+    migrations_pending: bool = False
+    earlier: dict[tuple[str, str], int] = field(default_factory=dict)  # (dataset, digest) -> latest such release
+
+
+def _known_state(db: Path) -> _State:
+    """Each dataset's current release and the rejections on record, read without writing; and every release checked
+    against the row digests recorded at its load (a warehouse whose stored rows were changed is not built on)."""
     if not db.exists():
-        return {}, set()
+        return _State()
     try:
         con = duckdb.connect(str(db), read_only=True)
     except duckdb.Error as e:
         raise WarehouseError(f"{db} cannot be opened as a warehouse: {e}") from None
     try:
-        current = {r[0]: (r[1], r[2]) for r in con.execute(
-            "SELECT dataset_id, sha256, release_id FROM current_releases").fetchall()}  # fmt: skip
-        rejected = {(r[0], r[1], r[2]) for r in con.execute(
-            "SELECT dataset_id, sha256, context FROM rejections").fetchall()}  # fmt: skip
+        current_rows = con.execute(
+            "SELECT dataset_id, sha256, release_id, CAST(loaded_at AS DATE) FROM current_releases").fetchall()
+        current = {r[0]: (r[1], r[2]) for r in current_rows}
+        pending_now = bool(pending(con))
+        kind = "kind" if "kind" in {r[0] for r in con.execute("DESCRIBE rejections").fetchall()} else "'invalid'"
+        rejected = {(r[0], r[1], r[2]): r[3] for r in con.execute(
+            f"SELECT dataset_id, sha256, context, {kind} FROM rejections ORDER BY rejected_at").fetchall()}  # fmt: skip
+        earlier = {(r[0], r[1]): r[2] for r in con.execute(
+            "SELECT dataset_id, sha256, max(release_id) FROM releases GROUP BY ALL").fetchall()}  # fmt: skip
+        checked = integrity.verify(con, quick=True)
     except duckdb.CatalogException:
         raise WarehouseError(f"{db} is not a prosperity warehouse (no releases table)") from None
     finally:
         con.close()
-    return current, rejected
+    if not checked.ok:
+        shown = "; ".join(checked.problems[:3]) + (f" (and {len(checked.problems) - 3} more)"
+                                                  if len(checked.problems) > 3 else "")  # fmt: skip
+        raise WarehouseError(
+            f"{db} has releases whose stored rows no longer match what was recorded when they were loaded: {shown}. "
+            "Nothing was built on it. `prosperity verify` lists every release; restore the warehouse from a copy, "
+            "or build a new one with --db NEW_FILE."
+        )
+    return _State(current, rejected, {r[0]: str(r[3]) for r in current_rows}, pending_now, earlier)
 
 
 def _cleanup_stale(db: Path) -> None:
@@ -156,10 +204,16 @@ def build(
     client: httpx.Client | None = None,
     framework: Path | None = None,
     assess: bool = True,
+    options: BuildOptions | None = None,
 ) -> BuildSummary:
     """Build or update the warehouse at ``db`` from a mirror directory or from the live sources."""
     started = time.perf_counter()
+    options = options or BuildOptions()
+    threshold = shrink_threshold(options.shrink_threshold)
     db = Path(db)
+    check_writable_dir(db.parent, "--db")  # before any work: the warehouse's folder must take new files
+    if mirror is None:
+        check_writable_dir(cache or default_cache(), "--cache")
     if mirror is not None and not Path(mirror).is_dir():
         raise SourceError(f"mirror directory {mirror} does not exist")
     found = discover_all(Path(mirror) if mirror is not None else None)
@@ -177,31 +231,49 @@ def build(
             prepared.append(p)
     context = dataset_digest([(p.dataset.id, p.digest) for p in prepared if p.dataset.kind == "reference"])
     _cleanup_stale(db)  # files left by a build that was killed
-    current, rejected = _known_state(db)
+    state = _known_state(db)
+    current, rejected = state.current, state.rejected
     todo = []
     for p in prepared:
+        held = shrink_context(context, threshold)
         if p.dataset.id in current and current[p.dataset.id][0] == p.digest:
             results[p.dataset.id] = DatasetResult(p.dataset.id, "unchanged", release_id=current[p.dataset.id][1])
-        elif (p.dataset.id, p.digest, context) in rejected:
+        elif rejected.get((p.dataset.id, p.digest, context)) == "invalid" and not options.retry_rejected:
             results[p.dataset.id] = DatasetResult(p.dataset.id, "rejected", _last_rejection(db, p, context))
+        elif (rejected.get((p.dataset.id, p.digest, held)) == "shrunk" and not options.retry_rejected
+              and p.dataset.id not in options.accept_shrink):  # fmt: skip
+            results[p.dataset.id] = DatasetResult(p.dataset.id, "held back", _last_rejection(db, p, held))
         else:
+            p.same_as = state.earlier.get((p.dataset.id, p.digest))
             todo.append(p)
+    for ds_id, result in results.items():  # a dataset whose files are gone keeps its current release: say so
+        if result.status == "missing" and ds_id in current:
+            result.message += (f"; its current release {current[ds_id][1]} (loaded {state.loaded_at[ds_id]}) stays, "
+                               "no longer updated")  # fmt: skip
+    if only is None:
+        declared = {d.id for d in found.datasets} | {m[0] for m in found.missing}
+        for ds_id in sorted(set(current) - declared):
+            results[ds_id] = DatasetResult(
+                ds_id, "vanished", f"no longer in the {'mirror' if mirror is not None else 'sources'}: its current "
+                f"release {current[ds_id][1]} (loaded {state.loaded_at[ds_id]}) stays, no longer updated",
+                release_id=current[ds_id][1])  # fmt: skip
     wrote = False
     fw_path = _framework_path(framework) if assess else None
     stale = fw_path is not None and (bool(todo) or _assessments_stale(db, fw_path))
     assessed: int | None = None
     assess_error = ""
     framework_errors = 0
-    if todo or stale:
+    if todo or stale or state.migrations_pending:
         wrote = True
 
         def work(con: duckdb.DuckDBPyConnection) -> None:
             nonlocal assessed, assess_error, framework_errors
-            _load_all(con, todo, results, context, progress, total, "mirror" if mirror else "live")
+            _load_all(con, todo, results, context, progress, total, "mirror" if mirror else "live",
+                      Loading(options.accept_shrink, threshold))
             if fw_path is not None:
                 assessed, assess_error, framework_errors = _assess(con, db, fw_path)
 
-        _write(db, work)
+        _write(db, work, sum(int(f["bytes"]) for p in todo for f in p.files))
     elif progress:
         for i, p in enumerate(prepared, start=1):
             progress(p.dataset.id, i, total, results[p.dataset.id].status)
@@ -211,9 +283,15 @@ def build(
                         framework_errors)
 
 
-def _write(db: Path, work: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
-    """Run ``work`` on a copy of the warehouse, and put the copy in place only when it is complete."""
-    db.parent.mkdir(parents=True, exist_ok=True)
+def _write(db: Path, work: Callable[[duckdb.DuckDBPyConnection], None], new_bytes: int = 0) -> None:
+    """Run ``work`` on a copy of the warehouse, and put the copy in place only when it is complete.
+
+    The disk must have room for the copy and the new data (about twice the bytes of the files to load, for the
+    data and DuckDB's write-ahead log) before anything starts; a disk that fills up anyway stops the build with a
+    plain message, and the warehouse stays as it was.
+    """
+    needed = (db.stat().st_size if db.exists() else 0) + 2 * new_bytes + 64 * 1024 * 1024
+    check_free_space(db.parent, needed, "the build (a copy of the warehouse and the new data)")
     with _lock(db):
         tmp = db.with_name(f"{db.name}.tmp-{os.getpid()}")
         try:
@@ -229,6 +307,13 @@ def _write(db: Path, work: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
             if wal.exists():
                 raise WarehouseError(f"{tmp} still has a write-ahead log after closing; not replacing {db}")
             os.replace(tmp, db)
+        except (OSError, duckdb.Error) as e:
+            if disk_full(e):
+                raise WarehouseError(f"the disk holding {db.parent} is full: the build stopped and the warehouse is "
+                                     "as it was; free some space and build again") from None  # fmt: skip
+            if isinstance(e, OSError):
+                raise WarehouseError(f"{db}: {why(e)}; the warehouse is as it was") from None
+            raise
         finally:
             tmp.unlink(missing_ok=True)
             tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
@@ -281,6 +366,17 @@ def _assess(con: duckdb.DuckDBPyConnection, db: Path, fw_path: Path) -> tuple[in
         return None, f"assessments could not be computed ({type(e).__name__}: {e})", 0
 
 
+def shrink_context(context: str, threshold: float) -> str:
+    """A held-back file is remembered for the threshold it failed: with another threshold it is weighed again."""
+    return f"{context}|shrink<{threshold:g}"
+
+
+@dataclass(frozen=True)
+class Loading:
+    accept_shrink: frozenset[str]
+    threshold: float
+
+
 def _last_rejection(db: Path, p: _Prepared, context: str) -> str:
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -291,7 +387,7 @@ def _last_rejection(db: Path, p: _Prepared, context: str) -> str:
         ).fetchone()
     finally:
         con.close()
-    return (row[0] if row else "rejected") + " (unchanged since it was rejected)"
+    return (row[0] if row else "rejected") + (" (the file is unchanged since; --retry-rejected tries it again)")
 
 
 def _load_all(
@@ -302,6 +398,7 @@ def _load_all(
     progress: Progress | None,
     total: int,
     origin: str,
+    loading: Loading,
 ) -> None:
     con.execute("BEGIN")
     migrate(con)
@@ -313,18 +410,44 @@ def _load_all(
     done = total - len(todo)
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prepare")
     futures = {p.dataset.id: pool.submit(p.dataset.prepare, p.dataset, p.local) for p in todo if p.dataset.prepare}
+    # Each loaded release's row digests are computed on a second connection while the next dataset loads.
+    digests = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest")
+    cursor = con.cursor()
+    digesting: list[Future[None]] = []
     try:
         for p in todo:
             done += 1
-            _load_one(con, p, futures.get(p.dataset.id), results, context, origin)
+            release_id = _load_one(con, p, futures.get(p.dataset.id), results, context, origin, loading)
+            if release_id is not None:
+                digesting.append(digests.submit(integrity.record_stable, cursor, release_id, p.dataset.id))
             if progress:
                 progress(p.dataset.id, done, total, results[p.dataset.id].status)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        digests.shutdown(wait=True)
+        cursor.close()
+    for f in digesting:
+        if f.exception() is not None:  # the release stays, checked by its quick digest only; verify says so
+            log.warning("a release's row digest could not be computed: %s", f.exception())
+
+
+def _transient(e: BaseException) -> str | None:
+    """What went wrong, if ``e`` is a failure of this machine (memory, disk, files) rather than of the file."""
+    if isinstance(e, MemoryError | duckdb.OutOfMemoryException):
+        return "the machine ran out of memory"
+    if isinstance(e, OSError | duckdb.IOException):
+        return f"a file could not be read or written ({e.strerror or e if isinstance(e, OSError) else e})"
+    if isinstance(e, duckdb.Error) and "out of memory" in str(e).lower():
+        return "DuckDB ran out of memory"
+    return None
 
 
 def _load_one(con: duckdb.DuckDBPyConnection, p: _Prepared, future: Future[Any] | None,
-              results: dict[str, DatasetResult], context: str, origin: str) -> None:  # fmt: skip
+              results: dict[str, DatasetResult], context: str, origin: str, loading: Loading) -> int | None:  # fmt: skip
+    """Load one dataset in its own transaction; return the new release's id, if one was loaded.
+
+    Only a judgement on the file itself (it breaks a rule, or it shrank) is recorded against its content; a failure
+    of the machine is reported and the next build tries again."""
     ds = p.dataset
     previous = con.execute("SELECT max(release_id) FROM releases WHERE dataset_id = ?", [ds.id]).fetchone()[0]
     con.execute("BEGIN")
@@ -335,23 +458,58 @@ def _load_one(con: duckdb.DuckDBPyConnection, p: _Prepared, future: Future[Any] 
         ds.load(ctx)
         if ds.kind == "observations":
             ctx.validate()
+        ctx.same_content_as = p.same_as
+        if ctx.warnings:
+            ctx.metadata["warnings"] = list(ctx.warnings)  # kept with the release, shown in the summary
         outcome = ctx.commit(p.digest, p.files, previous)
+        if ds.id not in loading.accept_shrink:
+            check_shrink(con, ds.id, outcome.release_id, previous, loading.threshold)
         con.execute("COMMIT")
-        results[ds.id] = DatasetResult(ds.id, "loaded", "", outcome.release_id, outcome.rows, outcome.set_aside)
+        message = reverted_note(con, p.same_as, outcome.release_id) if p.same_as else ""
+        results[ds.id] = DatasetResult(ds.id, "loaded", message, outcome.release_id, outcome.rows, outcome.set_aside,
+                                       list(outcome.warnings))  # fmt: skip
+        return outcome.release_id
+    except ShrunkRelease as e:
+        _rollback(con)
+        _record_rejection(con, p, shrink_context(context, loading.threshold), str(e), "shrunk")
+        results[ds.id] = DatasetResult(ds.id, "held back", str(e))
     except ProsperityError as e:
-        con.execute("ROLLBACK")
-        _record_rejection(con, p, context, str(e))
+        _rollback(con)
+        _record_rejection(con, p, context, str(e), "invalid")
         results[ds.id] = DatasetResult(ds.id, "rejected", str(e))
-    except Exception as e:  # a reader's bug must not cost the other datasets their load
-        con.execute("ROLLBACK")
+    except Exception as e:  # a reader's bug or a failure of the machine: never recorded against the file
+        _rollback(con)
+        if disk_full(e):
+            raise WarehouseError(f"the disk holding {_work_dir(con)} is full (while loading {ds.id}): the warehouse "
+                                 "is unchanged; free some space and build again") from None  # fmt: skip
+        why = _transient(e)
+        if why is not None:
+            results[ds.id] = DatasetResult(ds.id, "unavailable", f"{ds.main_file.path}: not loaded this time: {why}; "
+                                           "nothing was recorded against the file, and the next build tries again")
+            return None
         log.exception("unexpected error loading %s", ds.id)
-        msg = f"{ds.main_file.path}: could not be read ({type(e).__name__}: {e})"
-        _record_rejection(con, p, context, msg)
-        results[ds.id] = DatasetResult(ds.id, "rejected", msg)
+        results[ds.id] = DatasetResult(ds.id, "rejected", f"{ds.main_file.path}: could not be read "
+                                       f"({type(e).__name__}: {e}); not recorded against the file, so the next build "
+                                       "tries it again")  # fmt: skip
+    return None
 
 
-def _record_rejection(con: duckdb.DuckDBPyConnection, p: _Prepared, context: str, message: str) -> None:
-    con.execute("INSERT INTO rejections VALUES (?, ?, ?, now(), ?)", [p.dataset.id, p.digest, context, message])
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    with contextlib.suppress(duckdb.Error):  # the transaction may already have been ended by the failure
+        con.execute("ROLLBACK")
 
 
-__all__ = ["BuildSummary", "DatasetResult", "ValidationError", "build"]
+def _work_dir(con: duckdb.DuckDBPyConnection) -> str:
+    try:
+        return str(Path(con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()")
+                        .fetchone()[0]).parent)  # fmt: skip
+    except duckdb.Error:
+        return "the warehouse"
+
+
+def _record_rejection(con: duckdb.DuckDBPyConnection, p: _Prepared, context: str, message: str, kind: str) -> None:
+    con.execute("INSERT INTO rejections (dataset_id, sha256, context, rejected_at, message, kind) "
+                "VALUES (?, ?, ?, now(), ?, ?)", [p.dataset.id, p.digest, context, message, kind])  # fmt: skip
+
+
+__all__ = ["BuildOptions", "BuildSummary", "DatasetResult", "ValidationError", "build"]

@@ -25,6 +25,10 @@ import duckdb
 
 from prosperity.errors import ValidationError
 from prosperity.periods import normalise_period, parse_period
+from prosperity.warehouse import integrity
+from prosperity.warehouse.numbers import EXPECTED, bounds_for, is_number_sql, number_sql
+from prosperity.warehouse.revisions import indicators_gone
+from prosperity.warehouse.sql import OneStatement, literal_path, quote_ident
 
 if TYPE_CHECKING:  # the sources import this module: no import back at run time
     from prosperity.sources.base import Dataset, FileRef
@@ -82,7 +86,8 @@ class LoadContext:
     """What a source's ``load`` function works through while its dataset is staged."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, dataset: Dataset, local: dict[str, Path], origin: str):
-        self.con = con
+        # Loaders see only a connection that runs one statement per call (see prosperity.warehouse.sql).
+        self.con = OneStatement(con, dataset.main_file.path)
         self.dataset = dataset
         self.local = local  # mirror path -> local file
         self.origin = origin
@@ -90,13 +95,15 @@ class LoadContext:
         self.breakdown_labels: dict[tuple[str, str], str] = {}
         self.metadata: dict[str, Any] = {}
         self.release_date: date | None = dataset.release_date
+        self.release_dates: list[date] = []  # every date the publisher gives (a file may give several)
+        self.same_content_as: int | None = None  # an earlier release of the same files (set by the build)
         self.set_aside: list[tuple[int, str]] = []
         self.warnings: list[str] = []
         self.new_areas: dict[str, AreaRow] = {}
         self.reference_writes: list[tuple[str, list[str], list[tuple[Any, ...]]]] = []
         # Which area codes this dataset may declare itself (beyond the register): ITL codes by default.
         self.prepared: Callable[[], Any] | None = None  # result of the dataset's ``prepare`` step, if any
-        self.declares_areas: Callable[[str, str | None, str | None], AreaRow | None] = itl_registrable
+        self.declares_areas: Callable[[str, str | None, str | None], AreaRow | None] = file_declared_area
         self._repeated = 0  # keys staged more than once (set by validate): only then are rows de-duplicated
         con.execute("DROP TABLE IF EXISTS stage_obs")
         con.execute(f"CREATE TEMP TABLE stage_obs ({', '.join(c + ' TEXT' for c in STAGE_COLUMNS)})")
@@ -112,52 +119,94 @@ class LoadContext:
         return ref if isinstance(ref, str) else ref.path
 
     def read_json(self, ref: FileRef) -> Any:
+        """A JSON file's content; every problem (not UTF-8, not JSON, nested too deeply) is located in that file."""
+        raw = self._raw(ref)
         try:
-            with self.path(ref).open(encoding="utf-8-sig") as fh:
-                return json.load(fh)
+            return json.loads(raw.decode("utf-8-sig"))
+        except UnicodeDecodeError as e:
+            raise not_utf8(self.name(ref), raw, e) from None
         except json.JSONDecodeError as e:
             raise ValidationError(self.name(ref), f"not valid JSON: {e.msg}", row=e.lineno) from None
+        except RecursionError:
+            raise ValidationError(self.name(ref), "not readable JSON: values are nested too deeply") from None
+
+    def _raw(self, ref: FileRef) -> bytes:
+        path = self.path(ref)
+        data = path.read_bytes()
+        kind = binary_kind(data[:4], path.name)
+        if kind:
+            raise ValidationError(self.name(ref), kind)
+        return data
 
     def read_header(self, ref: FileRef, skip: int = 0) -> list[str]:
         path = self.path(ref)
+        with path.open("rb") as fh:
+            kind = binary_kind(fh.read(4), path.name)
+        if kind:
+            raise ValidationError(self.name(ref), kind, row=1)
         opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh)
-            for _ in range(skip):
-                next(reader, None)
-            header = next(reader, None)
+        try:
+            with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
+                reader = csv.reader(fh)
+                for _ in range(skip):
+                    next(reader, None)
+                header = next(reader, None)
+        except UnicodeDecodeError as e:  # the header is in the first block decoded, so positions are the file's
+            raise not_utf8(self.name(ref), bytes(e.object), e) from None
+        except (OSError, EOFError, csv.Error) as e:  # a corrupt .gz, a NUL byte …
+            raise ValidationError(self.name(ref), f"could not be read as CSV ({e})", row=1) from None
         if not header:
             raise ValidationError(self.name(ref), "the file is empty; expected a header row")
         return [h.strip() for h in header]
 
+    @staticmethod
+    def column_names(header: list[str]) -> list[str]:
+        """The header's names made distinct: a repeated name (DuckDB compares names without case) gets ``#2``,
+        ``#3`` …, and an empty one is called ``(column N)``."""
+        used: set[str] = set()
+        names = []
+        for i, h in enumerate(header, start=1):
+            base = h or f"(column {i})"
+            name, n = base, 1
+            while name.lower() in used:
+                n += 1
+                name = f"{base}#{n}"
+            used.add(name.lower())
+            names.append(name)
+        return names
+
     def read_csv(self, ref: FileRef, table: str, *, header_line: int = 1) -> list[str]:
         """Read a CSV file into a temporary all-text table ``table`` with a ``row_no`` column (its line).
 
-        Returns the header. A row with too few or too many fields rejects the file, naming the line.
+        Returns the header. A row with too few or too many fields rejects the file, naming the line. The file is
+        read with an explicit list of positional columns; the header's names reach SQL only quoted (as the
+        names of a view over those columns), and the path only as a bound parameter, never as a pattern.
         """
-        header = self.read_header(ref, skip=header_line - 1)
-        seen: dict[str, int] = {}
-        names = []
-        for h in header:
-            n = seen.get(h, 0)
-            seen[h] = n + 1
-            names.append(h if n == 0 else f"{h}#{n + 1}")
+        names = self.column_names(self.read_header(ref, skip=header_line - 1))
         cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names)))
         con = self.con
-        con.execute("DROP TABLE IF EXISTS rej_errors; DROP TABLE IF EXISTS rej_scans")
-        con.execute(f"DROP VIEW IF EXISTS {table}")
-        con.execute(f"DROP TABLE IF EXISTS {table}_data")
-        path = str(self.path(ref)).replace("'", "''")
+        con.execute("DROP TABLE IF EXISTS rej_errors")
+        con.execute("DROP TABLE IF EXISTS rej_scans")
+        con.execute(f"DROP VIEW IF EXISTS {quote_ident(table)}")
+        con.execute(f"DROP TABLE IF EXISTS {quote_ident(table + '_data')}")
         try:
-            con.execute(
-                f"""CREATE TEMP TABLE {table}_data AS SELECT * FROM read_csv('{path}', header=false,
-                    skip={header_line}, delim=',', quote='"', escape='"', auto_detect=false,
-                    store_rejects=true, rejects_table='rej_errors', rejects_scan='rej_scans',
-                    columns={{{cols}}})"""
-            )
+            with literal_path(self.path(ref)) as path:
+                con.execute(
+                    f"""CREATE TEMP TABLE {quote_ident(table + '_data')} AS SELECT * FROM read_csv($path,
+                        header=false, skip={int(header_line)}, delim=',', quote='"', escape='"', auto_detect=false,
+                        store_rejects=true, rejects_table='rej_errors', rejects_scan='rej_scans',
+                        columns={{{cols}}})""",
+                    {"path": path},
+                )
         except duckdb.Error as e:
             raise ValidationError(self.name(ref), f"could not be read as CSV: {str(e).splitlines()[0]}") from None
-        rej = con.execute("SELECT line, error_message FROM rej_errors ORDER BY line LIMIT 1").fetchone()
+        rej = con.execute("SELECT line, error_message, error_type FROM rej_errors ORDER BY line LIMIT 1").fetchone()
+        if rej and "ENCODING" in str(rej[2]).upper():
+            n_bad = con.execute("SELECT count(DISTINCT line) FROM rej_errors").fetchone()[0]
+            raise ValidationError(self.name(ref), "is not UTF-8 text: this row has bytes that are not UTF-8"
+                                  + (f" ({n_bad - 1} more rows like it)" if n_bad > 1 else "")
+                                  + "; the file is probably in Latin-1 or Windows-1252: save it as UTF-8",
+                                  row=int(rej[0]))  # fmt: skip
         if rej:
             total = con.execute("SELECT count(DISTINCT line) FROM rej_errors").fetchone()[0]
             more = f" ({total - 1} more malformed lines)" if total > 1 else ""
@@ -166,29 +215,38 @@ class LoadContext:
                 f"(is the file truncated?){more}"
             )
             raise ValidationError(self.name(ref), msg, row=int(rej[0]))
-        n, first = con.execute(f"SELECT count(*), min(rowid) FROM {table}_data").fetchone()
+        n, first = con.execute(f"SELECT count(*), min(rowid) FROM {quote_ident(table + '_data')}").fetchone()
         if n == 0:
             raise ValidationError(self.name(ref), "has a header but no data rows")
         # A view names the columns and numbers the rows by their line in the file, without copying the data.
-        renames = ", ".join(f'c{i} AS "{name}"' for i, name in enumerate(names))
+        renames = ", ".join(f"c{i} AS {quote_ident(name)}" for i, name in enumerate(names))
         con.execute(
-            f"CREATE TEMP VIEW {table} AS "
-            f"SELECT CAST(rowid - {first} + {header_line + 1} AS INTEGER) AS row_no, {renames} FROM {table}_data"
+            f"CREATE TEMP VIEW {quote_ident(table)} AS SELECT CAST(rowid - {int(first)} + {int(header_line) + 1} "
+            f"AS INTEGER) AS row_no, {renames} FROM {quote_ident(table + '_data')}"
         )
         return names
 
     @staticmethod
-    def check_columns(file: str, header: list[str], required: list[str], optional: list[str]) -> None:
-        """Reject a file whose columns are not the ones its schema names."""
+    def check_columns(file: str, header: list[str], required: list[str], optional: list[str],
+                      repeatable: tuple[str, ...] = ()) -> None:  # fmt: skip
+        """Reject a file whose columns are not the ones its schema names, or that names a column twice (only
+        the columns in ``repeatable`` may appear more than once, as ``name#2`` …)."""
         missing = [c for c in required if c not in header]
         allowed = set(required) | set(optional)
-        unexpected = [c for c in header if c.split("#")[0] not in allowed]
-        if missing or unexpected:
+        folded = {a.lower() for a in allowed}
+        repeated = [c.split("#")[0] for c in header if "#" in c and c not in allowed
+                    and c.split("#")[0].lower() in folded and c.split("#")[0] not in repeatable]  # fmt: skip
+        unexpected = [c for c in header if c.split("#")[0] not in allowed and c not in allowed
+                      and c.split("#")[0] not in repeated]  # fmt: skip
+        if missing or unexpected or repeated:
             parts = []
             if missing:
                 parts.append("missing column(s) " + ", ".join(repr(c) for c in missing))
             if unexpected:
                 parts.append("unexpected column(s) " + ", ".join(repr(c) for c in unexpected))
+            if repeated:
+                parts.append("column(s) " + ", ".join(repr(c) for c in dict.fromkeys(repeated)) + " appear more "
+                             "than once; which one holds the figures cannot be told")  # fmt: skip
             raise ValidationError(
                 file, "; ".join(parts) + "; expected columns " + ", ".join(required) + " (and optionally "
                 + ", ".join(optional) + ")", row=1,
@@ -246,19 +304,30 @@ class LoadContext:
                          ("uci_raw", "'upper 95% limit'")):  # fmt: skip
             checks.append((
                 f"{raw} IS NOT NULL AND trim({raw}) <> '' AND lower(trim({raw})) NOT IN ({markers}) AND NOT "
-                f"coalesce(isfinite(TRY_CAST(replace(trim({raw}), ',', '') AS DOUBLE)), false)",
+                f"{is_number_sql(raw)}",
                 raw,
-                "is not a number; expected a number (thousands separators allowed) or a suppression marker ("
-                + ", ".join(SUPPRESSION_MARKERS[:6]) + ", [c] …)",
+                f"is not a number; {EXPECTED} or a suppression marker (" + ", ".join(SUPPRESSION_MARKERS[:6])
+                + ", [c] …)",
                 col,
             ))  # fmt: skip
+        # Values no unit allows: 95% limits out of order, and values outside their unit's bounds.
+        bounds = [(ind, b.low, b.high, b.reason()) for ind, m in self.indicators.items()
+                  if (b := bounds_for(m.unit, m.measure, m.label)) is not None]  # fmt: skip
+        con.execute("CREATE OR REPLACE TEMP TABLE unit_bounds (indicator_id TEXT, low DOUBLE, high DOUBLE, why TEXT)")
+        if bounds:
+            con.executemany("INSERT INTO unit_bounds VALUES (?, ?, ?, ?)", bounds)
+        impossible = [f"{number_sql('lci_raw')} > {number_sql('uci_raw')}"] + [
+            f"{number_sql(raw)} < b.low OR {number_sql(raw)} > b.high" for raw in ("value_raw", "lci_raw", "uci_raw")]
         # One scan counts every kind of problem; only a kind that occurs is looked up row by row.
         counts = con.execute(
-            "SELECT " + ", ".join(f"count(*) FILTER (WHERE {c[0]})" for c in checks) + " FROM stage_obs"
+            "SELECT " + ", ".join(f"count(*) FILTER (WHERE {c})" for c in [*(c[0] for c in checks), *impossible])
+            + " FROM stage_obs LEFT JOIN unit_bounds b USING (indicator_id)"
         ).fetchone()
-        for check, count in zip(checks, counts, strict=True):
+        for check, count in zip(checks, counts, strict=False):
             if count:
                 self._first(*check)
+        if any(counts[len(checks):]):
+            self._check_values()
         # Periods: few distinct values, normalised in Python.
         bad_periods = []
         mapping = []
@@ -300,37 +369,50 @@ class LoadContext:
                     column="area code",
                 )
             self.new_areas[code] = area
-        # Duplicate keys: identical repeats are set aside; different values reject the file.
-        dup = None
+        if self.new_areas:  # provenance: which areas this release registered, from its own file
+            self.metadata["areas_registered"] = sorted(self.new_areas)
+        # Duplicate keys, whatever the period's spelling (2015 and 2015-01-01/P1Y are one key): identical repeats are
+        # set aside; different values reject the file.
+        spellings = len({canon for _, canon, _, _ in mapping}) < len(mapping)
+        period = "m.period" if spellings else "s.period_raw"
+        joined = ("stage_obs s JOIN period_map m ON m.period_raw IS NOT DISTINCT FROM s.period_raw" if spellings
+                  else "stage_obs s")  # fmt: skip
+        key = f"s.indicator_id, s.area_code, coalesce(s.breakdown, ''), {period}"
         self._repeated = repeated = con.execute(
-            """SELECT count(*) FROM (SELECT 1 FROM stage_obs GROUP BY indicator_id, area_code, breakdown, period_raw
-               HAVING count(*) > 1)"""
+            f"SELECT count(*) FROM (SELECT 1 FROM {joined} GROUP BY {key} HAVING count(*) > 1)"
         ).fetchone()[0]
-        if repeated:
+        dup = None
+        if repeated:  # first one key with different values (among the repeated keys only), then only its rows
+            values = ", ".join(f"{v} AS v{i}" for i, v in enumerate(stored_values("s")))
             dup = con.execute(
-                """WITH keys AS (SELECT indicator_id, area_code, breakdown, period_raw FROM stage_obs
-                                 GROUP BY ALL HAVING count(*) > 1)
-                   SELECT s.indicator_id, s.area_code, s.breakdown, s.period_raw,
-                          list(s.file || '|' || s.row_no || '|' || coalesce(s.value_raw, '') ORDER BY s.file, s.row_no)
-                   FROM stage_obs s SEMI JOIN keys k USING (indicator_id, area_code, breakdown, period_raw)
-                   GROUP BY s.indicator_id, s.area_code, s.breakdown, s.period_raw
-                   HAVING count(DISTINCT (replace(trim(coalesce(s.value_raw, '')), ',', ''),
-                                          replace(trim(coalesce(s.lci_raw, '')), ',', ''),
-                                          replace(trim(coalesce(s.uci_raw, '')), ',', ''),
-                                          coalesce(s.status, ''))) > 1
-                   LIMIT 1"""
+                f"""WITH staged AS (SELECT s.indicator_id, s.area_code, coalesce(s.breakdown, '') AS breakdown,
+                                           {period} AS period_key, s.file,
+                                           s.row_no, {values} FROM {joined}),
+                         repeated AS (SELECT indicator_id, area_code, breakdown, period_key FROM staged
+                                      GROUP BY ALL HAVING count(*) > 1)
+                    SELECT indicator_id, area_code, breakdown, period_key FROM staged
+                    SEMI JOIN repeated USING (indicator_id, area_code, breakdown, period_key)
+                    GROUP BY ALL HAVING count(DISTINCT (v0, v1, v2, v3, v4)) > 1
+                    ORDER BY min(file), min(row_no) LIMIT 1"""
             ).fetchone()
         if dup:
-            ind, area, brk, period, places = dup
-            where = [p.split("|") for p in places]
-            what = f"{ind} for {area} in {period}" + (f" ({brk})" if brk else "")
-            shown = "; ".join(f"row {r} of {f} has {v!r}" if f != where[0][0] else f"row {r} has {v!r}"
-                              for f, r, v in where[:4])  # fmt: skip
+            ind, area, brk, canon = dup
+            places = [{"file": r[0], "row": r[1], "value": r[2], "period": r[3]} for r in con.execute(
+                f"""SELECT s.file, s.row_no, s.value_raw, s.period_raw FROM {joined}
+                    WHERE s.indicator_id IS NOT DISTINCT FROM ? AND s.area_code IS NOT DISTINCT FROM ?
+                      AND coalesce(s.breakdown, '') = ? AND {period} IS NOT DISTINCT FROM ?
+                    ORDER BY s.file, s.row_no""", [ind, area, brk, canon]).fetchall()]  # fmt: skip
+            what = f"{ind} for {area} in {canon}" + (f" ({brk})" if brk else "")
+            first = places[0]["file"]
+            shown = "; ".join(
+                ("row " + str(p["row"]) + (f" of {p['file']}" if p["file"] != first else "") + f" has {p['value']!r}"
+                 + (f" for period {p['period']!r}" if spellings else ""))
+                for p in places[:4])  # fmt: skip
             raise ValidationError(
-                where[0][0],
+                first,
                 f"duplicate key with different values: {what}: {shown}; "
-                "expected one value per indicator, area, period and breakdown",
-                row=int(where[0][1]),
+                "expected one value per indicator, area, period (however it is written) and breakdown",
+                row=int(places[0]["row"]),
             )
         missing_meta = con.execute("SELECT DISTINCT indicator_id FROM stage_obs").fetchall()
         for (ind,) in missing_meta:
@@ -348,6 +430,26 @@ class LoadContext:
                 "an indicator id belongs to one dataset",
             )
 
+    def _check_values(self) -> None:
+        """Locate a value no unit allows (found by the counting scan in :meth:`validate`): a lower 95% limit above
+        the upper, or a value outside its unit's bounds (a negative percentage, a proportion above 1, a rank of 0 …;
+        see :func:`~prosperity.warehouse.numbers.bounds_for`)."""
+        con = self.con
+        self._first(f"{number_sql('lci_raw')} > {number_sql('uci_raw')}", "lci_raw || ' above ' || uci_raw",
+                    "is impossible: the lower 95% limit is above the upper; expected lower ≤ upper",
+                    "'lower 95% limit'")  # fmt: skip
+        for raw, col in (("value_raw", "s.value_column"), ("lci_raw", "'lower 95% limit'"),
+                         ("uci_raw", "'upper 95% limit'")):  # fmt: skip
+            n = number_sql(f"s.{raw}")
+            row = con.execute(
+                f"""SELECT s.file, s.row_no, {col}, s.{raw}, b.why, count(*) OVER ()
+                    FROM stage_obs s JOIN unit_bounds b USING (indicator_id)
+                    WHERE {n} < b.low OR {n} > b.high ORDER BY s.file, s.row_no LIMIT 1"""
+            ).fetchone()
+            if row:
+                more = f" ({row[5] - 1} more rows like it)" if row[5] > 1 else ""
+                raise ValidationError(row[0], f"{row[3]!r} is impossible: {row[4]}{more}", row=row[1], column=row[2])
+
     # ---- commit ------------------------------------------------------------------------------------------
     def commit(self, digest: str, files: list[dict[str, Any]], previous: int | None) -> LoadOutcome:
         con = self.con
@@ -359,27 +461,17 @@ class LoadContext:
                         on_conflict_ignore=True)  # fmt: skip
         for table, columns, rows in self.reference_writes:
             if "registered_by" in columns:
-                con.execute(f"DELETE FROM {table} WHERE registered_by = ?", [ds.id])
+                con.execute(f"DELETE FROM {quote_ident(table)} WHERE registered_by = ?", [ds.id])
             else:
-                con.execute(f"DELETE FROM {table}")
+                con.execute(f"DELETE FROM {quote_ident(table)}")
             bulk_insert(con, table, columns, rows, on_conflict_ignore=(table == "areas"))
         rows = 0
         if ds.kind == "observations":
-            markers = ", ".join("'" + m.replace("'", "''") + "'" for m in SUPPRESSION_MARKERS)
-
-            def num(col: str) -> str:  # formats were validated above
-                return f"TRY_CAST(replace(trim({col}), ',', '') AS DOUBLE)"
-
-            def marker(col: str) -> str:
-                return f"CASE WHEN lower(trim({col})) IN ({markers}) THEN trim({col}) END"
-
             distinct = "DISTINCT" if self._repeated else ""
             con.execute(
                 f"""INSERT INTO observations
-                    SELECT {distinct} {release_id}, s.indicator_id, s.area_code, m.period, m.period_start, m.period_end,
-                           coalesce(s.breakdown, ''), {num('s.value_raw')}, {num('s.lci_raw')}, {num('s.uci_raw')},
-                           coalesce(nullif(trim(s.status), ''), {marker('s.value_raw')}),
-                           nullif(trim(s.note), '')
+                    SELECT {distinct} {int(release_id)}, s.indicator_id, s.area_code, m.period, m.period_start,
+                           m.period_end, coalesce(s.breakdown, ''), {', '.join(stored_values('s'))}
                     FROM stage_obs s JOIN period_map m ON m.period_raw IS NOT DISTINCT FROM s.period_raw"""
             )
             rows = con.execute("SELECT count(*) FROM observations WHERE release_id = ?", [release_id]).fetchone()[0]
@@ -390,32 +482,75 @@ class LoadContext:
                 con.execute("DELETE FROM indicators WHERE indicator_id = ?", [meta.indicator_id])
                 d = asdict(meta)
                 cols = ["dataset_id", "release_id", *d.keys()]
-                con.execute(
-                    f"INSERT INTO indicators ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
-                    [ds.id, release_id, *d.values()],
-                )
+                for table in ("indicators", "indicator_versions"):  # the current metadata, and this release's
+                    con.execute(
+                        f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
+                        [ds.id, release_id, *d.values()],
+                    )
+            self.warnings.extend(indicators_gone(con.raw, release_id, previous))
             for (ind, brk), label in self.breakdown_labels.items():
                 con.execute("DELETE FROM breakdowns WHERE indicator_id = ? AND breakdown = ?", [ind, brk])
                 con.execute("INSERT INTO breakdowns VALUES (?, ?, ?)", [ind, brk, label])
         else:
             rows = sum(len(r) for _, _, r in self.reference_writes)
+        dates = sorted({*self.release_dates, *([self.release_date] if self.release_date else [])})
         con.execute(
-            """INSERT INTO releases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?)""",
+            """INSERT INTO releases (release_id, dataset_id, source, title, publisher, file_name, files, sha256,
+                                     publisher_release_date, loaded_at, origin, live_url, metadata, row_count,
+                                     set_aside, previous_release_id, publisher_release_dates, same_content_as, notes)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 release_id, ds.id, ds.source, ds.title, ds.publisher, ds.main_file.path, json.dumps(files), digest,
-                self.release_date, self.origin, ds.main_file.url, json.dumps(self.metadata, default=str), rows,
-                sum(n for n, _ in self.set_aside), previous,
+                self.release_date or (dates[-1] if dates else None), self.origin, ds.main_file.url,
+                json.dumps(self.metadata, default=str), rows, sum(n for n, _ in self.set_aside), previous,
+                dates or None, self.same_content_as, json.dumps(self.warnings) if self.warnings else None,
             ],
         )  # fmt: skip
+        # Quick digests now, with the release; row digests after the commit (integrity.record_stable).
+        integrity.record(con.raw, release_id, ds.id, [t for t, _, _ in self.reference_writes], stable=False)
         return LoadOutcome(ds.id, release_id, int(rows), self.set_aside, self.warnings)
 
 
-def bulk_insert(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], rows: list[tuple[Any, ...]],
-                on_conflict_ignore: bool = False) -> None:
+def not_utf8(name: str, raw: bytes, e: UnicodeDecodeError) -> ValidationError:
+    """A located message for a file that is not UTF-8: the line and column of the first byte that is not."""
+    before = raw[: e.start]
+    line = before.count(b"\n") + 1
+    column = e.start - (before.rfind(b"\n") + 1) + 1
+    return ValidationError(name, f"is not UTF-8 text: byte 0x{raw[e.start]:02X} at column {column} is not UTF-8 "
+                           "(the file is probably in Latin-1 or Windows-1252); save it as UTF-8", row=line)  # fmt: skip
+
+
+_MAGIC = {b"\x1f\x8b": "gzip-compressed", b"PK\x03\x04": "a ZIP archive (an Excel workbook?)",
+          b"%PDF": "a PDF document", b"\xd0\xcf\x11\xe0": "an old Excel or Word file"}  # fmt: skip
+
+
+def binary_kind(head: bytes, file_name: str) -> str | None:
+    """What is wrong with a file whose first bytes say it is not text (a gzip file named .csv …), or ``None``."""
+    for magic, kind in _MAGIC.items():
+        if head.startswith(magic):
+            if magic == b"\x1f\x8b" and file_name.endswith(".gz"):
+                return None
+            return (f"the file is {kind}, not plain text, although it is named {file_name!r}; expected a UTF-8 "
+                    "text file" + (" (or a name ending .gz)" if magic == b"\x1f\x8b" else ""))
+    return None
+
+
+def stored_values(alias: str) -> list[str]:
+    """SQL for what is stored of a staged row: value, 95% limits, status (a suppression marker in the value column
+    becomes the status) and note. The duplicate-key check compares exactly these."""
+    markers = ", ".join("'" + m.replace("'", "''") + "'" for m in SUPPRESSION_MARKERS)
+    v = f"{alias}.value_raw"
+    return [number_sql(v), number_sql(f"{alias}.lci_raw"), number_sql(f"{alias}.uci_raw"),
+            f"coalesce(nullif(trim({alias}.status), ''), CASE WHEN lower(trim({v})) IN ({markers}) THEN trim({v}) END)",
+            f"nullif(trim({alias}.note), '')"]  # fmt: skip
+
+
+def bulk_insert(con: duckdb.DuckDBPyConnection | OneStatement, table: str, columns: list[str],
+                rows: list[tuple[Any, ...]], on_conflict_ignore: bool = False) -> None:  # fmt: skip
     """Insert many Python rows at once (through a temporary CSV file, far faster than ``executemany``)."""
     if not rows:
         return
-    types = {r[0]: r[1] for r in con.execute(f"DESCRIBE {table}").fetchall()}
+    types = {r[0]: r[1] for r in con.execute(f"DESCRIBE {quote_ident(table)}").fetchall()}
     with tempfile.NamedTemporaryFile("w", suffix=".csv", newline="", encoding="utf-8", delete=False) as fh:
         csv.writer(fh).writerows(["\\N" if v is None else v for v in r] for r in rows)
         tmp = fh.name
@@ -423,10 +558,13 @@ def bulk_insert(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], 
         spec = ", ".join(f"'c{i}': '{types[c]}'" for i, c in enumerate(columns))
         names = ", ".join(f"c{i}" for i in range(len(columns)))
         conflict = " ON CONFLICT DO NOTHING" if on_conflict_ignore else ""
-        con.execute(
-            f"INSERT INTO {table} ({', '.join(columns)}) SELECT {names} FROM read_csv('{tmp}', header=false, "
-            f"auto_detect=false, delim=',', quote='\"', escape='\"', nullstr='\\N', columns={{{spec}}}){conflict}"
-        )
+        with literal_path(Path(tmp)) as path:
+            con.execute(
+                f"INSERT INTO {quote_ident(table)} ({', '.join(quote_ident(c) for c in columns)}) SELECT {names} "
+                "FROM read_csv($path, header=false, auto_detect=false, delim=',', quote='\"', escape='\"', "
+                f"nullstr='\\N', columns={{{spec}}}){conflict}",
+                {"path": path},
+            )
     finally:
         os.unlink(tmp)
 
@@ -458,4 +596,28 @@ def itl_registrable(code: str, name: str | None, declared: str | None) -> AreaRo
     """ITL codes are a classification that files may declare themselves; GSS codes must be registered."""
     if (_ITL_RE.match(code) or code == "TLB") and name:
         return AreaRow(code, name, level_of_code(code))
+    return None
+
+
+_GSS_RE = re.compile(r"^[EWSNK]\d{8}$")
+#: GSS entity codes of the geographies the area register covers (local authorities and above): a code of these
+#: must be in the register; a file cannot add one.
+_REGISTERED_ENTITIES = frozenset({
+    "E06", "E07", "E08", "E09", "E10", "E11", "E12", "E13", "E47", "E61", "E92", "W06", "W92", "S12", "S92",
+    "N09", "N92", "K02", "K03", "K04",
+})  # fmt: skip
+
+
+def file_declared_area(code: str, name: str | None, declared: str | None) -> AreaRow | None:
+    """An area a file may register itself: an ITL code, or a well-formed GSS code of a geography the register
+    lacks (police force areas E23…, health geographies, wards) that the file names *and* places in a geography
+    (``declared``: the file's own geography column). A malformed code, or one without a name or geography, is not."""
+    if area := itl_registrable(code, name, declared):
+        return area
+    if (_GSS_RE.match(code or "") and code[:3] not in _REGISTERED_ENTITIES and name and name.strip() and declared
+            and declared.strip()):
+        level = level_of_code(code)
+        if level == "other":
+            level = re.sub(r"[^a-z0-9]+", "-", declared.strip().lower()).strip("-") or "other"
+        return AreaRow(code, name.strip(), level)
     return None

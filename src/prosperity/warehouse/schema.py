@@ -158,6 +158,66 @@ def _assessments(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+@migration(3, "row digests of every release")
+def _digests(con: duckdb.DuckDBPyConnection) -> None:
+    from prosperity.warehouse.integrity import REFERENCE_TABLES, record
+
+    con.execute(
+        """
+        CREATE TABLE release_digests (
+            release_id INTEGER NOT NULL,
+            part TEXT NOT NULL,
+            row_count BIGINT NOT NULL,
+            digest TEXT NOT NULL,
+            quick TEXT,
+            engine TEXT,
+            recorded TEXT NOT NULL,
+            recorded_at TIMESTAMP NOT NULL
+        )
+        """
+    )
+    current = {r[0] for r in con.execute("SELECT release_id FROM current_releases").fetchall()}
+    for release_id, dataset_id in con.execute("SELECT release_id, dataset_id FROM releases").fetchall():
+        tables = []
+        if release_id in current:
+            for table, who in REFERENCE_TABLES.items():
+                if who and con.execute(f"SELECT count(*) FROM {table} WHERE {who} = ?", [dataset_id]).fetchone()[0]:
+                    tables.append(table)
+        record(con, release_id, dataset_id, tables, recorded="migration")
+
+
+@migration(4, "kinds of rejection")
+def _rejection_kinds(con: duckdb.DuckDBPyConnection) -> None:
+    """Only a judgement on a file's content is remembered against it: ``invalid`` (it breaks a rule) or ``shrunk``
+    (held back as far smaller than the release it would replace). Failures recorded before kinds existed (a reader's
+    error, out of memory) become ``error``, which no build skips."""
+    con.execute("ALTER TABLE rejections ADD COLUMN kind TEXT NOT NULL DEFAULT 'invalid'")
+    con.execute("UPDATE rejections SET kind = 'error' WHERE message LIKE '%: could not be read (%Error%'")
+
+
+@migration(5, "indicator metadata versioned with its release; every publisher date; reverted files; notes")
+def _revisions(con: duckdb.DuckDBPyConnection) -> None:
+    """``indicator_versions`` keeps each release's indicator metadata (``indicators`` stays the current one). A
+    warehouse from before has only the current metadata: it becomes the version of the release it came with.
+    Releases gain every publisher date the files give, the earlier release whose files they repeat (a publisher
+    going back to earlier figures), and notes (indicators gone or renamed, dates that could not be read)."""
+    from prosperity.warehouse.integrity import record_part
+
+    con.execute("CREATE TABLE indicator_versions AS SELECT release_id, * EXCLUDE (release_id) FROM indicators")
+    con.execute("ALTER TABLE releases ADD COLUMN publisher_release_dates DATE[]")
+    con.execute("ALTER TABLE releases ADD COLUMN same_content_as INTEGER")
+    con.execute("ALTER TABLE releases ADD COLUMN notes JSON")
+    con.execute("UPDATE releases SET publisher_release_dates = [publisher_release_date] "
+                "WHERE publisher_release_date IS NOT NULL")  # fmt: skip
+    for (release_id,) in con.execute("SELECT DISTINCT release_id FROM indicator_versions").fetchall():
+        record_part(con, release_id, "indicators", "migration")
+
+
+@migration(6, "other names of areas, from the local authority register")
+def _area_names(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE TABLE area_names (name TEXT NOT NULL, code TEXT NOT NULL, registered_by TEXT NOT NULL)")
+
+
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
     exists = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"

@@ -200,11 +200,18 @@ class Warehouse:
     def releases(self, dataset: str | None = None) -> list[dict[str, Any]]:
         return self.query(
             """SELECT release_id, dataset_id AS dataset, title, file_name, sha256, publisher_release_date AS release_date,
-                      loaded_at, origin, row_count AS rows, set_aside, previous_release_id,
+                      publisher_release_dates AS release_dates, loaded_at, origin, row_count AS rows, set_aside,
+                      previous_release_id, same_content_as AS same_as, notes,
                       release_id IN (SELECT release_id FROM current_releases) AS current
                FROM releases WHERE ($d IS NULL OR dataset_id = $d) ORDER BY release_id""",
             {"d": dataset},
         )
+
+    def indicator_versions(self, indicator_id: str) -> list[dict[str, Any]]:
+        """An indicator's metadata as each release gave it (labels, units, decimal places …), oldest first."""
+        return self.query(
+            """SELECT v.*, r.loaded_at, r.publisher_release_date AS release_date FROM indicator_versions v
+               JOIN releases r USING (release_id) WHERE v.indicator_id = ? ORDER BY v.release_id""", [indicator_id])
 
     def document(self, name: str) -> str:
         row = self.con.execute("SELECT content FROM documents WHERE name = ?", [name]).fetchone()

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,14 +20,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from prosperity import __version__
 from prosperity.errors import NotFound, ProsperityError
-from prosperity.web import api, pages
-from prosperity.web.download import Downloads
+from prosperity.web import api, openapi, pages
 from prosperity.web.formats import error
-from prosperity.web.middleware import Guard, ResponseCache
+from prosperity.web.limits import Busy, Limits, worker_threads
+from prosperity.web.middleware import Admission, ApiCors, DataResponses, Guard
 from prosperity.web.queries import BadParameter
-from prosperity.web.site import Site
+from prosperity.web.site import Site, Sites
 
 log = logging.getLogger(__name__)
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 STATIC_TYPES = {".css": "text/css; charset=utf-8", ".svg": "image/svg+xml", ".ico": "image/x-icon"}
 
 
@@ -46,44 +48,79 @@ def _param_of(loc: tuple[Any, ...]) -> str:
     return ".".join(names) or str(where)
 
 
-def create_app(db_path: str | Path, framework_path: str | Path | None = None, *, cache: bool = True) -> Any:
+def public_base(url: str | None) -> str:
+    """The public address absolute links in responses start with: ``url``, else ``PROSPERITY_PUBLIC_URL``, else
+    ``http://127.0.0.1:8000``. Never taken from a request's Host header (a header must not change what others get).
+    """
+    import os
+
+    text = (url or os.environ.get("PROSPERITY_PUBLIC_URL") or DEFAULT_PUBLIC_URL).strip().rstrip("/")
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment or any(
+            ord(c) < 33 for c in text):  # fmt: skip
+        raise ProsperityError(f"public URL {text[:100]!r} is not an http(s) address such as https://data.example.org "
+                              "(set it with --public-url or PROSPERITY_PUBLIC_URL)")  # fmt: skip
+    return text
+
+
+def create_app(db_path: str | Path, framework_path: str | Path | None = None, *, cache: bool = True,
+               public_url: str | None = None, limits: Limits | None = None, check_every: float = 1.0,
+               cache_bytes: int = 64 * 1024 * 1024) -> Any:  # fmt: skip
     """The web application over the warehouse at ``db_path`` (opened read-only) and a framework (shipped default).
 
-    Returns an ASGI application: FastAPI wrapped in the security and cache middleware; the FastAPI app itself is
-    available as ``.fastapi`` (for ``TestClient`` users that want ``app.state``).
+    ``public_url`` is the address absolute links start with (see :func:`public_base`); ``limits`` admit expensive
+    requests (default: from the ``PROSPERITY_EXPENSIVE_*`` settings); a rebuilt warehouse file is picked up within
+    ``check_every`` seconds; finished responses are cached within ``cache_bytes``.
+
+    Returns an ASGI application: FastAPI wrapped in the middleware of :mod:`prosperity.web.middleware`; the FastAPI
+    app itself is available as ``.fastapi`` (for ``TestClient`` users that want ``app.state``).
     """
-    site = Site(db_path, framework_path)
-    downloads = Downloads()
+    base = public_base(public_url)
+    sites = Sites(db_path, framework_path, limits=limits, check_every=check_every)
+
+    threads = worker_threads()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):  # type: ignore[no-untyped-def]
+        import anyio.to_thread
+
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        sites.ensure_open()
         yield
-        downloads.close()
-        site.close()
+        sites.close()
 
     app = FastAPI(title="prosperity open data API", version=__version__, openapi_url="/api/v1/openapi.json",
                   docs_url=None, redoc_url=None, lifespan=lifespan,
                   description="Official statistics, releases and assessments of a city region's growth strategies. "
                               "Every data endpoint answers JSON or CSV (format=csv). Errors: "
-                              '{"ok": false, "error": "...", "status": 400}.')  # fmt: skip
-    app.state.site, app.state.downloads = site, downloads
+                              '{"ok": false, "error": "...", "status": 400}. Requests that make the server '
+                              "compute (assessments not stored, as_of, groups) are limited per client: 429 with "
+                              "Retry-After.")  # fmt: skip
+    app.state.site, app.state.sites, app.state.public_url = sites.site, sites, base
     static = _static_files()
 
     def wants_json(request: Request) -> bool:
         return request.url.path.startswith("/api/")
 
-    def failure(request: Request, status: int, message: str) -> Response:
-        if wants_json(request):
-            return error(status, message)
-        return pages.error_page(request, status, message)
+    def failure(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+        response = error(status, message) if wants_json(request) else pages.error_page(request, status, message)
+        response.headers.update(headers or {})
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
-        msgs = []
+        msgs: dict[str, str] = {}
         for e in exc.errors():
             param = _param_of(tuple(e.get("loc", ())))
-            msgs.append(f"{param}: {e.get('msg', 'invalid value')}")
-        return failure(request, 400, "; ".join(msgs) or "invalid request")
+            msg = e.get("msg", "invalid value")
+            form = api.FORMS.get((e.get("ctx") or {}).get("pattern", ""))
+            if e.get("type") == "string_pattern_mismatch" and form:
+                msg = f"{str(e.get('input'))[:40]!r} is not {form}"
+            if param.split(".")[-2:-1] == ["as_of"] or param.split(".")[-1] == "as_of":  # one message for the union
+                param = param.removesuffix(".date").removesuffix(".datetime")
+                msg = f"{str(e.get('input'))[:40]!r} is not a date (YYYY-MM-DD) or an ISO 8601 timestamp"
+            msgs.setdefault(param, f"{param}: {msg}")
+        return failure(request, 400, "; ".join(msgs.values()) or "invalid request")
 
     @app.exception_handler(BadParameter)
     async def bad_parameter(request: Request, exc: BadParameter) -> Response:
@@ -97,12 +134,21 @@ def create_app(db_path: str | Path, framework_path: str | Path | None = None, *,
     async def prosperity_error(request: Request, exc: ProsperityError) -> Response:
         return failure(request, 400, str(exc))
 
+    @app.exception_handler(Busy)
+    async def busy(request: Request, exc: Busy) -> Response:
+        return failure(request, 429, str(exc), {"retry-after": str(exc.retry_after)})
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) else "error"
+        headers = dict(exc.headers or {})
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"nothing at {request.url.path[:200]}"
-        return failure(request, exc.status_code, detail)
+        if exc.status_code == 405:
+            allowed = allowed_methods(app, request.scope)
+            headers["allow"] = ", ".join(allowed)
+            detail = f"{request.method} is not allowed here; use {' or '.join(allowed)}"
+        return failure(request, exc.status_code, detail, headers)
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> Response:
@@ -121,13 +167,51 @@ def create_app(db_path: str | Path, framework_path: str | Path | None = None, *,
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    from prosperity.programmes.web import router as programmes  # imported here, as the scenarios' router is
     from prosperity.scenarios.web import router as scenarios  # imported here: the scenarios' pages build on this package
 
+    app.include_router(programmes)
     app.include_router(scenarios)
-    wrapped: Any = Guard(ResponseCache(app) if cache else app)
+    from prosperity.evaluate.web import router as evaluations  # imported here, like the scenarios' pages
+
+    app.include_router(evaluations)
+    app.openapi = lambda: openapi.document(app)  # type: ignore[method-assign]
+    data = DataResponses(app, max_bytes=cache_bytes, cache=cache)
+
+    def changed(site: Site) -> None:
+        app.state.site = site
+        data.clear()
+
+    sites.on_change = changed
+    wrapped: Any = Guard(ApiCors(Admission(data, sites)))
     wrapped.fastapi = app
     wrapped.state = app.state
+    wrapped.responses = data
     return wrapped
+
+
+def _routes(routes: Any, path: str) -> Any:
+    """Every route of ``routes`` (included routers walked) with the part of ``path`` it would match."""
+    for r in routes:
+        inner = getattr(r, "original_router", None)
+        if inner is not None:
+            prefix = getattr(getattr(r, "include_context", None), "prefix", "") or ""
+            if path.startswith(prefix):
+                yield from _routes(inner.routes, path[len(prefix):])
+        elif getattr(r, "path_regex", None) is not None:
+            yield r, path
+
+
+def allowed_methods(app: FastAPI, scope: dict[str, Any]) -> list[str]:
+    """Every method some route answers at this path (HEAD wherever GET is), for a 405's ``Allow`` header."""
+    methods: set[str] = set()
+    for route, path in _routes(app.router.routes, scope.get("path", "")):
+        if route.path_regex.match(path):
+            methods |= set(getattr(route, "methods", None) or ())
+    if "GET" in methods:
+        methods.add("HEAD")
+    order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    return sorted(methods, key=lambda m: order.index(m) if m in order else len(order))
 
 
 def app_from_env() -> Any:

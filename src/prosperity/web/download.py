@@ -2,8 +2,10 @@
 
 ``datapackage.json`` follows the Frictionless *Tabular Data Package* specification (specs.frictionlessdata.io):
 each resource names its CSV file and a Table Schema whose field types are mapped from DuckDB's column types.
-The CSVs are written once by DuckDB's ``COPY`` into a cache folder (the warehouse is read-only while served)
-and the zip is assembled from them on first request, so later downloads are plain file transfers.
+The CSVs are written once by DuckDB's ``COPY`` into a cache folder (the warehouse is read-only while served;
+each opened warehouse has its own folder) and the zip is assembled from them on first request, so later
+downloads are plain file transfers. Text cells are neutralised for spreadsheets by the rule of
+:mod:`prosperity.safe` (numbers stay numbers).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from prosperity import __version__
+from prosperity.safe import csv_sql
 from prosperity.warehouse import Warehouse
 
 ISO = "strftime({c}, '%Y-%m-%dT%H:%M:%S')"
@@ -48,6 +51,11 @@ PRIMARY_KEYS = {"releases": ["release_id"], "indicators": ["indicator_id"], "are
 TYPES = {"VARCHAR": "string", "INTEGER": "integer", "BIGINT": "integer", "SMALLINT": "integer", "DOUBLE": "number",
          "FLOAT": "number", "DECIMAL": "number", "BOOLEAN": "boolean", "DATE": "date", "JSON": "object"}  # fmt: skip
 ZIP_NAME = "prosperity-warehouse.zip"
+
+
+def _ident(name: str) -> str:
+    """A column name as a quoted DuckDB identifier."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 class Downloads:
@@ -93,12 +101,22 @@ class Downloads:
                            "schema": self.schema(wh, t)} for t, (desc, _) in TABLES.items()],
         }  # fmt: skip
 
+    def export_sql(self, wh: Warehouse, table: str) -> str:
+        """The table's SELECT with every text column neutralised for spreadsheets (numbers untouched)."""
+        select = TABLES[table][1]
+        exprs = []
+        for name, dtype, *_ in wh.con.execute(f"DESCRIBE {select}").fetchall():
+            col = _ident(name)
+            exprs.append(f"{csv_sql(col)} AS {col}" if str(dtype) == "VARCHAR" else col)
+        return f"SELECT {', '.join(exprs)} FROM ({select})"
+
     def csv(self, wh: Warehouse, table: str) -> Path:
         path = self.folder / f"{table}.csv"
         with self._lock:
             if not path.exists():
                 part = path.with_suffix(".part")
-                wh.con.execute(f"COPY ({TABLES[table][1]}) TO '{part}' (FORMAT csv, HEADER true)")
+                target = str(part).replace("'", "''")
+                wh.con.execute(f"COPY ({self.export_sql(wh, table)}) TO '{target}' (FORMAT csv, HEADER true)")
                 part.rename(path)
         return path
 

@@ -11,12 +11,14 @@ import csv
 import io
 import json
 import math
+import re
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
+from prosperity.safe import csv_cell, neutralise
 from prosperity.web.queries import BadParameter
 
 FORMATS = ("json", "csv")
@@ -50,13 +52,15 @@ def error(status: int, message: str) -> JSONResponse:
 
 
 def _cell(v: Any) -> Any:
-    if v is None:
-        return ""
+    """One CSV cell: JSON for nested values, numbers as numbers, text neutralised (:mod:`prosperity.safe`)."""
     if isinstance(v, dict | list | tuple):
-        return json.dumps(v, ensure_ascii=False, default=_jsonable)
-    if isinstance(v, float):
-        return repr(v) if math.isfinite(v) else ""
-    return v
+        return neutralise(json.dumps(v, ensure_ascii=False, default=_jsonable))
+    return csv_cell(v)
+
+
+def _filename(name: str) -> str:
+    """A download's file name: letters, digits, dot, hyphen and underscore only (it goes into a header)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name)[:120] or "data"
 
 
 def csv_text(rows: list[dict[str, Any]], columns: list[str] | None = None) -> str:
@@ -71,7 +75,7 @@ def csv_text(rows: list[dict[str, Any]], columns: list[str] | None = None) -> st
 
 def csv_response(rows: list[dict[str, Any]], name: str, columns: list[str] | None = None,
                  total: int | None = None) -> Response:  # fmt: skip
-    headers = {"content-disposition": f'attachment; filename="{name}.csv"'}
+    headers = {"content-disposition": f'attachment; filename="{_filename(name)}.csv"'}
     if total is not None:
         headers["x-total-count"] = str(total)
     return Response(csv_text(rows, columns), media_type="text/csv; charset=utf-8", headers=headers)

@@ -1,7 +1,9 @@
 """Server-rendered pages: thin handlers that render :mod:`prosperity.web.queries` data with Jinja2 templates.
 
 Templates are autoescaped (every one, whatever its name): framework text and publishers' metadata are data,
-never markup. The only ``Markup`` comes from :mod:`prosperity.web.charts`, which escapes every text node itself.
+never markup. A publisher's or framework's URL becomes a link only through the ``http_url`` filter (http and
+https addresses only); anything else is shown as text. The only ``Markup`` comes from
+:mod:`prosperity.web.charts`, which escapes every text node itself.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from jinja2 import Environment, PackageLoader
 from prosperity import __version__
 from prosperity.assess.sentences import fmt
 from prosperity.errors import NotFound
+from prosperity.safe import http_url
 from prosperity.web import charts, methodology, postcodes, topo
 from prosperity.web import queries as q
 from prosperity.web.api import WH, AsOf, site_of
@@ -45,8 +48,9 @@ def _pct(v: float | None) -> str:
 def env() -> Environment:
     e = Environment(loader=PackageLoader("prosperity.web", "templates"), autoescape=True, trim_blocks=True,
                     lstrip_blocks=True)  # fmt: skip
-    e.globals.update(version=__version__, buckets=q.STATUS_BUCKETS, status_class=q.status_class, urlencode=urlencode)
-    e.filters.update(date=_date, pct=_pct, fmt=fmt, value_text=q.value_text, number=q.number_text)
+    e.globals.update(version=__version__, buckets=q.STATUS_BUCKETS, judged=q.st.JUDGED, status_class=q.status_class,
+                     urlencode=urlencode)  # fmt: skip
+    e.filters.update(date=_date, pct=_pct, fmt=fmt, value_text=q.value_text, number=q.number_text, http_url=http_url)
     return e
 
 
@@ -67,7 +71,8 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
 def home(request: Request, wh: WH, area: str | None = Query(None, max_length=12)) -> HTMLResponse:
     data = q.strategies(site_of(request), wh, with_themes=True, area=area or None)
     name = wh.area(area)["name"] if area else None
-    return page("home.html", strategies=data, area=area, area_name=name, nav="home",
+    lead = q.headline(site_of(request), wh, area or None)
+    return page("home.html", strategies=data, area=area, area_name=name, nav="home", lead=lead,
                 title=f"How {name} is doing" if name else "How the city region is doing")  # fmt: skip
 
 
@@ -114,8 +119,8 @@ def indicator_chart(d: dict[str, Any]) -> tuple[Any, list[dict[str, str]]]:
     markers = []
     for t in a.get("targets", []):
         x, v = _year_x(t.get("date")), t.get("resolved_value")
-        if x is None or v is None:
-            continue
+        if x is None or v is None or t["kind"] in ("close_gap", "ratio_to_benchmark"):
+            continue  # a target on the benchmark's scale (benchmark = 100) is not drawn on the indicator's axis
         label = f"Target: {t.get('resolved') or t['kind']}" + (" (superseded)" if t.get("superseded_by") else "")
         markers.append(charts.Marker(label, x, v, "target superseded" if t.get("superseded_by") else "target"))
         if t.get("superseded_by") or not lines.get("main"):
@@ -135,7 +140,9 @@ def indicator_chart(d: dict[str, Any]) -> tuple[Any, list[dict[str, str]]]:
     desc = (f"{d['label']} in {d['area_name']}, {len(lines.get('main', []))} periods"
             + (f", with {lines['benchmark_name']} for comparison" if lines.get("benchmark") else "")
             + ". The same figures are in the table below.")  # fmt: skip
-    svg = charts.line_chart(chart_lines, markers, title=f"{d['label']}, {d['area_name']} ({unit})", desc=desc,
+    ra = (d.get("assessment") or {}).get("read_area")
+    where = f"{ra['name']}, standing in for {d['area_name']}" if ra else d["area_name"]
+    svg = charts.line_chart(chart_lines, markers, title=f"{d['label']}, {where} ({unit})", desc=desc,
                             y_label=unit, chart_id="series-chart")  # fmt: skip
     return svg, legend
 
@@ -291,4 +298,5 @@ def methods_page(request: Request, wh: WH) -> HTMLResponse:
     rel = q.releases(site, wh)
     current = [r for r in rel if r["current"]]
     return page("methodology.html", methods=methodology.methods(), thresholds=methodology.thresholds(),
+                status_definitions=q.st.DEFINITIONS, rule_text=q.st.RULE_TEXT,
                 releases=current, all_releases=len(rel), title="Methodology and sources", nav="methodology")  # fmt: skip

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
+from prosperity.assess import status as st
 from prosperity.assess.engine import Assessor
 from prosperity.assess.sentences import fmt
 from prosperity.errors import NotFound, ProsperityError
@@ -21,8 +23,8 @@ from prosperity.warehouse import Warehouse
 from prosperity.web.site import Site
 
 HOME_AREA = "E47000004"
-#: The five statuses the home page counts, then everything else.
-STATUS_BUCKETS = ("on track", "off track", "improving", "worsening", "no clear change", "no data")
+#: Every status, as prosperity.assess.status names and orders them.
+STATUS_BUCKETS = st.STATUSES
 #: Levels whose areas get a full profile of assessments (others would only say "no data").
 ASSESSED_LEVELS = {"combined-authority", "metropolitan-district", "unitary-authority", "non-metropolitan-district",
                    "london-borough", "council-area", "region", "nation", "uk", "county"}  # fmt: skip
@@ -39,13 +41,13 @@ class BadParameter(ProsperityError):
 
 
 def bucket(status: str | None) -> str:
-    if not status or status == "no data":
-        return "no data"
-    return status if status in STATUS_BUCKETS else "no clear change"
+    if not status or status == st.NO_DATA:
+        return st.NO_DATA
+    return status if status in STATUS_BUCKETS else st.NOT_JUDGED
 
 
 def status_class(status: str | None) -> str:
-    return bucket(status).replace(" ", "-")
+    return st.css_class(bucket(status))
 
 
 def check_code(param: str, code: str, wh: Warehouse) -> dict[str, Any]:
@@ -59,9 +61,19 @@ def check_code(param: str, code: str, wh: Warehouse) -> dict[str, Any]:
         raise BadParameter(param, str(e), 404) from None
 
 
-def check_as_of(as_of: str | None) -> str | None:
+def check_as_of(as_of: str | date | None) -> str | None:
+    """``as_of`` (text, a date or a moment) as ISO text, or a 400 naming ``as_of``; moments are read as UTC."""
     if as_of is None or as_of == "":
         return None
+    if isinstance(as_of, datetime):
+        if as_of.tzinfo is not None:
+            try:
+                as_of = as_of.astimezone(UTC).replace(tzinfo=None)
+            except OverflowError:
+                raise BadParameter("as_of", f"{as_of.isoformat()} is outside the years 1 to 9999 in UTC") from None
+        return as_of.isoformat()
+    if isinstance(as_of, date):
+        return as_of.isoformat()
     from prosperity.warehouse.schema import end_of
 
     try:
@@ -195,6 +207,31 @@ def strategies(site: Site, wh: Warehouse, with_themes: bool = False, area: str |
     return out
 
 
+#: The headline the home page leads with: the Growth Plan's headline outcome, productivity, for the city region.
+HEADLINE = ("E47000004", "gva-per-hour-worked")
+
+
+def headline(site: Site, wh: Warehouse, area: str | None = None) -> dict[str, Any] | None:
+    """The headline indicator's status and its headline sentences (level, gap to the benchmark, real-terms trend):
+    the city region's productivity, or for ``area`` the first headline outcome of the area's own framework."""
+    if area is None:
+        area, ind = HEADLINE
+    else:
+        manifest = site.framework_for(area)[0].manifest
+        heads = manifest.headlines if manifest else []
+        if not heads:
+            return None
+        ind = heads[0]
+    try:
+        a = site.assessments(wh, area).get(ind)
+    except NotFound:
+        return None
+    if not a or a.get("value") is None:
+        return None
+    return {"label": a["label"], "area": area, "area_name": a["area_name"], "indicator": ind, "status": a["status"],
+            "sentences": a.get("headline") or a.get("sentences", [])[:1]}  # fmt: skip
+
+
 def strategy(site: Site, wh: Warehouse, strategy_id: str) -> dict[str, Any]:
     s = site.fw.strategies.get(strategy_id)
     if s is None:
@@ -239,7 +276,7 @@ def outcome(site: Site, wh: Warehouse, outcome_id: str, area: str | None = None,
     s = fw.strategies[o.strategy]
     area = area or s.area or HOME_AREA
     place = check_code("area", area, wh)
-    as_of = check_as_of(as_of)
+    as_of = site.as_of(wh, check_as_of(as_of))
     themes = fw.themes()
     path, tid = [], o.theme
     while tid and tid in themes:
@@ -317,7 +354,7 @@ def indicator(site: Site, wh: Warehouse, indicator_id: str, area: str = "E470000
     if found is None:
         raise BadParameter("indicator", f"unknown indicator {indicator_id[:80]!r}", 404)
     fw, ind = found
-    as_of = check_as_of(as_of)
+    as_of = site.as_of(wh, check_as_of(as_of))
     out: dict[str, Any] = {"id": ind.id, "label": ind.label, "unit": ind.unit, "polarity": ind.polarity,
                            "definition": ind.definition, "notes": ind.notes, "binding": _binding(ind), "area": area,
                            "area_name": place["name"], "area_level": place["level"],
@@ -327,6 +364,8 @@ def indicator(site: Site, wh: Warehouse, indicator_id: str, area: str = "E470000
     spec = site.spec(ind.id, area)
     if spec is None:
         return out
+    if as_of is not None:
+        site.expensive("an indicator as of a date")
     a = site.assessment(wh, area, ind.id, as_of)
     out["assessment"] = a
     out["meta"] = wh.indicator(spec.warehouse)
@@ -370,7 +409,9 @@ def la_values(site: Site, wh: Warehouse, indicator_id: str, period: str | None =
     spec = site.spec(indicator_id)
     if spec is None:
         raise BadParameter("indicator", f"{indicator_id[:80]!r} is not a framework indicator with warehouse data", 404)
-    as_of = check_as_of(as_of)
+    as_of = site.as_of(wh, check_as_of(as_of))
+    if as_of is not None:
+        site.expensive("local authorities' values as of a date")
     assessor = Assessor(wh, as_of)
     assessor.published(spec.warehouse, "", spec.breakdown)  # fills the per-area cache in one query
     by_area = assessor._cache[(spec.warehouse, spec.breakdown)]
@@ -410,7 +451,9 @@ def series(site: Site, wh: Warehouse, indicator_id: str, area: str, breakdown: s
     except NotFound as e:
         raise BadParameter("indicator", str(e), 404) from None
     check_code("area", area, wh)
-    as_of = check_as_of(as_of)
+    as_of = site.as_of(wh, check_as_of(as_of))
+    if as_of is not None:
+        site.expensive("a series as of a date")
     obs = wh.series(warehouse_id, area_code, breakdown=brk, history=history, as_of=as_of)
     return [o.as_dict() for o in obs]
 
@@ -482,7 +525,7 @@ def search_areas(site: Site, wh: Warehouse, text: str) -> list[dict[str, Any]]:
 def area(site: Site, wh: Warehouse, code: str, as_of: str | None = None) -> dict[str, Any]:
     """A profile of an area: parents, members, peers and every framework indicator's assessment."""
     row = check_code("code", code, wh)
-    as_of = check_as_of(as_of)
+    as_of = site.as_of(wh, check_as_of(as_of))
     parents = wh.query("""SELECT a.code, a.name, a.level FROM area_parents p JOIN areas a ON a.code = p.parent
                           WHERE p.child = ? AND p.depth = 1 ORDER BY a.code""", [code])  # fmt: skip
     members = wh.query("SELECT code, name, level FROM areas WHERE list_contains(?, code) ORDER BY name",
@@ -508,7 +551,7 @@ def assessments(site: Site, wh: Warehouse, area: str | None = None, indicator: s
                 strategy: str | None = None, status: str | None = None,
                 as_of: str | None = None) -> list[dict[str, Any]]:  # fmt: skip
     """Assessments (full JSON contract): of one area (stored or live), else every stored one."""
-    as_of = check_as_of(as_of)
+    as_of = site.as_of(wh, check_as_of(as_of))
     if indicator and site.spec(indicator, area) is None:
         raise BadParameter("indicator", f"{indicator[:80]!r} is not a framework indicator with warehouse data", 404)
     if strategy and strategy not in site.fw.strategies:
@@ -551,15 +594,22 @@ def group(site: Site, wh: Warehouse, name: str, members: list[str], indicator: s
         check_code("members", m, wh)
     if indicator and indicator not in site.specs:
         raise BadParameter("indicator", f"{indicator[:80]!r} is not a framework indicator with warehouse data", 404)
-    as_of = check_as_of(as_of)
+    as_of = site.as_of(wh, check_as_of(as_of))
     key = ("group", name, tuple(members), indicator, as_of)
 
     def make() -> list[dict[str, Any]]:
+        site.expensive("the assessment of a group")
         assessor = Assessor(wh, as_of)
         specs = [site.specs[indicator]] if indicator else list(site.specs.values())
         return [assessor.assess(s, name, area_name=name, members=list(members)).as_dict() for s in specs]
 
     return site.derived.get_or(key, make)
+
+
+def _live(site: Site, assessor: Assessor, spec: Any, code: str) -> dict[str, Any]:
+    """One assessment computed now (an expensive request: admitted under the limits)."""
+    site.expensive("assessments computed for a comparison")
+    return assessor.assess(spec, code).as_dict()
 
 
 @dataclass
@@ -582,7 +632,7 @@ def compare(site: Site, wh: Warehouse, area_codes: list[str], indicator_ids: lis
     for i in indicator_ids:
         if site.spec(i) is None:
             raise BadParameter("indicators", f"{i[:80]!r} is not a framework indicator with warehouse data", 404)
-    as_of = check_as_of(as_of)
+    as_of = site.as_of(wh, check_as_of(as_of))
     assessor = Assessor(wh, as_of)
     cells: dict[str, dict[str, dict[str, Any]]] = {}
     for i in indicator_ids:
@@ -595,7 +645,7 @@ def compare(site: Site, wh: Warehouse, area_codes: list[str], indicator_ids: lis
             if a is None:
                 spec = site.spec(i, p["code"])
                 a = site.derived.get_or(("one", p["code"], i, as_of), lambda s=spec, c=p["code"]:
-                                        assessor.assess(s, c).as_dict())  # fmt: skip
+                                        _live(site, assessor, s, c))  # fmt: skip
             cells[i][p["code"]] = summary_row(a)
     specs = {i: site.spec(i) for i in indicator_ids}
     inds = [{"id": i, "label": specs[i].label, "unit": specs[i].unit} for i in indicator_ids]

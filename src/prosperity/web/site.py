@@ -1,18 +1,26 @@
-"""The served site's state: one read-only warehouse connection, the framework, and caches of derived data.
+"""The served site's state: a read-only warehouse connection, the framework, and caches of derived data.
 
-The warehouse is opened read-only and does not change while the site runs, so anything derived from it
-(assessments computed live for an area, projected map shapes, rendered responses) can be cached for the
-life of the process. Each request gets its own DuckDB cursor: a connection is not safe to share between
-threads, its cursors are.
+A :class:`Site` is one opened warehouse file. Anything derived from it (assessments computed live for an area,
+projected map shapes, exported CSVs) is cached for the Site's life, within a byte budget. Each request gets its
+own DuckDB cursor: a connection is not safe to share between threads, its cursors are.
+
+:class:`Sites` keeps the current Site for a path. ``prosperity build`` replaces the warehouse file atomically
+(a complete new file renamed over the old), so a changed identity of the file (device, inode, size, modification
+time; checked at most once a second) means a new warehouse: it is opened in the background and, once open,
+serves every new request; requests already running finish on the old one, which is closed when the last of them
+ends. A file that cannot be opened (half-written by hand, corrupt) is logged and the old warehouse goes on.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
+from contextlib import suppress
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,68 +29,232 @@ import duckdb
 
 from prosperity.assess.engine import Assessor
 from prosperity.assess.spec import Spec, specs_from_framework
-from prosperity.errors import NotFound
+from prosperity.errors import NotFound, ProsperityError, WarehouseError
 from prosperity.framework import Framework, load_framework, shipped_framework_path
 from prosperity.warehouse import Warehouse
+from prosperity.warehouse.schema import pending
+from prosperity.web.download import Downloads
+from prosperity.web.limits import Limits, expensive
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+CATALOG = "warehouse"
+#: DuckDB's own memory for one served warehouse (its buffer pool otherwise grows to most of the machine's memory).
+DUCKDB_MEMORY = os.environ.get("PROSPERITY_DUCKDB_MEMORY") or "512MB"
+
+
+def weight(value: Any) -> int:
+    """The bytes a cached value stands for: the length of its JSON (or its bytes), a stable proxy for its memory."""
+    if isinstance(value, bytes | bytearray | str):
+        return len(value)
+    try:
+        return len(json.dumps(value, default=repr, separators=(",", ":")))
+    except (TypeError, ValueError, RecursionError):
+        return 4096
 
 
 class LRU:
-    """A small thread-safe least-recently-used cache."""
+    """A thread-safe least-recently-used cache bounded by entries and by the summed :func:`weight` of its values.
 
-    def __init__(self, size: int):
-        self.size = size
-        self._d: OrderedDict[Any, Any] = OrderedDict()
+    :meth:`get_or` computes a missing value once: concurrent callers for the same key wait for the first.
+    """
+
+    def __init__(self, size: int, max_bytes: int | None = None, weigh: Callable[[Any], int] = weight):
+        self.size, self.max_bytes, self.weigh = size, max_bytes, weigh
+        self.bytes = 0
+        self._d: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
         self._lock = threading.Lock()
+        self._inflight: dict[Any, threading.Lock] = {}
+
+    def __len__(self) -> int:
+        return len(self._d)
 
     def get(self, key: Any) -> Any:
         with self._lock:
             if key in self._d:
                 self._d.move_to_end(key)
-                return self._d[key]
+                return self._d[key][0]
         return None
 
     def put(self, key: Any, value: Any) -> None:
+        w = self.weigh(value) if self.max_bytes is not None else 0
+        if self.max_bytes is not None and w > self.max_bytes:
+            return  # larger than the whole budget: not kept
         with self._lock:
-            self._d[key] = value
-            self._d.move_to_end(key)
-            while len(self._d) > self.size:
-                self._d.popitem(last=False)
+            old = self._d.pop(key, None)
+            if old is not None:
+                self.bytes -= old[1]
+            self._d[key] = (value, w)
+            self.bytes += w
+            while len(self._d) > self.size or (self.max_bytes is not None and self.bytes > self.max_bytes):
+                _, (_, dropped) = self._d.popitem(last=False)
+                self.bytes -= dropped
+
+    def clear(self) -> None:
+        with self._lock:
+            self._d.clear()
+            self.bytes = 0
 
     def get_or(self, key: Any, make: Callable[[], T]) -> T:
         hit = self.get(key)
         if hit is not None:
             return hit
-        value = make()
-        self.put(key, value)
-        return value
+        with self._lock:
+            gate = self._inflight.setdefault(key, threading.Lock())
+        try:
+            with gate:
+                hit = self.get(key)
+                if hit is not None:
+                    return hit
+                value = make()
+                self.put(key, value)
+                return value
+        finally:
+            with self._lock:
+                if self._inflight.get(key) is gate and not gate.locked():
+                    del self._inflight[key]
+
+
+def file_identity(path: Path) -> tuple[int, int, int, int] | None:
+    """What changes when a build replaces the file: device, inode, size and modification time (ns)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def open_read_only(path: Path) -> Warehouse:
+    """The warehouse at ``path`` in a DuckDB instance of its own, read-only, with a memory limit.
+
+    DuckDB keeps one database instance per file path in a process, so ``duckdb.connect(path)`` after a build
+    replaced the file would hand back the old file. Attaching the file to a fresh in-memory instance always
+    opens the file now at ``path``.
+    """
+    if not path.exists():
+        raise WarehouseError(f"no warehouse at {path}; build one with `prosperity build --mirror DIR`")
+    con = duckdb.connect(":memory:", config={"memory_limit": DUCKDB_MEMORY})
+    try:
+        literal = str(path).replace("'", "''")
+        con.execute(f"ATTACH '{literal}' AS {CATALOG} (READ_ONLY)")
+        con.execute(f"USE {CATALOG}")
+    except duckdb.Error as e:
+        con.close()
+        raise WarehouseError(f"{path} cannot be opened as a warehouse: {str(e).splitlines()[0]}") from None
+    try:
+        if pending(con):
+            con.close()
+            raise WarehouseError(f"{path} was built by an older version; rebuild it with `prosperity build`")
+    except duckdb.Error:
+        con.close()
+        raise WarehouseError(f"{path} is not a prosperity warehouse") from None
+    return Warehouse(con, path)
 
 
 class Site:
-    """Everything the pages and the API read: the warehouse, the framework and their derived caches."""
+    """Everything the pages and the API read: one opened warehouse, the framework and their derived caches."""
 
-    def __init__(self, db_path: str | Path, framework_path: str | Path | None = None):
+    #: Byte budgets (JSON length of the cached values) of the derived caches.
+    ASSESSED_BYTES = 48 * 1024 * 1024
+    DERIVED_BYTES = 48 * 1024 * 1024
+
+    def __init__(self, db_path: str | Path, framework_path: str | Path | None = None, *,
+                 limits: Limits | None = None, generation: int = 1):  # fmt: skip
         self.db_path = Path(db_path)
         self.framework_path = Path(framework_path) if framework_path else shipped_framework_path()
-        self._wh = Warehouse.open(self.db_path, read_only=True)
-        self.fw: Framework = load_framework(self.framework_path)
-        self.specs: dict[str, Spec] = {s.id: s for s in specs_from_framework(self.fw)}
-        self.assessed = LRU(64)  # (area, as_of) → {indicator: assessment dict}
-        self.derived = LRU(256)  # anything else: maps, series for charts
-        self.stored_areas = self._stored_areas()
+        self.identity = file_identity(self.db_path)
+        self._wh = open_read_only(self.db_path)
+        try:
+            self.fw: Framework = load_framework(self.framework_path)
+            self.specs: dict[str, Spec] = {s.id: s for s in specs_from_framework(self.fw)}
+            self.stored_areas = self._stored_areas()
+        except BaseException:
+            self._wh.close()
+            raise
+        self.generation = generation
+        self.modified = (self.identity[3] / 1e9) if self.identity else time.time()
+        self.limits = limits or Limits()
+        self.assessed = LRU(64, self.ASSESSED_BYTES)  # (area, as_of) → {indicator: assessment dict}
+        self.derived = LRU(256, self.DERIVED_BYTES)  # anything else: maps, series for charts, groups
+        self.downloads = Downloads()
+        self._users = 0
+        self._retired = self._closed = False
+        self._lock = threading.Lock()
         self._frameworks: dict[Path, tuple[Framework, dict[str, Spec]]] = {
             self.framework_path.resolve(): (self.fw, self.specs)}
         self._area_framework: dict[str, Path] = {}
         self._fw_lock = threading.Lock()
 
+    # ---- life -------------------------------------------------------------------------------------------------
+    def acquire(self) -> Site:
+        with self._lock:
+            self._users += 1
+        return self
+
+    def release(self) -> None:
+        with self._lock:
+            self._users -= 1
+            done = self._retired and self._users <= 0
+        if done:
+            self.close()
+
+    def retire(self) -> None:
+        """No new requests will use this Site: close it once the running ones have finished."""
+        with self._lock:
+            self._retired = True
+            done = self._users <= 0
+        if done:
+            self.close()
+
     def close(self) -> None:
-        self._wh.close()
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self.downloads.close()
+        with suppress(duckdb.Error):
+            self._wh.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def retired(self) -> bool:
+        return self._retired
 
     def warehouse(self) -> Warehouse:
         """A warehouse on a new cursor of the shared read-only connection, for one request's thread."""
-        return Warehouse(self._wh.con.cursor(), self.db_path)
+        cur = self._wh.con.cursor()
+        cur.execute(f"USE {CATALOG}")
+        return Warehouse(cur, self.db_path)
+
+    def expensive(self, what: str) -> None:
+        """The current request is about to compute: admit it under the limits (or raise ``Busy``, a 429)."""
+        expensive(self.limits, what)
+
+    def as_of(self, wh: Warehouse, as_of: str | None) -> str | None:
+        """``as_of`` (already checked) as the moment of the last release loaded by then.
+
+        The warehouse as it stood at any moment is the releases loaded by then, so every ``as_of`` between two
+        loads selects the same data: computing and caching by this key lets any number of dates share one result.
+        """
+        if as_of is None:
+            return None
+        from prosperity.warehouse.schema import end_of
+
+        key = ("as_of", as_of)
+        hit = self.derived.get(key)
+        if hit is not None:
+            return hit
+        try:
+            row = wh.con.execute("SELECT max(loaded_at) FROM releases WHERE loaded_at <= CAST(? AS TIMESTAMP)",
+                                 [end_of(as_of)]).fetchone()  # fmt: skip
+        except duckdb.Error:
+            raise ProsperityError(f"as_of: {as_of[:40]!r} is not a moment the warehouse can be read at") from None
+        moment = row[0].isoformat() if row and row[0] is not None else "0001-01-01T00:00:00"
+        self.derived.put(key, moment)
+        return moment
 
     def _stored_areas(self) -> set[str]:
         """Areas whose stored assessments were computed from this framework and these releases."""
@@ -116,6 +288,7 @@ class Site:
                 if fw is self.fw or {ind for ind, _ in rows} == set(specs):  # stored from the area's own framework
                     return {ind: json.loads(text) for ind, text in rows}
             wh.area(area)
+            self.expensive("assessments of an area")
             assessor = Assessor(wh, as_of)
             return {s.id: assessor.assess(s, area).as_dict() for s in specs.values()}
 
@@ -133,7 +306,14 @@ class Site:
         if spec is None:
             return None
         key = ("one", area, indicator, as_of)
-        return self.derived.get_or(key, lambda: Assessor(wh, as_of).assess(spec, area).as_dict())
+
+        def make() -> dict[str, Any]:
+            if as_of is not None:
+                self.expensive("an assessment as of a date")
+            return Assessor(wh, as_of).assess(spec, area).as_dict()
+
+        return self.derived.get_or(key, make)
+
 
     # ---- the frameworks of every area ---------------------------------------------------------------------------
     def framework_for(self, area: str) -> tuple[Framework, dict[str, Spec]]:
@@ -178,3 +358,88 @@ class Site:
             if indicator in fw.indicators:
                 return fw, fw.indicators[indicator]
         return next(((fw, fw.indicators[indicator]) for fw, _ in self.frameworks() if indicator in fw.indicators), None)
+
+
+class Sites:
+    """The current :class:`Site` of a warehouse path, reopened in the background when a build replaces the file."""
+
+    def __init__(self, db_path: str | Path, framework_path: str | Path | None = None, *, limits: Limits | None = None,
+                 check_every: float = 1.0, on_change: Callable[[Site], None] | None = None):  # fmt: skip
+        self.db_path, self.framework_path = Path(db_path), framework_path
+        self.limits = limits or Limits()
+        self.check_every = check_every
+        self.on_change = on_change
+        self._site = Site(self.db_path, framework_path, limits=self.limits)
+        self._checked = time.monotonic()
+        self._failed: tuple[Any, float] | None = None  # (identity that failed to open, when)
+        self._lock = threading.Lock()  # one reload at a time
+        self._swap = threading.Lock()  # taking the current Site and replacing it
+        self._reloading = False
+
+    @property
+    def site(self) -> Site:
+        return self._site
+
+    def current(self) -> Site:
+        """The Site new requests use (checking the file at most every ``check_every`` seconds)."""
+        self._check()
+        return self._site
+
+    def enter(self) -> Site:
+        """The current Site, acquired for one request: :meth:`Site.release` it when the response has been sent."""
+        self._check()
+        with self._swap:
+            return self._site.acquire()
+
+    def _check(self) -> None:
+        now = time.monotonic()
+        if now - self._checked < self.check_every:
+            return
+        self._checked = now
+        ident = file_identity(self.db_path)
+        if ident is None or ident == self._site.identity or self._reloading:
+            return
+        if self._failed is not None and self._failed[0] == ident and now - self._failed[1] < 30:
+            return
+        self._reloading = True
+        threading.Thread(target=self.reload, name="prosperity-reload", daemon=True).start()
+
+    def reload(self) -> bool:
+        """Open the file now at the path and make it current; the old Site closes after its last request."""
+        try:
+            with self._lock:
+                old = self._site
+                ident = file_identity(self.db_path)
+                if ident is None or ident == old.identity:
+                    return False
+                try:
+                    new = Site(self.db_path, self.framework_path, limits=self.limits, generation=old.generation + 1)
+                except Exception as e:  # a file being written by hand, or not a warehouse: keep serving the old one
+                    log.warning("the warehouse at %s changed but cannot be opened (%s); still serving the previous one",
+                                self.db_path, e)  # fmt: skip
+                    self._failed = (ident, time.monotonic())
+                    return False
+                with self._swap:
+                    self._site = new
+                self._failed = None
+            log.info("serving the rebuilt warehouse at %s (generation %d)", self.db_path, new.generation)
+            if self.on_change is not None:
+                self.on_change(new)
+            old.retire()
+            return True
+        finally:
+            self._reloading = False
+
+    def close(self) -> None:
+        """Close the current Site once its requests have finished (the app's lifespan ends)."""
+        self._site.retire()
+
+    def ensure_open(self) -> None:
+        """Open the warehouse again if a previous lifespan closed it (an app started, stopped and started again)."""
+        with self._lock:
+            if self._site.closed or self._site.retired:
+                new = Site(self.db_path, self.framework_path, limits=self.limits, generation=self._site.generation + 1)
+                with self._swap:
+                    self._site = new
+                if self.on_change is not None:
+                    self.on_change(new)

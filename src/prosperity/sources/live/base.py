@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,7 +24,13 @@ import httpx
 
 from prosperity.errors import SourceError
 from prosperity.sources.base import FileRef
-from prosperity.sources.live.client import LiveFetchError, LiveSettings, PoliteClient, redact, write_atomically
+from prosperity.sources.live.client import (
+    LiveSettings,
+    PoliteClient,
+    fetch_errors,
+    new_client,
+    write_atomically,
+)
 
 if TYPE_CHECKING:
     from prosperity.warehouse.loading import LoadContext
@@ -42,15 +49,16 @@ class Session:
         self._sleep = sleep
         self._polite: dict[str, PoliteClient] = {}
         self.requested: list[str] = []
+        #: Every request of this fetch, on every service, ends by this moment (``fetch_deadline`` from now).
+        self.deadline = time.monotonic() + self.settings.fetch_deadline
 
     def polite(self, service: str) -> PoliteClient:
         if service not in self._polite:
             if self._client is None:
-                from prosperity.sources.live.client import USER_AGENT
-
-                self._client = httpx.Client(follow_redirects=True, headers={"User-Agent": USER_AGENT})
+                self._client = new_client()
                 self._owns = True
-            self._polite[service] = PoliteClient(service, self._client, self.settings, sleep=self._sleep)
+            self._polite[service] = PoliteClient(service, self._client, self.settings, sleep=self._sleep,
+                                                 deadline=self.deadline)  # fmt: skip
         return self._polite[service]
 
     def close(self) -> None:
@@ -90,11 +98,8 @@ def fetch_live(ref: LiveFileRef, cache: Path, client: httpx.Client | None = None
     session = Session(client, settings, sleep)
     found: dict[str, Any] = {}
     try:
-        write_atomically(dest, lambda fh: found.update(ref.fetcher.fetch(session, fh)))  # type: ignore[union-attr]
-    except SourceError:
-        raise
-    except (httpx.HTTPError, ValueError, KeyError, TypeError, IndexError, OSError) as e:
-        raise LiveFetchError(ref.url, f"could not be fetched ({type(e).__name__}: {redact(str(e))})") from None
+        with fetch_errors(ref.url, cache):
+            write_atomically(dest, lambda fh: found.update(ref.fetcher.fetch(session, fh)))  # type: ignore[union-attr]
     finally:
         session.close()
     found.setdefault("url", ref.url)
