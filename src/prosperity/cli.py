@@ -454,6 +454,8 @@ def report_cmd(
     no_pdf: Annotated[bool, typer.Option("--no-pdf", help="Write the HTML only.")] = False,
     previous: Annotated[Path | None, typer.Option(help="The previous edition (its folder or edition.json), to say "
                                                   "what has changed since.")] = None,  # fmt: skip
+    programmes: Annotated[Path | None, typer.Option(help="The programme store, for a section on programmes and "
+                                                    "the outcomes they claim (its newest round).")] = None,  # fmt: skip
     db: DbOption = None,
 ) -> None:
     """Write the State of the City Region report for an area: HTML and PDF, with its edition manifest.
@@ -468,7 +470,8 @@ def report_cmd(
         check_writable_dir(out_dir, "--out")  # before any work
         with Warehouse.open(db) as wh:
             result = write_report(wh, area, out_dir, strategy=strategy, as_of=as_of, framework=framework,
-                                  commentary=commentary, pdf=not no_pdf, previous=previous)  # fmt: skip
+                                  commentary=commentary, pdf=not no_pdf, previous=previous,
+                                  programmes=programmes)  # fmt: skip
     except ProsperityError as e:
         raise _fail(e) from None
     except OSError as e:  # the disk filled up, or the folder changed, while the report was written

@@ -7,6 +7,7 @@ from urllib.parse import urljoin, urlsplit
 
 SEEDS = ("/", "/?area=E47000001", "/indicators", "/areas", "/areas?search=st+helens", "/areas/E47000004",
          "/areas/E08000012", "/areas/E47000001", "/areas/E07000123", "/compare", "/methodology", "/scenarios",
+         "/programmes",
          "/compare?areas=E47000004,E47000001&indicators=gva-per-hour-worked,employment-rate",
          "/indicators/gva-per-hour-worked", "/indicators/gva-per-hour-worked?area=E07000123",
          "/indicators/claimant-rate?area=E47000001")  # fmt: skip

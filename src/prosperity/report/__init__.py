@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup, escape
+
 from prosperity import __version__
 from prosperity.errors import ProsperityError
 from prosperity.report.commentary import Commentary, default_path, load_commentary
@@ -54,7 +56,8 @@ class ReportResult:
 
 def write_report(wh: Warehouse, area: str, out: Path, *, strategy: str | None = None, as_of: str | None = None,
                  framework: Path | None = None, commentary: Path | None = None, pdf: bool = True,
-                 now: dt.datetime | None = None, previous: Path | None = None) -> ReportResult:  # fmt: skip
+                 now: dt.datetime | None = None, previous: Path | None = None,
+                 programmes: Path | None = None) -> ReportResult:  # fmt: skip
     """Write ``index.html``, ``report.pdf`` and ``edition.json`` for ``area`` into ``out``.
 
     :param strategy: only this strategy (default: the strategies of the area and of its combined authority)
@@ -65,6 +68,7 @@ def write_report(wh: Warehouse, area: str, out: Path, *, strategy: str | None = 
     :param now: the time recorded as ``generated_at`` (default: now, UTC)
     :param previous: the previous edition (its folder or its ``edition.json``), for "change since the previous
         edition"
+    :param programmes: the programme store (a file or database URL) for the programmes section (default: none)
     """
     from prosperity.assess.run import framework_digest
     from prosperity.framework import load_framework
@@ -82,7 +86,7 @@ def write_report(wh: Warehouse, area: str, out: Path, *, strategy: str | None = 
 
     before = load_previous(Path(previous)) if previous is not None else None
     report = build_report(wh, fw, area, strategy=strategy, as_of=as_of, commentary=notes, previous=before)
-    report.sections = package_sections(wh, fw, fw_path, as_of)
+    report.sections = package_sections(wh, fw, fw_path, as_of, programmes=programmes)
     report.regenerate = regenerate_command(area, report, strategy=strategy,
                                            framework=str(framework) if framework else None)  # fmt: skip
     messages = list(notes.problems)
@@ -201,20 +205,82 @@ def _stable_tag_ids() -> Iterator[None]:
 _TAGS_LOCK = threading.Lock()  # one PDF at a time while WeasyPrint's tagging is made stable
 
 
-def package_sections(wh: Warehouse, fw: Any, fw_path: Path, as_of: str | None) -> list[dict[str, Any]]:
-    """The report sections other packages provide (scenarios, and programmes and evaluation where installed),
-    each from its own ``report_section()`` and partial, for this framework's own files only."""
-    from markupsafe import Markup
-
+def package_sections(wh: Warehouse, fw: Any, fw_path: Path, as_of: str | None, *,
+                     programmes: Path | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    """The report sections other packages provide, each from its own section function and Jinja partial, for this
+    framework's own files only: programmes (from the programme store named by ``programmes``), evaluation (stored
+    results only: an evaluation takes minutes, so a report never computes one) and scenarios."""
+    folder = fw_path if fw_path.is_dir() else fw_path.parent
     sections: list[dict[str, Any]] = []
-    folder = (fw_path if fw_path.is_dir() else fw_path.parent) / "scenarios"
-    if folder.is_dir():
+    if programmes is not None:
+        sections.append(programmes_section(wh, fw, programmes))
+    evaluation = evaluation_section(wh, folder, as_of)
+    if evaluation is not None:
+        sections.append(evaluation)
+    if (folder / "scenarios").is_dir():
         from prosperity.scenarios.report import render_section, report_section
 
-        data = report_section(wh, as_of=as_of, folder=folder, framework=fw)
+        data = report_section(wh, as_of=as_of, folder=folder / "scenarios", framework=fw)
         if data["scenarios"]:
             sections.append({"id": "scenarios", "title": data["title"], "html": Markup(render_section(data))})
     return sections
+
+
+def programmes_section(wh: Warehouse, fw: Any, store_path: Path) -> dict[str, Any]:
+    """Programmes and the outcomes they claim, for the newest reporting round in the programme store
+    (``prosperity.programmes.review.report_section`` and its partial)."""
+    from jinja2 import Environment, StrictUndefined
+
+    from prosperity.programmes.review import money, report_partial, report_section
+    from prosperity.programmes.store import ProgrammeStore, rounds
+
+    store = ProgrammeStore.open(store_path, create=False)
+    try:
+        with store.session() as s:
+            held = rounds(s)
+        if not held:
+            html = Markup("<section id=\"programmes\"><h2>Programmes and the outcomes they claim</h2><p>No programme "
+                          "has made a return for a reporting round yet, so this edition has nothing to say about "
+                          "programmes.</p></section>")  # fmt: skip
+        else:
+            data = report_section(store, held[-1].id, wh=wh, fw=fw)
+            env = Environment(autoescape=True, undefined=StrictUndefined)
+            html = Markup(env.from_string(report_partial()).render(section=data, money=money))
+    finally:
+        store.close()
+    return {"id": "programmes-section", "title": "Programmes and the outcomes they claim", "html": html}
+
+
+def evaluation_section(wh: Warehouse, folder: Path, as_of: str | None) -> dict[str, Any] | None:
+    """What the evaluations shipped with the framework found, from the results the build stored; where none is
+    stored (or this version cannot read stored results) the section says so instead of computing one.
+    None if the framework ships no evaluation."""
+    from prosperity.evaluate import report as ev_report
+    from prosperity.evaluate.spec import SpecError, load_spec, shipped_evaluations
+
+    files = shipped_evaluations(folder)
+    if not files:
+        return None
+    stored = getattr(ev_report, "report_section", None)
+    render = getattr(ev_report, "render_report_section", None)
+    intro = ("<h2 id=\"evaluation-h\">Evaluation: what the interventions changed</h2>"
+             "<p>Each evaluation asks what an intervention changed, compares the places it reached with places it "
+             "did not, and grades the strength of the evidence.</p>")  # fmt: skip
+    if stored is not None and render is not None:
+        body = render(stored(wh, folder, as_of))
+    else:
+        parts = []
+        for f in files:
+            try:
+                spec = load_spec(f).spec
+            except SpecError:
+                continue  # a broken file: `prosperity evaluate check` names the line; the report shows the rest
+            parts.append(f"<section class=\"evaluation\"><h3>{escape(spec.title)}</h3><p>{escape(spec.question)}</p>"
+                         "<p>Not computed for this edition: an evaluation takes a minute or more, so it is computed "
+                         "once when the figures are updated and never while a report is written, and no stored "
+                         "result was available.</p></section>")  # fmt: skip
+        body = Markup("\n".join(parts))
+    return {"id": "evaluation", "title": "Evaluation: what the interventions changed", "html": Markup(intro) + body}
 
 
 def _sha256(path: Path) -> str:

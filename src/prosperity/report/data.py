@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from prosperity.assess import status as st
 from prosperity.assess.engine import Assessment, Assessor, latest_segment, period_kind
-from prosperity.assess.sentences import fmt, short_unit
+from prosperity.assess.sentences import short_unit
 from prosperity.assess.spec import Spec, specs_from_framework
 from prosperity.errors import NotFound
 from prosperity.framework import Framework, Outcome, Strategy, Target, Theme
@@ -29,7 +29,8 @@ from prosperity.periods import parse_period, period_label
 from prosperity.report import figures
 from prosperity.report.commentary import Commentary
 from prosperity.report.editions import Changes
-from prosperity.report.findings import Finding
+from prosperity.report.findings import Finding, source_text
+from prosperity.report.findings import figure as value
 from prosperity.warehouse import Warehouse
 from prosperity.web import charts
 
@@ -191,41 +192,6 @@ class Report:
 
 
 # ---- formatting shared by the template ---------------------------------------------------------------------------
-def dp_of(a: Assessment) -> int | None:
-    return None if a.derivation else a.source.get("decimal_places")
-
-
-def value(a: Assessment, v: float | None = None, *, full: bool = True) -> str:
-    """A figure of an assessment with its unit (the full unit, or its first part: "£ per hour")."""
-    unit = a.unit if full else short_unit(a.unit)
-    return fmt(a.value if v is None else v, unit, dp_of(a))
-
-
-def date_text(iso: str | None) -> str:
-    if not iso:
-        return "not recorded"
-    from datetime import date
-
-    d = date.fromisoformat(str(iso)[:10])
-    return f"{d.day} {d:%B %Y}"
-
-
-def main_release(a: Assessment) -> dict[str, Any]:
-    """The release the assessed figure itself came from (the first of its dataset), else the first used."""
-    for r in a.releases:
-        if r.get("dataset_id") == a.source.get("dataset"):
-            return r
-    return a.releases[0] if a.releases else {}
-
-
-def source_text(a: Assessment) -> str:
-    r = main_release(a)
-    publisher = a.source.get("publisher") or r.get("publisher") or "publisher not recorded"
-    if r.get("release_date"):
-        return f"{publisher}, released {date_text(r['release_date'])}"
-    return f"{publisher} (release date not recorded)"
-
-
 # ---- building ----------------------------------------------------------------------------------------------------
 def strategies_in_scope(fw: Framework, wh: Warehouse, area: str, strategy: str | None) -> tuple[list[Strategy],
                                                                                             list[Strategy]]:  # fmt: skip

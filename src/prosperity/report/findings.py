@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from prosperity.assess.engine import Assessment
+from prosperity.assess.sentences import fmt, short_unit
 
 #: The rules, in ranking order: (id, the rule as a reader reads it).
 RULES: tuple[tuple[str, str], ...] = (
@@ -66,6 +67,48 @@ class Finding:
     def as_dict(self) -> dict[str, str]:
         return {"rule": self.rule, "indicator": self.indicator, "label": self.label, "status": self.status,
                 "text": self.text, "figure": self.figure, "period": self.period, "source": self.source}  # fmt: skip
+
+
+# ---- how a figure and its source are written (the report and the home page both use these) --------------------
+def dp_of(a: Assessment) -> int | None:
+    return None if a.derivation else a.source.get("decimal_places")
+
+
+def figure(a: Assessment, v: float | None = None, *, full: bool = True) -> str:
+    """A figure of an assessment with its unit (the full unit, or its first part: "£ per hour")."""
+    unit = a.unit if full else short_unit(a.unit)
+    return fmt(a.value if v is None else v, unit, dp_of(a))
+
+
+def date_text(iso: str | None) -> str:
+    if not iso:
+        return "not recorded"
+    from datetime import date
+
+    d = date.fromisoformat(str(iso)[:10])
+    return f"{d.day} {d:%B %Y}"
+
+
+def main_release(a: Assessment) -> dict[str, Any]:
+    """The release the assessed figure itself came from (the first of its dataset), else the first used."""
+    for r in a.releases:
+        if r.get("dataset_id") == a.source.get("dataset"):
+            return r
+    return a.releases[0] if a.releases else {}
+
+
+def source_text(a: Assessment) -> str:
+    r = main_release(a)
+    publisher = a.source.get("publisher") or r.get("publisher") or "publisher not recorded"
+    if r.get("release_date"):
+        return f"{publisher}, released {date_text(r['release_date'])}"
+    return f"{publisher} (release date not recorded)"
+
+
+def from_dict(d: dict[str, Any]) -> Assessment:
+    """An assessment from its stored JSON form (``Assessment.as_dict``), e.g. the build's stored assessments."""
+    names = Assessment.__dataclass_fields__
+    return Assessment(**{k: v for k, v in d.items() if k in names})
 
 
 Fmt = Callable[[Assessment, float | None], str]
@@ -192,16 +235,17 @@ def _members_finding(a: Assessment, value: Fmt) -> str:
                      f"{g['to_period']}{spread}")  # fmt: skip
 
 
-def findings(assessments: Iterable[Assessment], *, headlines: Sequence[str], value: Fmt,
-             source: Callable[[Assessment], str], anchor: Callable[[Assessment], str] = lambda a: "",
+def findings(assessments: Iterable[Assessment], *, headlines: Sequence[str], value: Fmt | None = None,
+             source: Callable[[Assessment], str] = source_text, anchor: Callable[[Assessment], str] = lambda a: "",
              target_order: Sequence[str] = ()) -> list[Finding]:  # fmt: skip
     """The headline findings of ``assessments`` by the rules of this module, ranked, at most ten.
 
     :param headlines: the framework's headline indicator ids, in order
-    :param value: how a figure is written (the report's formatting: value and unit)
+    :param value: how a figure is written (default: :func:`figure`, its value and full unit)
     :param source: how a figure's source is written (publisher and release date)
     :param target_order: indicator ids in the order their targets appear in the strategies
     """
+    value = value or figure
     shown = [a for a in assessments if a.value is not None and not a.read_area]
     by_id = {a.indicator: a for a in shown}
     head_rank = {ind: i for i, ind in enumerate(headlines)}

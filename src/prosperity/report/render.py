@@ -15,8 +15,10 @@ from prosperity import __version__
 from prosperity.assess import status as st
 from prosperity.assess.engine import Assessment
 from prosperity.assess.sentences import short_unit
-from prosperity.report.data import Report, TargetRow, date_text, source_text, value
+from prosperity.report.data import Report, TargetRow
 from prosperity.report.findings import RULES as FINDING_RULES
+from prosperity.report.findings import date_text, source_text
+from prosperity.report.findings import figure as value
 from prosperity.safe import http_url
 
 STATUS_HELP = {st.css_class(name): text for name, text in st.SHORT.items()}

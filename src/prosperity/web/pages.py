@@ -72,7 +72,8 @@ def home(request: Request, wh: WH, area: str | None = Query(None, max_length=12)
     data = q.strategies(site_of(request), wh, with_themes=True, area=area or None)
     name = wh.area(area)["name"] if area else None
     lead = q.headline(site_of(request), wh, area or None)
-    return page("home.html", strategies=data, area=area, area_name=name, nav="home", lead=lead,
+    found = q.findings(site_of(request), wh, area or None)
+    return page("home.html", strategies=data, area=area, area_name=name, nav="home", lead=lead, found=found,
                 title=f"How {name} is doing" if name else "How the city region is doing")  # fmt: skip
 
 

@@ -207,6 +207,54 @@ def strategies(site: Site, wh: Warehouse, with_themes: bool = False, area: str |
     return out
 
 
+def findings(site: Site, wh: Warehouse, area: str | None = None) -> dict[str, Any]:
+    """What the home page opens with: the headline findings of ``area`` (default: the city region) by the written
+    rules of :mod:`prosperity.report.findings`, then every current target and headline outcome with its status,
+    latest figure and the year the recent trend would meet it. Read from the stored assessments."""
+    from prosperity.framework import strategies_for_area
+    from prosperity.report.findings import RULES, figure, from_dict, source_text
+    from prosperity.report.findings import findings as rule_findings
+
+    area = area or HOME_AREA
+    place = check_code("area", area, wh)
+    fw = site.framework_for(area)[0]
+    heads = list(fw.manifest.headlines) if fw.manifest else []
+    parents = [r["parent"] for r in wh.query("SELECT parent FROM area_parents WHERE child = ? AND depth = 1", [area])]
+    serving = strategies_for_area(fw, area, parents, place["name"])
+    ids = {s.id for s in serving}
+    in_scope = {r.indicator for s in serving for o in s.outcomes() for r in o.indicators} | set(heads)
+    shown = []
+    for ind, d in site.assessments(wh, area).items():
+        if ind not in in_scope:
+            continue
+        a = from_dict(d)
+        a.targets = [t for t in a.targets if t.get("strategy") in ids]  # only this area's strategies' targets
+        shown.append(a)
+    order = [r.indicator for s in serving for o in s.outcomes() for r in o.indicators]
+    found = rule_findings(shown, headlines=heads, target_order=order)
+    by_id = {a.indicator: a for a in shown}
+    rows: list[dict[str, Any]] = []
+    for a in sorted(shown, key=lambda a: (order.index(a.indicator) if a.indicator in order else len(order))):
+        for t in a.targets:
+            if t.get("superseded_by"):
+                continue
+            met = "met" if t.get("status") == "met" else str(t["projected_year"]) if t.get("projected_year") else ""
+            rows.append({"kind": "target", "label": str(t.get("resolved") or t.get("kind") or "target"),
+                         "indicator": a.indicator, "indicator_label": a.label,
+                         "status": t.get("status") or st.NOT_JUDGED, "figure": figure(a) if a.value is not None else None,
+                         "period": a.period_label, "met_in": met})  # fmt: skip
+    with_target = {r["indicator"] for r in rows}
+    for ind in heads:
+        a = by_id.get(ind)
+        if a is not None and ind not in with_target:
+            rows.append({"kind": "headline", "label": a.label, "indicator": ind, "indicator_label": a.label,
+                         "status": a.status, "figure": figure(a) if a.value is not None else None,
+                         "period": a.period_label, "met_in": ""})  # fmt: skip
+    return {"area": area, "area_name": place["name"], "rules": RULES,
+            "findings": [{**f.as_dict(), "source": source_text(by_id[f.indicator])} for f in found],
+            "status_rows": rows}
+
+
 #: The headline the home page leads with: the Growth Plan's headline outcome, productivity, for the city region.
 HEADLINE = ("E47000004", "gva-per-hour-worked")
 
