@@ -180,7 +180,7 @@ def test_the_html_is_self_contained_and_accessible(lcr_report: ReportResult):
 
 def test_numbers_carry_units_and_sources_sit_beside_them(lcr_report: ReportResult):
     html = lcr_report.html.read_text(encoding="utf-8")
-    assert "GVA per hour worked was £37.33 per hour, current prices in 2023" in html
+    assert "£37.33 per hour, current prices, 2023." in html
     assert "Office for National Statistics, released 19 June 2025" in html
     assert "Figure 1." in html
 

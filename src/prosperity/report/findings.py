@@ -145,6 +145,8 @@ def _trend_words(a: Assessment) -> str:
                                                                                 "no clear change") else None)
     if not status or status in ("not judged", "no data"):
         return ""
+    if status == "too few points to judge":
+        return "with too few comparable periods to judge a trend"
     start = real.get("from_period") or t.get("from_label") or t.get("from_period")
     span = f" since {str(start)[:4]}" if start else ""
     words = {"improving": "improving", "worsening": "worsening", "no clear change": "with no clear change",
@@ -173,7 +175,7 @@ def _target_finding(a: Assessment, t: dict[str, Any], value: Fmt) -> str:
 
 
 def _headline_finding(a: Assessment, value: Fmt) -> str:
-    parts = [f"{a.label} was {value(a, a.value)} in {a.period_label}"]
+    parts = [f"{a.label} was {value(a, a.value)} ({a.period_label})"]
     gap = _gap(a, value)
     if gap:
         parts.append(gap)
