@@ -93,10 +93,25 @@ def _known(wh: Warehouse, code: str) -> bool:
 def assessment_plan(wh: Warehouse, framework_path: Path) -> dict[Path, list[str]]:
     """Which areas are assessed against which framework in the build: the one place that choice is made.
 
-    Every area is assessed against the framework the build was given (its indicators are measures any
-    place has; its targets are judged only for the area that set them, see :meth:`Assessor.assess`).
+    Each area is assessed against the framework it is reported against (:func:`frameworks_for_area`: the one
+    whose ``applies_to`` names it, else the default one beside ``framework_path``, such as the Explore Local
+    Statistics framework), or against ``framework_path`` where no framework beside it applies.
     """
-    return {framework_path: areas_to_assess(wh)}
+    from prosperity.framework import frameworks_for_area
+
+    plan: dict[Path, list[str]] = {}
+    for area in areas_to_assess(wh):
+        found = frameworks_for_area(area, framework_path.parent) if framework_path.is_dir() else []
+        plan.setdefault(found[0] if found else framework_path, []).append(area)
+    return plan
+
+
+def plan_frameworks(framework_path: Path) -> list[Path]:
+    """Every framework the build may assess with: ``framework_path`` and the frameworks beside it."""
+    from prosperity.framework import framework_paths
+
+    beside = framework_paths(framework_path.parent) if framework_path.is_dir() else []
+    return sorted({framework_path.resolve(), *(p.resolve() for p in beside)})
 
 
 def framework_digest(framework_path: Path) -> str:
@@ -161,7 +176,9 @@ def _insert(con: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) -> int:
 
 
 def assessment_digest(con: duckdb.DuckDBPyConnection, framework_path: Path) -> str:
-    """What stored assessments depend on: the framework's files, the code version and the current releases."""
+    """What stored assessments depend on: the files of the frameworks the build assesses with (this one and those
+    beside it), the code version and the current releases. The same for any of those frameworks' paths."""
     releases = con.execute("SELECT string_agg(CAST(release_id AS TEXT), ',' ORDER BY release_id) "
                            "FROM current_releases").fetchone()[0]  # fmt: skip
-    return hashlib.sha256(f"{framework_digest(framework_path)}|{releases}".encode()).hexdigest()
+    frameworks = "|".join(framework_digest(p) for p in plan_frameworks(Path(framework_path)))
+    return hashlib.sha256(f"{frameworks}|{releases}".encode()).hexdigest()

@@ -183,6 +183,10 @@ class Site:
         self._lock = threading.Lock()
         self._engines: OrderedDict[str | None, Assessor] = OrderedDict()  # as_of moment → engine
         self._engine_lock = threading.RLock()
+        self._frameworks: dict[Path, tuple[Framework, dict[str, Spec]]] = {
+            self.framework_path.resolve(): (self.fw, self.specs)}
+        self._area_framework: dict[str, Path] = {}
+        self._fw_lock = threading.Lock()
 
     # ---- life -------------------------------------------------------------------------------------------------
     def acquire(self) -> Site:
@@ -317,23 +321,27 @@ class Site:
         """Every framework indicator's assessment for ``area``: stored by the build, or computed now and cached."""
 
         def make() -> dict[str, dict[str, Any]]:
+            fw, specs = self.framework_for(area)
             if as_of is None and area in self.stored_areas:
                 rows = wh.con.execute("SELECT indicator, assessment FROM assessments WHERE area = ?", [area]).fetchall()
-                return {ind: json.loads(text) for ind, text in rows}
+                if fw is self.fw or {ind for ind, _ in rows} == set(specs):  # stored from the area's own framework
+                    return {ind: json.loads(text) for ind, text in rows}
             wh.area(area)
             self.expensive("assessments of an area")
             with self.engine(wh, as_of) as assessor:
-                return {s.id: assessor.assess(s, area).as_dict() for s in self.specs.values()}
+                return {s.id: assessor.assess(s, area).as_dict() for s in specs.values()}
 
         return self.assessed.get_or((area, as_of), make)
 
     def assessment(self, wh: Warehouse, area: str, indicator: str, as_of: str | None = None) -> dict[str, Any] | None:
         cached = self.assessed.get((area, as_of))
-        if cached is not None:
-            return cached.get(indicator)
-        if as_of is None and area in self.stored_areas:
-            return self.assessments(wh, area).get(indicator)
-        spec = self.specs.get(indicator)
+        if cached is not None and indicator in cached:
+            return cached[indicator]
+        if as_of is None and area in self.stored_areas and self.framework_for(area)[0] is self.fw:
+            found = self.assessments(wh, area).get(indicator)
+            if found is not None:
+                return found
+        spec = self.spec(indicator, area)  # another framework's indicator: assessed now
         if spec is None:
             return None
         key = ("one", area, indicator, as_of)
@@ -345,6 +353,51 @@ class Site:
                 return assessor.assess(spec, area).as_dict()
 
         return self.derived.get_or(key, make)
+
+
+    # ---- the frameworks of every area ---------------------------------------------------------------------------
+    def framework_for(self, area: str) -> tuple[Framework, dict[str, Spec]]:
+        """The framework ``area`` is reported against and its specs: the framework whose ``applies_to`` names the
+        area, else the default one beside the site's framework, else the site's own."""
+        from prosperity.framework import frameworks_for_area
+
+        path = self._area_framework.get(area)
+        if path is None:
+            found = frameworks_for_area(area, self.framework_path.parent)
+            path = found[0] if found else self.framework_path
+            self._area_framework[area] = path
+        return self._framework(path)
+
+    def frameworks(self) -> list[tuple[Framework, dict[str, Spec]]]:
+        """The site's own framework first, then every other framework beside it."""
+        from prosperity.framework import framework_paths
+
+        others = [p for p in framework_paths(self.framework_path.parent) if p.resolve() != self.framework_path.resolve()]
+        return [(self.fw, self.specs), *(self._framework(p) for p in others)]
+
+    def _framework(self, path: Path) -> tuple[Framework, dict[str, Spec]]:
+        key = path.resolve()
+        with self._fw_lock:
+            if key not in self._frameworks:
+                fw = load_framework(path)
+                self._frameworks[key] = (fw, {s.id: s for s in specs_from_framework(fw)})
+            return self._frameworks[key]
+
+    def spec(self, indicator: str, area: str | None = None) -> Spec | None:
+        """An indicator's spec: from the area's framework first, else from any framework that has it."""
+        if area is not None:
+            found = self.framework_for(area)[1].get(indicator)
+            if found is not None:
+                return found
+        return next((specs[indicator] for _, specs in self.frameworks() if indicator in specs), None)
+
+    def indicator_def(self, indicator: str, area: str | None = None) -> tuple[Framework, Any] | None:
+        """An indicator's definition and its framework: the area's framework first, else any that has it."""
+        if area is not None:
+            fw = self.framework_for(area)[0]
+            if indicator in fw.indicators:
+                return fw, fw.indicators[indicator]
+        return next(((fw, fw.indicators[indicator]) for fw, _ in self.frameworks() if indicator in fw.indicators), None)
 
 
 class Sites:
