@@ -37,3 +37,16 @@ def test_one_engine_per_moment_serves_groups_as_a_fresh_engine_would(app, client
                                 members=list(reversed(FIFTY))).as_dict()  # fmt: skip
             assert a == want, a["indicator"]
     assert len(again) == len(first.json()["data"]) == len(site.specs)
+
+
+def test_as_of_the_last_load_is_the_current_warehouse(app, client):
+    site = app.fastapi.state.sites.site
+    with site.warehouse() as wh:
+        last = wh.con.execute("SELECT CAST(max(loaded_at) AS DATE) FROM releases").fetchone()[0].isoformat()
+        rows = wh.con.execute("SELECT indicator, CAST(assessment AS TEXT) FROM assessments WHERE area = ?",
+                              [GLASGOW]).fetchall()  # fmt: skip
+    got = client.get("/api/v1/assessments", params={"area": GLASGOW, "as_of": last, "limit": 500}).json()["data"]
+    # computed now, as the warehouse stood at its last load, by the engine of the current warehouse
+    assert {a["indicator"]: a for a in got} == {ind: json.loads(text) for ind, text in rows}
+    with site.warehouse() as wh:
+        assert None in site._engines and site._latest_load(wh) not in site._engines  # no second engine for it

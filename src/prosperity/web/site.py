@@ -183,6 +183,7 @@ class Site:
         self._lock = threading.Lock()
         self._engines: OrderedDict[str | None, Assessor] = OrderedDict()  # as_of moment → engine
         self._engine_lock = threading.RLock()
+        self._latest: str | None = None
         self._frameworks: dict[Path, tuple[Framework, dict[str, Spec]]] = {
             self.framework_path.resolve(): (self.fw, self.specs)}
         self._area_framework: dict[str, Path] = {}
@@ -243,6 +244,8 @@ class Site:
         warehouse, so a group or a date costs its reading once, not per request. One request uses an engine at a
         time, through its own cursor; the current engine and the last few past moments' are kept.
         """
+        if as_of is not None and as_of == self._latest_load(wh):
+            as_of = None  # the warehouse as it stood at its last load is the current one: the same releases
         with self._engine_lock:
             a = self._engines.get(as_of)
             if a is None:
@@ -253,6 +256,13 @@ class Site:
             self._engines.move_to_end(as_of)
             a.wh = wh
             yield a
+
+    def _latest_load(self, wh: Warehouse) -> str | None:
+        """The moment of the last release loaded (what :meth:`as_of` returns for any date after it)."""
+        if self._latest is None:
+            row = wh.con.execute("SELECT max(loaded_at) FROM releases").fetchone()
+            self._latest = row[0].isoformat() if row and row[0] is not None else ""
+        return self._latest or None
 
     def warm(self) -> None:
         """Read what assessing any area, group or comparison needs (every framework series, every area's): run
