@@ -417,27 +417,27 @@ def indicator(site: Site, wh: Warehouse, indicator_id: str, area: str = "E470000
     a = site.assessment(wh, area, ind.id, as_of)
     out["assessment"] = a
     out["meta"] = wh.indicator(spec.warehouse)
-    assessor = Assessor(wh, as_of)
-    series = assessor.series(spec, area)
-    bench_code = (a or {}).get("benchmark", {}) and a["benchmark"]["area"]
-    bench = {p.period: p for p in assessor.published(spec.warehouse, bench_code, spec.breakdown)} if bench_code else {}
-    rel = {r["release_id"]: r for r in (a or {}).get("releases", [])}
-    rows = []
-    for p in series.points:
-        r = rel.get(p.release_ids[0]) if len(p.release_ids) == 1 else None
-        b = bench.get(p.period)
-        rows.append({"period": p.period, "period_label": period_label(p.period), "value": p.value,
-                     "lci_95": p.lci_95, "uci_95": p.uci_95, "benchmark": b.value if b else None,
-                     "release_id": ",".join(map(str, p.release_ids)),
-                     "release_date": r.get("release_date") if r else None})  # fmt: skip
-    out["series"] = rows
-    peers = []
-    if a and a.get("peers"):
-        codes = [v["area"] for v in a["peers"].get("values", []) if v["area"] != area]
-        for c in codes:
-            pts = assessor.published(spec.warehouse, c, spec.breakdown)
-            if pts:
-                peers.append({"area": c, "name": assessor.name(c), "points": [(_x(p.period), p.value) for p in pts]})
+    with site.engine(wh, as_of) as assessor:  # what it has read (every area's series) serves later requests
+        series = assessor.series(spec, area)
+        bench_code = (a or {}).get("benchmark", {}) and a["benchmark"]["area"]
+        bench = {p.period: p for p in assessor.published(spec.warehouse, bench_code, spec.breakdown)} if bench_code else {}
+        rel = {r["release_id"]: r for r in (a or {}).get("releases", [])}
+        rows = []
+        for p in series.points:
+            r = rel.get(p.release_ids[0]) if len(p.release_ids) == 1 else None
+            b = bench.get(p.period)
+            rows.append({"period": p.period, "period_label": period_label(p.period), "value": p.value,
+                         "lci_95": p.lci_95, "uci_95": p.uci_95, "benchmark": b.value if b else None,
+                         "release_id": ",".join(map(str, p.release_ids)),
+                         "release_date": r.get("release_date") if r else None})  # fmt: skip
+        out["series"] = rows
+        peers = []
+        if a and a.get("peers"):
+            codes = [v["area"] for v in a["peers"].get("values", []) if v["area"] != area]
+            for c in codes:
+                pts = assessor.published(spec.warehouse, c, spec.breakdown)
+                if pts:
+                    peers.append({"area": c, "name": assessor.name(c), "points": [(_x(p.period), p.value) for p in pts]})
     out["lines"] = {
         "main": [(_x(p["period"]), p["value"]) for p in rows],
         "band": [(_x(p["period"]), p["lci_95"], p["uci_95"]) for p in rows
@@ -460,9 +460,9 @@ def la_values(site: Site, wh: Warehouse, indicator_id: str, period: str | None =
     as_of = site.as_of(wh, check_as_of(as_of))
     if as_of is not None:
         site.expensive("local authorities' values as of a date")
-    assessor = Assessor(wh, as_of)
-    assessor.published(spec.warehouse, "", spec.breakdown)  # fills the per-area cache in one query
-    by_area = assessor._cache[(spec.warehouse, spec.breakdown)]
+    with site.engine(wh, as_of) as assessor:
+        assessor.published(spec.warehouse, "", spec.breakdown)  # fills the per-area cache in one query
+        by_area = assessor._cache[(spec.warehouse, spec.breakdown)]
     las = {c for c in by_area if c[:3] in ("E06", "E07", "E08", "E09", "W06", "S12", "N09")}
     periods = {p.period for c in las for p in by_area[c]}
     if period is None or period not in periods:
