@@ -233,8 +233,9 @@ class Site:
         cur.execute(f"USE {CATALOG}")
         return Warehouse(cur, self.db_path)
 
-    #: engines kept for past moments (``as_of``), besides the current warehouse's
-    PAST_ENGINES = 2
+    #: engines kept for past moments (``as_of``), besides the current warehouse's: each holds every series it has
+    #: read (about 330 MiB once it has read them all), so one
+    PAST_ENGINES = 1
 
     @contextmanager
     def engine(self, wh: Warehouse, as_of: str | None = None) -> Iterator[Assessor]:
@@ -242,7 +243,7 @@ class Site:
 
         What an engine reads (each indicator for every area, in one query) serves every later request on this
         warehouse, so a group or a date costs its reading once, not per request. One request uses an engine at a
-        time, through its own cursor; the current engine and the last few past moments' are kept.
+        time, through its own cursor; the current engine and the last past moment's are kept.
         """
         if as_of is not None and as_of == self._latest_load(wh):
             as_of = None  # the warehouse as it stood at its last load is the current one: the same releases
