@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+from results import publish  # benchmarks/results.py, beside this script
 
 FLOOR = r"""
 import sys, duckdb
@@ -108,11 +109,7 @@ def main() -> None:
         f"| cold build with assessments ÷ floor | {(med(cold, 0) + med(assess, 0)) / med(floor, 0):.1f}× | | ≤ 5× |",
         "",
     ]
-    text = "\n".join(lines)
-    print(text)
-    if args.write:
-        with args.write.open("a", encoding="utf-8") as fh:
-            fh.write(text + "\n")
+    publish(lines, args.write)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from urllib.parse import urlencode
 
 import duckdb
 import httpx
+from results import publish  # benchmarks/results.py, beside this script
 
 HOME = "E47000004"
 NORTH_WEST = "E12000002"
@@ -222,11 +223,7 @@ def main() -> None:
     lines += ["", f"All requests: wall p50 {pct(allw, 50):.3f} s, p99 {pct(allw, 99):.3f} s, max {max(allw):.2f} s "
                   f"({over} of {len(allw)} over 0.5 s); CPU p50 {pct(allc, 50):.2f} s, p99 {pct(allc, 99):.2f} s, "
                   f"max {max(allc):.2f} s ({sum(1 for x in allc if x > 0.5)} over 0.5 s)."]  # fmt: skip
-    text = "\n".join(lines)
-    print(text)
-    if args.write:
-        with args.write.open("a", encoding="utf-8") as fh:
-            fh.write(text + "\n")
+    publish(lines, args.write)
 
 
 if __name__ == "__main__":

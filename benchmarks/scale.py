@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+from results import publish  # benchmarks/results.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 AREAS_PER_LA = 110  # about 34,000 LSOAs in about 310 local authorities
@@ -280,11 +281,7 @@ def main() -> None:
                       f"{b['file_mib'] / a['file_mib']:.1f}×, "
                       f"assessment {b['assessment_median'] / a['assessment_median']:.1f}×, "
                       f"series {b['series_median'] / a['series_median']:.1f}×."]  # fmt: skip
-    text = "\n".join(lines)
-    print(text)
-    if args.write:
-        with args.write.open("a", encoding="utf-8") as fh:
-            fh.write(text + "\n")
+    publish(lines, args.write)
 
 
 if __name__ == "__main__":
