@@ -94,6 +94,9 @@ def _print_summary(s: BuildSummary) -> None:
                   "`prosperity framework check` lists them with file and line.")  # fmt: skip
     if s.assess_error:
         out.print(f"[bold red]Assessments not computed:[/] {escape(s.assess_error)}")
+    from prosperity.evaluate.cli import print_stored
+
+    print_stored(s.evaluations, out)
 
 
 @app.command("build")
@@ -155,6 +158,7 @@ def build_cmd(
                 "assessments": summary.assessments,
                 "assess_error": summary.assess_error or None,
                 "framework_errors": summary.framework_errors,
+                "evaluations": [vars(e) for e in summary.evaluations],
                 "datasets": [
                     {"dataset": r.dataset_id, "status": r.status, "release_id": r.release_id, "rows": r.rows,
                      "message": r.message, "set_aside": [{"rows": n, "reason": why} for n, why in r.set_aside],

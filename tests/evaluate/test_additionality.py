@@ -1,7 +1,10 @@
 """The Additionality Guide's calculation (HCA, 4th edition, 2014), checked by hand-worked arithmetic.
 
-The guide's own worked examples (chapter 5.3) were not available to check against: its PDF is not in
-``../shared/reference``. These tests check the formula and the rules by arithmetic done by hand below.
+No worked example of the guide can be reproduced here: the project's reference notes
+(``../shared/reference/programmes-evaluation-scenarios.md`` §2.1) give the guide's formula but none of its worked
+examples (chapter 5.3) and no verified ready-reckoner table, and the guide itself is not in ``../shared/reference``.
+These tests check the formula as printed there and the rules by arithmetic done by hand below, and check that
+every ready-reckoner value says it is not from a cited table.
 """
 
 from __future__ import annotations
@@ -30,6 +33,10 @@ def test_the_simplified_form_by_hand() -> None:
     assert a.driver == "displacement"
     assert [t["factor"] for t in a.tornado][0] == "displacement"
     assert "Additionality Guide" in a.factors["leakage"].source and "§4.2" in a.factors["leakage"].source
+    # The presets are not from a cited table, and the result says so (no invented citation).
+    assert "not from a cited table" in a.factors["leakage"].source
+    assert not a.presets_verified and a.as_dict()["presets_verified"] is False
+    assert any("not from a cited table" in n and "leakage low (0.1)" in n for n in a.notes)
 
 
 def test_the_full_form_with_a_reference_case() -> None:
@@ -52,12 +59,30 @@ def test_national_displacement_is_total_unless_evidenced() -> None:
     assert b.net_central > 0 and any("supply-side" in n for n in b.notes)
 
 
+def test_the_full_form_with_deadweight_as_reference_is_the_simplified_form() -> None:
+    # The guide's formula (as the reference notes print it) with GI* = DW × GI and the same adjustments
+    # reduces to net = GI (1 − DW)(1 − L)(1 − Dp)(1 − S) M: 400 × 0.5 × 0.75 × 0.5 × 0.9 × 1.5 = 101.25.
+    assert net_additional(400, 0.25, 0.5, 0.1, 1.5, reference_gross=200) == pytest.approx(101.25)
+    assert net_additional(400, 0.25, 0.5, 0.1, 1.5, deadweight=0.5) == pytest.approx(101.25)
+
+
+def test_factors_from_evidence_carry_no_unverified_note() -> None:
+    ev = {"value": 0.2, "low": 0.1, "high": 0.3, "source": "programme evaluation 2024, table 4"}
+    a = assess("learners", "learners", 1000, "local", {"deadweight": ev, "leakage": ev, "displacement": ev,
+                                                        "substitution": ev, "multiplier": {"value": 1.2,
+                                                        "source": "regional input-output table"}})  # fmt: skip
+    assert a.presets_verified and not any("cited table" in n for n in a.notes)
+    assert a.net_central == pytest.approx(1000 * 0.8**4 * 1.2)
+
+
 def test_presets_are_the_ready_reckoner_ladders() -> None:
     assert [p.value for p in PRESETS["deadweight"].values()] == [0, 0.1, 0.25, 0.5, 0.75, 1.0]
     assert [p.value for p in PRESETS["leakage"].values()] == [0, 0.1, 0.25, 0.5, 0.75, 1.0]
     assert [p.value for p in PRESETS["displacement"].values()] == [0, 0.25, 0.5, 0.75, 1.0]
     assert [p.value for p in PRESETS["multiplier"].values()] == [1.1, 1.5, 1.9]
     assert "substitution" not in PRESETS
+    assert not any(p.verified for ladder in PRESETS.values() for p in ladder.values())
+    assert all("not from a cited table" in p.citation for ladder in PRESETS.values() for p in ladder.values())
 
 
 @pytest.mark.parametrize(("factors", "message"), [

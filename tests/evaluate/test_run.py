@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from prosperity.cli import app
 from prosperity.evaluate.run import EvaluationError, evaluate, result_bytes
 from prosperity.evaluate.spec import load_spec
+from prosperity.evaluate.store import code_digest, releases_key, releases_used
 from prosperity.warehouse import Warehouse
 
 runner = CliRunner()
@@ -50,6 +51,14 @@ def test_devolution_verdict_is_honest(results: dict[str, dict]) -> None:
     did = by[("employment-rate", "difference-in-differences")]
     assert not did["grade"]["causal_wording"] and did["grade"]["level"] == 2
     assert "None of the 4 estimates shows an effect" in res["verdict"]
+    # The check that lowered the DiD (treated area outside the comparison areas' range) was added after this
+    # result had been seen: the result says so, with the grade and wording under the rules fixed beforehand.
+    assert did["grade"]["post_hoc_downgrades"] and did["grade"]["prior_level"] == 3
+    assert did["grade"]["prior_causal_wording"] is (did["p_value"] <= 0.10)
+    assert "added to the product's rules after this result had been seen" in did["sentence"]
+    assert "1 grade was lowered by a check added to the rules after the results had been seen" in res["verdict"]
+    assert "would have been worded as an effect: employment rate" in res["verdict"]
+    assert [r["rule"] for r in res["rules"]["added_after_results_were_seen"]] == ["did-outside-range"]
 
 
 def test_town_deals_each_council_against_its_own_neighbours(results: dict[str, dict], warehouse_path: Path) -> None:
@@ -65,10 +74,15 @@ def test_town_deals_each_council_against_its_own_neighbours(results: dict[str, d
 
 
 def test_regenerates_byte_for_byte_at_its_frozen_vintage(warehouse_path: Path, shipped: dict[str, Path],
-                                                       results: dict[str, dict], mirror: Path) -> None:  # fmt: skip
+                                                       mirror: Path) -> None:  # fmt: skip
+    loaded = load_spec(shipped["lcr-devolution-2017"])
     with Warehouse.open(warehouse_path) as wh:
-        again = evaluate(wh, load_spec(shipped["lcr-devolution-2017"]), mirror=mirror)
-    assert result_bytes(again) == result_bytes(results["lcr-devolution-2017"])
+        again = evaluate(wh, loaded, mirror=mirror)
+        used = releases_used(wh, loaded)
+        (stored,) = wh.con.execute("SELECT result FROM evaluation_results WHERE evaluation_id = ? AND file_sha256 = ? "
+                                   "AND releases_key = ?", [loaded.spec.id, loaded.digest,
+                                                            releases_key(used, code_digest())]).fetchone()  # fmt: skip
+    assert result_bytes(again) == stored.encode()  # what the build stored is what a fresh run gives, byte for byte
     text = result_bytes(again).decode()
     assert "loaded_at" not in text and "release_id" not in text  # nothing machine-specific
 

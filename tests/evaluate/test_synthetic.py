@@ -77,3 +77,9 @@ def test_grade_controls_the_wording() -> None:
     g2 = dg.grade(False, 0.01, ["pre-trend rejected"])
     assert g2.level == 2 and not g2.causal_wording
     assert dg.grade(True, None, []).level is None
+    # A check added after results were seen lowers the grade, and the grade keeps what the prior rules gave.
+    g3 = dg.grade(False, 0.04, [], ["outside the range"])
+    assert g3.level == 2 and not g3.causal_wording and g3.post_hoc_downgrades == ["outside the range"]
+    assert g3.prior_level == 3 and g3.prior_causal_wording and g3.downgrades == ["outside the range"]
+    g4 = dg.grade(False, 0.04, ["pre-trend rejected"], ["outside the range"])
+    assert g4.prior_level == 2 and not g4.prior_causal_wording

@@ -1,27 +1,22 @@
-"""Evaluation pages and API over the shipped evaluations (results injected from the session's run)."""
+"""Evaluation pages, API and report section over the results the build stored (nothing computed on a request)."""
 
 from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from prosperity.evaluate.report import render_section
-from prosperity.evaluate.spec import load_spec
-from prosperity.evaluate.web import Runs
+from prosperity.evaluate.report import render_report_section, render_section, report_section
+from prosperity.warehouse import Warehouse
 from prosperity.web import create_app
 
 
 @pytest.fixture(scope="module")
-def client(warehouse_path, results, shipped):
+def client(warehouse_path):
     app = create_app(warehouse_path, cache=False)
-    runs = Runs(app.state.site)
-    for key, path in shipped.items():
-        loaded = load_spec(path)
-        runs.results[(loaded.spec.id, loaded.digest)] = results[key]
-    app.state.evaluations = runs
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
 
@@ -46,6 +41,11 @@ def test_page_shows_estimate_charts_diagnostics_and_sources(client) -> None:
         assert word not in html.split("<main", 1)[1]
 
 
+def test_devolution_page_discloses_the_rule_added_after_the_result(client) -> None:
+    html = client.get("/evaluations/lcr-devolution-2017").text
+    assert "after this result had been seen" in html and "rules fixed beforehand" in html
+
+
 def test_api_json_and_csv(client) -> None:
     j = client.get("/api/v1/evaluations/lcr-devolution-2017").json()
     assert j["ok"] and j["data"]["id"] == "lcr-devolution-2017" and j["data"]["estimates"]
@@ -56,17 +56,35 @@ def test_api_json_and_csv(client) -> None:
     assert client.get("/evaluations/..%2Fetc").status_code in (400, 404)
 
 
-def test_a_run_not_yet_done_says_so(warehouse_path) -> None:
-    app = create_app(warehouse_path, cache=False)
-    app.state.evaluations = Runs(app.state.site)
-    app.state.evaluations.running.add(("town-deals-2021", load_spec(
-        app.state.evaluations.site.framework_path / "evaluations" / "town-deals-2021.yaml").digest))
+def test_as_of_reads_the_result_of_the_releases_then(client) -> None:
+    # Both shipped files are frozen to releases by checksum, so any date reads the same stored result …
+    a = client.get("/api/v1/evaluations/town-deals-2021?as_of=2030-01-01").json()
+    assert a["ok"] and a["data"]["id"] == "town-deals-2021"
+    # … and a malformed date is the reader's mistake, named.
+    bad = client.get("/api/v1/evaluations/town-deals-2021?as_of=yesterday")
+    assert bad.status_code in (400, 422) and "as_of" in bad.text
+
+
+def test_an_evaluation_not_stored_says_so_without_computing(warehouse_path: Path, edited_framework: Path) -> None:
+    app = create_app(warehouse_path, edited_framework, cache=False)
     with TestClient(app) as c:
-        r = c.get("/evaluations/town-deals-2021")
-        assert r.status_code == 200 and "being run now" in r.text and r.headers["refresh"] == "10"
-        assert c.get("/api/v1/evaluations/town-deals-2021").status_code == 202
+        r = c.get("/evaluations/lcr-devolution-2017")
+        assert r.status_code == 200 and "have not been computed for the figures this site holds" in r.text
+        assert "Edited, the Liverpool City Region" in r.text and '<svg class="chart"' not in r.text
+        j = c.get("/api/v1/evaluations/lcr-devolution-2017")
+        assert j.status_code == 404 and "have not been computed" in j.json()["error"]
+        assert c.get("/evaluations/town-deals-2021").status_code == 200  # unchanged file: its stored result
 
 
-def test_report_section(results) -> None:
-    html = str(render_section(results["town-deals-2021"]))
-    assert "<section" in html and "Town Deals" in html and "Maryland" in html
+def test_report_section_reads_stored_results_only(warehouse_path: Path, edited_framework: Path, results) -> None:
+    with Warehouse.open(warehouse_path) as wh:
+        section = report_section(wh)
+        edited = report_section(wh, edited_framework)
+    assert [s["id"] for s in section] == ["lcr-devolution-2017", "town-deals-2021"]
+    assert all(s["status"] == "done" and s["rows"] for s in section)
+    html = str(render_report_section(section))
+    assert html.count("<section") == 2 and "Town Deals" in html and "Maryland" in html
+    by = {s["id"]: s for s in edited}
+    assert by["lcr-devolution-2017"]["status"] == "absent" and by["town-deals-2021"]["status"] == "done"
+    assert "have not been computed" in str(render_report_section(edited))
+    assert "<section" in str(render_section(results["town-deals-2021"]))

@@ -10,12 +10,18 @@ with gross impact ``GI``, leakage ``L``, displacement ``Dp``, substitution ``S``
 expressed as a deadweight share ``DW`` of the gross, ``GI* = DW × GI`` with the same adjustments, which gives
 the common simplified form ``net = GI × (1 − DW) × (1 − L) × (1 − Dp) × (1 − S) × M``.
 
-**Ready reckoners.** :data:`PRESETS` names the guide's ready-reckoner levels for deadweight (chapter 3, "The
-reference case"), leakage (§4.2), displacement (§4.3) and the composite multiplier (§4.5). The guide gives no
-ready reckoner for substitution (§4.4): it must be given with its source. These values were entered from the
-ready-reckoner ladders common to the English Partnerships third edition (2008) and the HCA fourth edition;
-the guide's PDF was not at hand to check each against when this module was written (see the README's
-"Evaluation" section), so each preset cites the section, not a page.
+**Ready reckoners: not from a cited table.** :data:`PRESETS` names ready-reckoner levels for deadweight, leakage,
+displacement and the composite multiplier, which the guide discusses in chapter 3 "The reference case (assessing
+deadweight)" (from p. 17), §4.2 "Leakage" (p. 22), §4.3 "Displacement" (p. 28) and §4.5 "Economic multiplier
+effects" (p. 33), pages as its table of contents gives them; it gives no ready reckoner for substitution (§4.4,
+p. 31), which must be given with its source. **The values themselves are not taken from a cited table of the
+guide**: the project's reference notes record them as recalled from the English Partnerships third edition
+(2008), to be verified against the fourth edition before use, and no copy of the guide's tables was available to
+verify them. So no preset cites a table or page for its value (:attr:`Preset.verified` is ``False`` for every
+one); every preset's source text and every assessment that uses one says so (:data:`UNVERIFIED`), and a value
+from an evaluation or survey, given with its source, should replace it wherever there is one. For the same reason
+the tests check the formula by hand-worked arithmetic, not against the guide's worked examples (its §5.3), which
+are not available.
 
 **Spatial level.** Displacement depends on the level at which the net effect is counted: low for a
 neighbourhood, higher for a city region, near total for the nation, since jobs filled in one place are largely
@@ -49,22 +55,27 @@ LEVEL_MEANING = {
 }
 
 
+UNVERIFIED = ("value not from a cited table of the guide: a ready-reckoner level recalled from the 2008 edition and "
+              "not checked against the 2014 edition's tables")  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Preset:
     factor: str
     level: str
     value: float
     meaning: str
-    citation: str
+    citation: str  #: where the guide discusses the factor (section and page), and that the value is unverified
+    verified: bool = False  #: True only for a value checked against a named table of the guide (none so far)
 
 
 def _ladder(factor: str, section: str, rows: list[tuple[str, float, str]]) -> dict[str, Preset]:
-    return {lv: Preset(factor, lv, v, meaning, f"{GUIDE}, {section}, ready reckoner") for lv, v, meaning in rows}
+    return {lv: Preset(factor, lv, v, meaning, f"{GUIDE}, {section}; {UNVERIFIED}") for lv, v, meaning in rows}
 
 
 #: The guide's ready-reckoner levels, by factor and level name.
 PRESETS: dict[str, dict[str, Preset]] = {
-    "deadweight": _ladder("deadweight", "chapter 3 'The reference case (assessing deadweight)'", [
+    "deadweight": _ladder("deadweight", "chapter 3 'The reference case (assessing deadweight)', from p. 17", [
         ("none", 0.0, "no outcomes would have occurred without the intervention"),
         ("low", 0.10, "a small share of the outcomes would have occurred anyway"),
         ("medium", 0.25, "about a quarter would have occurred anyway"),
@@ -72,7 +83,7 @@ PRESETS: dict[str, dict[str, Preset]] = {
         ("very-high", 0.75, "most would have occurred anyway"),
         ("total", 1.0, "all would have occurred anyway"),
     ]),
-    "leakage": _ladder("leakage", "§4.2 'Leakage'", [
+    "leakage": _ladder("leakage", "§4.2 'Leakage', p. 22", [
         ("none", 0.0, "all of the benefits go to the target area or group"),
         ("low", 0.10, "the great majority of the benefits go to the target area"),
         ("medium", 0.25, "a large share of the benefits go to the target area"),
@@ -80,14 +91,14 @@ PRESETS: dict[str, dict[str, Preset]] = {
         ("very-high", 0.75, "most of the benefits go outside the target area"),
         ("total", 1.0, "none of the benefits go to the target area"),
     ]),
-    "displacement": _ladder("displacement", "§4.3 'Displacement'", [
+    "displacement": _ladder("displacement", "§4.3 'Displacement', p. 28", [
         ("none", 0.0, "no other firms or demand are affected"),
         ("low", 0.25, "some displacement, to a limited extent"),
         ("medium", 0.50, "about half of the activity is displaced"),
         ("high", 0.75, "a high level of displacement"),
         ("total", 1.0, "the benefits are wholly offset by reductions elsewhere"),
     ]),
-    "multiplier": _ladder("multiplier", "§4.5 'Economic multiplier effects' (composite multiplier)", [
+    "multiplier": _ladder("multiplier", "§4.5 'Economic multiplier effects' (composite multiplier), p. 33", [
         ("low", 1.1, "limited local supply linkages and income or induced effects"),
         ("medium", 1.5, "average linkages"),
         ("high", 1.9, "strong local supply linkages and income or induced effects"),
@@ -132,9 +143,15 @@ class Assessment:
         """Gross-to-net ratio at the central case (the guide's §5.5 compares these across interventions)."""
         return self.net_central / self.gross if self.gross else 0.0
 
+    @property
+    def presets_verified(self) -> bool:
+        """Are all ready-reckoner values used checked against a cited table? (None is yet: see the module.)"""
+        return all(PRESETS[f][v.preset].verified for f, v in self.factors.items() if v.preset is not None)
+
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["gross_to_net_ratio"] = round(self.ratio, 6)
+        d["presets_verified"] = self.presets_verified
         return d
 
 
@@ -176,7 +193,7 @@ def factor_value(factor: str, given: Mapping[str, Any] | None, level: str) -> tu
                          "displaced elsewhere in the country unless a supply-side effect is evidenced "
                          f"({GREEN_BOOK}; MHCLG Appraisal Guide, 2025)")  # fmt: skip
         elif factor == "substitution":
-            g = {"value": 0.0, "source": "not given: the guide has no ready reckoner for substitution (§4.4)"}
+            g = {"value": 0.0, "source": "not given: the guide has no ready reckoner for substitution (§4.4, p. 31)"}
             notes.append("substitution taken as zero because none was given; the guide asks for it case by case")
         elif factor == "multiplier":
             g = {"level": "low"}
@@ -238,4 +255,11 @@ def assess(name: str, unit: str, gross: float, level: str, factors: Mapping[str,
         lo, hi = net({f: "low"}), net({f: "high"})
         tornado.append({"factor": f, "net_low": lo, "net_high": hi, "swing": abs(hi - lo)})
     tornado.sort(key=lambda t: (-t["swing"], FACTORS.index(t["factor"])))
+    unverified = [f"{f} {v.preset} ({v.central:g})" for f, v in fvs.items()
+                  if v.preset is not None and not PRESETS[f][v.preset].verified]  # fmt: skip
+    if unverified:
+        notes.append(f"ready-reckoner values used ({', '.join(unverified)}) are not from a cited table of the "
+                     f"{GUIDE}: they were recalled from its 2008 edition and have not been checked against the 2014 "
+                     "edition's tables; replace them with values from an evaluation or survey where there is "
+                     "one")  # fmt: skip
     return Assessment(name, unit, level, gross, low, central, high, fvs, tornado, tornado[0]["factor"], notes)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -80,3 +80,17 @@ def evaluate_cmd(
     out.print(f"[dim]Releases used: {escape(rel)}[/]", soft_wrap=True)
     if out_dir is not None:
         out.print(f"Written: {', '.join(escape(str(p)) for p in written)}")
+
+
+def print_stored(outcomes: list[Any], console: Console) -> None:
+    """The build's lines about the evaluations it computed and stored (``store.StoreOutcome`` each)."""
+    words = {"computed": "computed and stored", "unchanged": "already stored for these releases",
+             "failed": "failed (the reason is stored and shown on its page)",
+             "unavailable": "not computed: the figures it needs are not held",
+             "broken": "not computed: the file is broken"}  # fmt: skip
+    for o in outcomes:
+        took = f" in {o.seconds:.1f} s" if o.status in ("computed", "failed") else ""
+        style = {"computed": "green", "unchanged": "dim"}.get(o.status, "yellow")
+        why = f": {escape(o.message)}" if o.message else ""
+        console.print(f"Evaluation {escape(o.evaluation_id)}: [{style}]{words.get(o.status, o.status)}[/]{took}{why}",
+                      soft_wrap=True)

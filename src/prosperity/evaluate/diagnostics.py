@@ -21,6 +21,11 @@ The rules below are the product's, stated once, each with the literature it foll
   synthetic control with a good pre-period fit); a comparison whose similarity checks fail is level 2.
   Only level :data:`CAUSAL_LEVEL` or above may be worded as an effect of the intervention, and only when
   the placebo p-value is at most :data:`P_THRESHOLD`; anything below is worded "associated with".
+* **Rules added after results were seen.** One check was added to these rules after the first results of the
+  shipped evaluations had been seen: a difference-in-differences whose treated area lies outside the
+  comparison areas' range before the start is lowered to level 2 (:data:`POST_HOC_RULES`). It was not fixed in
+  advance, so wherever it changes a grade the result says so and gives the grade and wording under the rules
+  fixed beforehand (``Grade.prior_level``, ``Grade.prior_causal_wording``); nothing is hidden.
 """
 
 from __future__ import annotations
@@ -134,6 +139,15 @@ def balance_table(fit: SyntheticFit, panel: pd.DataFrame, donors: Sequence[str])
     return rows
 
 
+#: Checks added after results had been seen (pre-registration matters: each is disclosed where it bites).
+POST_HOC_RULES = {
+    "did-outside-range": "a difference-in-differences whose treated area's level before the start lies outside the "
+                         "comparison areas' range is lowered to level 2; this rule was added after the first results "
+                         "of the shipped evaluations (among them the devolution deal's employment-rate estimate) "
+                         "had been seen",
+}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Grade:
     level: int | None  #: Maryland SMS level, ``None`` when refused
@@ -141,18 +155,28 @@ class Grade:
     causal_wording: bool  #: may the product word the estimate as an effect?
     significant: bool
     downgrades: list[str] = field(default_factory=list)
+    #: downgrades from checks added after results were seen (see :data:`POST_HOC_RULES`), also in ``downgrades``
+    post_hoc_downgrades: list[str] = field(default_factory=list)
+    prior_level: int | None = None  #: the level under the rules fixed before any result was seen
+    prior_causal_wording: bool = False  #: the wording allowed under those rules
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "scale": "Maryland Scientific Methods Scale", "source": SOURCE_SMS}
 
 
-def grade(refused: bool, p: float | None, checks_failed: Sequence[str]) -> Grade:
-    """Level 3 for a comparison over time with a similar comparison group; level 2 when a similarity check failed."""
+def grade(refused: bool, p: float | None, checks_failed: Sequence[str], post_hoc_failed: Sequence[str] = ()) -> Grade:
+    """Level 3 for a comparison over time with a similar comparison group; level 2 when a similarity check failed.
+
+    ``post_hoc_failed`` are failed checks of rules added after results were seen: they lower the grade like the
+    others, and the grade also records the level and wording under the rules fixed beforehand."""
     if refused:
         return Grade(None, "no estimate", False, False)
-    level = CAUSAL_LEVEL if not checks_failed else 2
     significant = p is not None and p <= P_THRESHOLD
-    return Grade(level, SMS_LEVELS[level], level >= CAUSAL_LEVEL and significant, significant, list(checks_failed))
+    prior = CAUSAL_LEVEL if not checks_failed else 2
+    level = CAUSAL_LEVEL if not (checks_failed or post_hoc_failed) else 2
+    return Grade(level, SMS_LEVELS[level], level >= CAUSAL_LEVEL and significant, significant,
+                 [*checks_failed, *post_hoc_failed], list(post_hoc_failed), prior,
+                 prior >= CAUSAL_LEVEL and significant)  # fmt: skip
 
 
 def synthetic_checks(fit: SyntheticFit, in_time: SyntheticFit | None, loo: Sequence[tuple[str, SyntheticFit]],
@@ -169,19 +193,22 @@ def synthetic_checks(fit: SyntheticFit, in_time: SyntheticFit | None, loo: Seque
     return failed
 
 
-def did_checks(result: DidResult, outside_range: Refusal | None = None) -> list[str]:
-    """The similarity checks of a difference-in-differences that, failing, lower its grade to level 2.
+def did_checks(result: DidResult, outside_range: Refusal | None = None) -> tuple[list[str], list[str]]:
+    """The similarity checks of a difference-in-differences that, failing, lower its grade to level 2:
+    ``(failed checks fixed in advance, failed checks added after results were seen)``.
 
-    A pre-trend test that rejects parallel trends; and a treated area whose pre-period level lies outside the
-    comparison areas' range, where a common trend is an assumption no similar area can check (areas far
-    below the rest tend to catch up, or fall further, for reasons of their own)."""
-    failed = []
+    A pre-trend test that rejects parallel trends (fixed in advance); and a treated area whose pre-period level
+    lies outside the comparison areas' range, where a common trend is an assumption no similar area can check
+    (areas far below the rest tend to catch up, or fall further, for reasons of their own). The second was
+    added after results had been seen (:data:`POST_HOC_RULES`)."""
+    failed: list[str] = []
+    post_hoc: list[str] = []
     es = result.event_study
     if es is not None and es.pre_trend_p is not None and es.pre_trend_p <= P_THRESHOLD:
         failed.append(f"the treated and comparison areas were already diverging before the intervention (pre-trend "
                       f"test p = {es.pre_trend_p:.2f})")  # fmt: skip
     if outside_range is not None:
-        failed.append(outside_range.reason.replace("so no weighted average of them can reproduce it",
-                                                   "so none of them shows how an area at its level would have "
-                                                   "moved"))  # fmt: skip
-    return failed
+        post_hoc.append(outside_range.reason.replace("so no weighted average of them can reproduce it",
+                                                     "so none of them shows how an area at its level would have "
+                                                     "moved"))  # fmt: skip
+    return failed, post_hoc

@@ -215,8 +215,8 @@ def _did(panel: pd.DataFrame, treated: str, donors: list[str], start: int) -> di
         out.update(refused=True, refusals=[asdict(r) for r in refusals], grade=dg.grade(True, None, []).as_dict())
         return out
     res = dd.twfe(panel, {treated: start}, donors)
-    failed = dg.did_checks(res, outside)
-    g = dg.grade(False, res.p_value, failed)
+    failed, post_hoc = dg.did_checks(res, outside)
+    g = dg.grade(False, res.p_value, failed, post_hoc)
     es = res.event_study
     out.update(
         refused=False, estimate=res.estimate, std_error=res.std_error, p_value=res.p_value, inference=res.inference,
@@ -286,6 +286,22 @@ def programme_awards(mirror: Path | None, codes: Sequence[str]) -> dict[str, Any
             "awards": [{"code": c, "total_gbp": v["total"], "lines": v["projects"]} for c, v in totals.items()]}
 
 
+def resolve_releases(wh: Warehouse, loaded: LoadedSpec,
+                     as_of: str | None = None) -> list[tuple[dict[str, Any], dict[str, Any]]]:  # fmt: skip
+    """Per outcome, its indicator and the release its figures are read from (see the module docstring)."""
+    spec = loaded.spec
+    as_of = as_of or spec.as_of
+    out = []
+    for oi, o in enumerate(spec.outcomes):
+        where = loaded.where("outcomes", oi, "indicator")
+        try:
+            meta = wh.indicator(o.indicator)
+        except NotFound as e:
+            raise EvaluationError(f"{where}: {e}") from None
+        out.append((meta, _release_for(wh, meta["dataset_id"], spec, as_of, where)))
+    return out
+
+
 def evaluate(wh: Warehouse, loaded: LoadedSpec, as_of: str | None = None, mirror: Path | None = None) -> dict[str, Any]:
     """Run every method for every treated area and outcome; return the result (see the module docstring).
 
@@ -299,6 +315,7 @@ def evaluate(wh: Warehouse, loaded: LoadedSpec, as_of: str | None = None, mirror
     for pool, _ in pools.values():
         for c in pool:
             names.setdefault(c, wh.area(c)["name"])
+    resolved = resolve_releases(wh, loaded, as_of)  # every release first: a missing one stops before any work
     years = (spec.windows.pre[0], spec.windows.post[1])
     keep = set(range(spec.windows.pre[0], spec.windows.pre[1] + 1)) | set(range(spec.windows.post[0],
                                                                               spec.windows.post[1] + 1))
@@ -307,11 +324,7 @@ def evaluate(wh: Warehouse, loaded: LoadedSpec, as_of: str | None = None, mirror
     estimates = []
     for oi, o in enumerate(spec.outcomes):
         where = loaded.where("outcomes", oi, "indicator")
-        try:
-            meta = wh.indicator(o.indicator)
-        except NotFound as e:
-            raise EvaluationError(f"{where}: {e}") from None
-        rel = _release_for(wh, meta["dataset_id"], spec, as_of, where)
+        meta, rel = resolved[oi]
         releases[rel["dataset_id"]] = {
             "dataset": rel["dataset_id"], "title": rel["title"], "publisher": rel["publisher"],
             "release_date": str(rel["publisher_release_date"]) if rel["publisher_release_date"] else None,
@@ -365,7 +378,8 @@ def evaluate(wh: Warehouse, loaded: LoadedSpec, as_of: str | None = None, mirror
         "releases": sorted(releases.values(), key=lambda r: r["dataset"]), "software": _versions(),
         "rules": {"min_donors": dg.MIN_DONORS, "min_pre_periods": dg.MIN_PRE_PERIODS,
                   "max_fit_ratio": dg.MAX_FIT_RATIO, "p_threshold": dg.P_THRESHOLD,
-                  "causal_level": dg.CAUSAL_LEVEL, "grading": dg.SOURCE_SMS},
+                  "causal_level": dg.CAUSAL_LEVEL, "grading": dg.SOURCE_SMS,
+                  "added_after_results_were_seen": [{"rule": k, "what": v} for k, v in dg.POST_HOC_RULES.items()]},
         "outcomes": outcomes, "estimates": estimates, "additionality": additional,
         "notes": list(spec.notes), "programme": None if spec.programme is None else {
             **spec.programme.model_dump(mode="json", exclude={"outputs"}),

@@ -71,7 +71,21 @@ def synthetic_sentence(r: dict[str, Any], est: dict[str, Any], name: str, post: 
                 f"of {name} can be told apart from chance (Maryland level {g['level']}).")  # fmt: skip
     why = "; ".join(g["downgrades"])
     return (f"Over {years} the {label} in {area} was {amount(d, est['unit'])} {side} a synthetic {area}; this is "
-            f"associated with {name}, but {why}, so it cannot be read as its effect (Maryland level {g['level']}).")
+            f"associated with {name}, but {why}, so it cannot be read as its effect (Maryland level {g['level']})."
+            ) + post_hoc_note(r, name)
+
+
+def post_hoc_note(r: dict[str, Any], name: str) -> str:
+    """The disclosure an estimate carries when a check added after results were seen changed its grade."""
+    g = r["grade"]
+    if not g.get("post_hoc_downgrades") or (g.get("prior_level") == g["level"]
+                                             and g.get("prior_causal_wording") == g["causal_wording"]):  # fmt: skip
+        return ""
+    wording = (f"worded as an effect of {name} (p = {r['p_value']:.2f})" if g.get("prior_causal_wording") else
+               "still not worded as an effect")  # fmt: skip
+    return (f" The check that lowered this grade was added to the product's rules after this result had been seen, "
+            f"so it was not fixed in advance; under the rules fixed beforehand this estimate would be graded Maryland "
+            f"level {g['prior_level']} and {wording}.")  # fmt: skip
 
 
 def did_sentence(r: dict[str, Any], est: dict[str, Any], name: str, post: Any) -> str:
@@ -93,7 +107,7 @@ def did_sentence(r: dict[str, Any], est: dict[str, Any], name: str, post: Any) -
     why = "; ".join(g["downgrades"])
     return (f"Relative to {_pool(est)}, the {label} in {area} changed by {amount(d, est['unit'])} {side} over "
             f"{years} than before; this is associated with {name}, but {why}, so it cannot be read as its effect "
-            f"(Maryland level {g['level']}).")  # fmt: skip
+            f"(Maryland level {g['level']}).") + post_hoc_note(r, name)  # fmt: skip
 
 
 def refusal_sentence(r: dict[str, Any], est: dict[str, Any], name: str) -> str:
@@ -117,13 +131,23 @@ def verdict(result: dict[str, Any]) -> str:
         which = ", ".join(f"{_lower(e['label'])} in {e['area_name']} ({r['method']})" for e, r in causal)
         parts.append(f"{len(causal)} of {n} estimates show an effect that the checks support: {which}.")
     else:
-        parts.append(f"None of the {n} estimates shows an effect that can be told apart from chance.")
+        parts.append(f"None of the {n} estimates shows an effect that the checks support.")
     if null:
         parts.append(f"{len(null)} passed the checks on the comparison but found no effect distinguishable from the "
                      "variation among comparison areas.")  # fmt: skip
     if assoc:
         parts.append(f"{len(assoc)} found a difference that is only associated with the intervention: a check on the "
                      "comparison failed.")  # fmt: skip
+    post_hoc = [(e, r) for e, r in rs if not r.get("refused") and post_hoc_note(r, "it")]
+    if post_hoc:
+        would = [(e, r) for e, r in post_hoc if r["grade"].get("prior_causal_wording")]
+        which = ", ".join(f"{_lower(e['label'])} in {e['area_name']} ({METHOD_WORDS.get(r['method'], r['method'])}, "
+                          f"{'+' if r['estimate'] > 0 else '−'}{amount(r['estimate'], e['unit'])}, "
+                          f"p = {r['p_value']:.2f})" for e, r in would)  # fmt: skip
+        grades = "1 grade was" if len(post_hoc) == 1 else f"{len(post_hoc)} grades were"
+        parts.append(f"{grades} lowered by a check added to the rules after the results had been seen (so not fixed in "
+                     "advance)" + (f"; under the rules fixed beforehand, {len(would)} would have been worded as an "
+                                   f"effect: {which}." if would else "."))  # fmt: skip
     if refused:
         codes: dict[str, int] = {}
         for _, r in refused:

@@ -95,8 +95,9 @@ def write_report(wh: Warehouse, area: str, out: Path, *, strategy: str | None = 
     unused = notes.unused(report.section_ids)
     if unused:
         messages.append(f"{notes.path}: commentary for section(s) {', '.join(map(repr, unused))} not shown: this "
-                        "report has no such section (sections are summary, members, peers, targets, gaps, "
-                        "methodology, and the ids of the strategies and themes reported)")  # fmt: skip
+                        "report has no such section (sections are summary, findings, status, changes, headline, "
+                        "inequality, members, peers, targets, quality, gaps, methodology, and the ids of the "
+                        "strategies and themes reported)")  # fmt: skip
     html = render_html(report)
     out.mkdir(parents=True, exist_ok=True)
     html_path = out / "index.html"
@@ -105,8 +106,7 @@ def write_report(wh: Warehouse, area: str, out: Path, *, strategy: str | None = 
     if pdf:
         pdf_path = out / "report.pdf"
         pages = typeset(html, pdf_path, title=f"{TITLE}: {report.area_name}")
-    figures = sum(1 for i in report.items.values() if i.figure) + len(report.member_figures) + len(
-        report.peer_figures) + len(report.target_figures)
+    figures = html.count("<img ")  # every chart and map is an image with its alternative text (render.as_images)
     root = framework_root(fw_path)
     manifest = {
         "report": TITLE,

@@ -100,6 +100,7 @@ def main_release(a: Assessment) -> dict[str, Any]:
 def source_text(a: Assessment) -> str:
     r = main_release(a)
     publisher = a.source.get("publisher") or r.get("publisher") or "publisher not recorded"
+    publisher = " and ".join(p.strip() for p in str(publisher).split("|"))  # joint publishers: "A|B"
     if r.get("release_date"):
         return f"{publisher}, released {date_text(r['release_date'])}"
     return f"{publisher} (release date not recorded)"

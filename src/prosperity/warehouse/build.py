@@ -74,6 +74,7 @@ class BuildSummary:
     assessments: int | None = None
     assess_error: str = ""
     framework_errors: int = 0  # problems in the framework that was assessed (what loaded was still assessed)
+    evaluations: list[Any] = field(default_factory=list)  # prosperity.evaluate.store.StoreOutcome, one per file
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -263,15 +264,19 @@ def build(
     assessed: int | None = None
     assess_error = ""
     framework_errors = 0
-    if todo or stale or state.migrations_pending:
+    evaluations: list[Any] = []
+    data_work = bool(todo or stale or state.migrations_pending)
+    if data_work or (fw_path is not None and _evaluations_pending(db, fw_path)):
         wrote = True
 
         def work(con: duckdb.DuckDBPyConnection) -> None:
-            nonlocal assessed, assess_error, framework_errors
+            nonlocal assessed, assess_error, framework_errors, evaluations
             _load_all(con, todo, results, context, progress, total, "mirror" if mirror else "live",
                       Loading(options.accept_shrink, threshold))
-            if fw_path is not None:
+            if fw_path is not None and data_work:
                 assessed, assess_error, framework_errors = _assess(con, db, fw_path)
+            if fw_path is not None:
+                evaluations = _evaluate(con, db, fw_path, Path(mirror) if mirror is not None else None)
 
         _write(db, work, sum(int(f["bytes"]) for p in todo for f in p.files))
     elif progress:
@@ -280,7 +285,7 @@ def build(
     order = {d.id: n for n, d in enumerate(datasets)}
     ordered = sorted(results.values(), key=lambda r: (order.get(r.dataset_id, -1), r.dataset_id))
     return BuildSummary(db, ordered, found.ignored, time.perf_counter() - started, wrote, assessed, assess_error,
-                        framework_errors)
+                        framework_errors, evaluations)
 
 
 def _write(db: Path, work: Callable[[duckdb.DuckDBPyConnection], None], new_bytes: int = 0) -> None:
@@ -364,6 +369,32 @@ def _assess(con: duckdb.DuckDBPyConnection, db: Path, fw_path: Path) -> tuple[in
         con.execute("ROLLBACK")
         log.exception("assessments failed")
         return None, f"assessments could not be computed ({type(e).__name__}: {e})", 0
+
+
+def _evaluations_pending(db: Path, fw_path: Path) -> bool:
+    from prosperity.evaluate.store import pending
+
+    if not db.exists():
+        return False
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return pending(con, db, fw_path)
+    except duckdb.Error:
+        return True
+    finally:
+        con.close()
+
+
+def _evaluate(con: duckdb.DuckDBPyConnection, db: Path, fw_path: Path, mirror: Path | None) -> list[Any]:
+    """Compute and store the framework's evaluations not yet stored for their releases (a failure is stored)."""
+    from prosperity.evaluate.store import store_evaluations
+
+    try:
+        migrate(con)
+        return store_evaluations(con, db, fw_path, mirror)
+    except Exception:
+        log.exception("evaluations failed")
+        return []
 
 
 def shrink_context(context: str, threshold: float) -> str:

@@ -518,15 +518,32 @@ def areas(site: Site, wh: Warehouse, level: str | None = None, parent: str | Non
     return wh.areas(level=level, parent=parent, search=search)
 
 
+def _ca_ends(site: Site) -> dict[str, int | None]:
+    """Every English combined authority of ONS's boundaries with the last year it existed (None: it exists now).
+    The boundary file keeps abolished ones (North of Tyne; two earlier "North East"s) with an ``end`` year."""
+    topo = site.topology or {}
+    geometries = ((topo.get("objects") or {}).get("cauth") or {}).get("geometries") or []
+    return {str(g["properties"]["areacd"]): g["properties"].get("end") for g in geometries
+            if str((g.get("properties") or {}).get("areacd", "")).startswith("E47")}  # fmt: skip
+
+
 def current_combined_authorities(site: Site, wh: Warehouse) -> list[str]:
     """The combined authorities that exist now (ONS's current boundaries), not those abolished or merged."""
-    return site.derived.get_or(("current-cas",), lambda: Assessor(wh).combined_authorities())
+
+    def make() -> list[str]:
+        ends = _ca_ends(site)
+        if not ends:  # no boundary file: every combined authority the warehouse knows
+            return Assessor(wh).combined_authorities()
+        return sorted(code for code, end in ends.items() if not end)
+
+    return site.derived.get_or(("current-cas",), make)
 
 
 def _former(site: Site, wh: Warehouse, row: dict[str, Any]) -> str | None:
     """Why an area is no longer current (``former combined authority, to 2023``), or None if it is."""
-    if row.get("end_year"):
-        return f"former {str(row['level']).replace('-', ' ')}, to {row['end_year']}"
+    end = row.get("end_year") or (_ca_ends(site).get(row["code"]) if row["level"] == "combined-authority" else None)
+    if end:
+        return f"former {str(row['level']).replace('-', ' ')}, to {end}"
     if row["level"] == "combined-authority" and row["code"] not in current_combined_authorities(site, wh):
         return "former combined authority"
     return None
@@ -548,8 +565,8 @@ def area_choices(site: Site, wh: Warehouse) -> list[dict[str, Any]]:
 
 
 def _words(text: str) -> str:
-    """A name as search compares it: lower case, "&" as "and", no full stops or other punctuation."""
-    text = text.lower().replace("&", " and ")
+    """A name as search compares it: lower case, "&" as "and", a full stop as a space, no other punctuation."""
+    text = text.lower().replace("&", " and ").replace(".", " ")  # "st.helens" is "st helens"
     return " ".join(re.sub(r"[^\w\s]", "", text).split())
 
 
@@ -562,7 +579,8 @@ def search_areas(site: Site, wh: Warehouse, text: str) -> list[dict[str, Any]]:
     levels = sorted(ASSESSED_LEVELS)
     rows = wh.query(r"""SELECT code, name, level, end_year FROM areas
                         WHERE list_contains($levels, level) AND (
-                          trim(regexp_replace(regexp_replace(replace(lower(name), '&', ' and '), '[^\w\s]', '', 'g'),
+                          trim(regexp_replace(regexp_replace(replace(replace(lower(name), '&', ' and '), '.', ' '),
+                                                            '[^\w\s]', '', 'g'),
                                               '\s+', ' ', 'g')) LIKE '%' || $words || '%'
                           OR upper(code) LIKE upper($raw) || '%')
                         ORDER BY name, code LIMIT 200""", {"levels": levels, "words": words, "raw": text.strip()})
