@@ -30,6 +30,7 @@ from prosperity.scenarios.cli import scenario_cmd
 from prosperity.warehouse import Warehouse, default_db
 from prosperity.warehouse.build import STATUSES, BuildOptions, BuildSummary, build
 from prosperity.warehouse.cli import verify_cmd
+from prosperity.web.export_cli import export_site_cmd
 
 app = typer.Typer(
     help="Monitor a city region's growth strategy against official statistics.",
@@ -43,6 +44,7 @@ app.add_typer(framework_app, name="framework", help="Validate, inspect and measu
 app.command("evaluate")(evaluate_cmd)
 app.command("verify")(verify_cmd)
 app.command("scenario")(scenario_cmd)
+app.command("export-site")(export_site_cmd)
 
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 
@@ -299,7 +301,8 @@ def assess_cmd(
     strategy: Annotated[str | None, typer.Option(help="Only this strategy's indicators.")] = None,
     indicator: Annotated[str | None, typer.Option(help="Only this framework indicator.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="As the warehouse stood on this date.")] = None,
-    framework: Annotated[Path | None, typer.Option(help="Framework folder [default: the shipped one].")] = None,
+    framework: Annotated[Path | None, typer.Option(help="Framework folder [default: the one whose `applies_to` names "
+                                                   "the area, else the generic one].")] = None,  # fmt: skip
     db: DbOption = None,
     fmt: FormatOption = Format.table,
 ) -> None:
@@ -405,7 +408,8 @@ def serve_cmd(
     db: DbOption = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
-    framework: Annotated[Path | None, typer.Option(help="Framework folder [default: the shipped one].")] = None,
+    framework: Annotated[Path | None, typer.Option(help="Framework folder [default: the one whose `applies_to` names "
+                                                   "the area, else the generic one].")] = None,  # fmt: skip
     workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=32)] = 1,
     public_url: Annotated[str | None, typer.Option("--public-url", help="The address readers use, which absolute "
                                                    "links in the API start with [default: PROSPERITY_PUBLIC_URL, "
@@ -427,7 +431,7 @@ def serve_cmd(
     shown = f"[{host}]" if ":" in host else host
     public = public_url or os.environ.get("PROSPERITY_PUBLIC_URL") or f"http://{shown}:{port}"
     try:
-        app_ = create_app(db_path, framework, public_url=public)  # fails early with a clear message
+        app_ = create_app(db_path, framework, public_url=public, warm=True)  # fails early with a clear message
         err.print(f"Serving {db_path} on http://{shown}:{port}/ (Ctrl+C to stop)")
         if workers == 1:
             serve(app_, host, port)
@@ -449,10 +453,15 @@ def report_cmd(
                                                  "its combined authority's].")] = None,  # fmt: skip
     as_of: Annotated[str | None, typer.Option("--as-of", help="Use only the releases loaded by this date or "
                                               "timestamp (regenerates an old edition).")] = None,  # fmt: skip
-    framework: Annotated[Path | None, typer.Option(help="Framework folder [default: the shipped one].")] = None,
+    framework: Annotated[Path | None, typer.Option(help="Framework folder [default: the one whose `applies_to` names "
+                                                   "the area, else the generic one].")] = None,  # fmt: skip
     commentary: Annotated[Path | None, typer.Option(help="Commentary file [default: "
                                                     "<framework>/commentary/<AREA>.yaml].")] = None,  # fmt: skip
     no_pdf: Annotated[bool, typer.Option("--no-pdf", help="Write the HTML only.")] = False,
+    previous: Annotated[Path | None, typer.Option(help="The previous edition (its folder or edition.json), to say "
+                                                  "what has changed since.")] = None,  # fmt: skip
+    programmes: Annotated[Path | None, typer.Option(help="The programme store, for a section on programmes and "
+                                                    "the outcomes they claim (its newest round).")] = None,  # fmt: skip
     db: DbOption = None,
 ) -> None:
     """Write the State of the City Region report for an area: HTML and PDF, with its edition manifest.
@@ -467,13 +476,14 @@ def report_cmd(
         check_writable_dir(out_dir, "--out")  # before any work
         with Warehouse.open(db) as wh:
             result = write_report(wh, area, out_dir, strategy=strategy, as_of=as_of, framework=framework,
-                                  commentary=commentary, pdf=not no_pdf)  # fmt: skip
+                                  commentary=commentary, pdf=not no_pdf, previous=previous,
+                                  programmes=programmes)  # fmt: skip
     except ProsperityError as e:
         raise _fail(e) from None
     except OSError as e:  # the disk filled up, or the folder changed, while the report was written
         raise _fail(f"--out {out_dir}: {why(e)}; the report was not completed") from None
     for message in result.messages:
-        err.print(f"[yellow]Commentary:[/] {escape(message)}", soft_wrap=True)
+        err.print(f"[yellow]Note:[/] {escape(message)}", soft_wrap=True)
     pdf = f", {result.pdf} ({result.pages} pages)" if result.pdf else ""
     out.print(f"Wrote {result.html}{pdf} and {result.edition}: {result.figures} figures from {result.releases} "
               f"releases in {result.seconds:.1f} s.", soft_wrap=True, highlight=False)  # fmt: skip

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 _INTERVAL = re.compile(r"^(\d{4})-(\d{2})-(\d{2})/P(\d+)([YMD])$")
 _INSTANT = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -70,6 +71,7 @@ def normalise_period(raw: str) -> str:
     )
 
 
+@lru_cache(maxsize=65536)  # a pure function of the text, and Period is immutable: assessing every area asks often
 def parse_period(text: str) -> Period:
     """Parse a canonical period (see :func:`normalise_period`).
 

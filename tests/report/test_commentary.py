@@ -45,7 +45,7 @@ def test_commentary_is_shown_in_its_section_marked_as_commentary(warehouse_path:
         result = write_report(wh, LCR, tmp_path / "out", commentary=path, pdf=False)
     assert result.messages == []
     html = result.html.read_text(encoding="utf-8")
-    summary = _section(html, "summary")
+    summary = _section(html, "findings")  # commentary for the summary is shown with the findings
     assert '<aside class="commentary" aria-label="Commentary by Jo Analyst">' in summary
     assert "Commentary <span>— written by an analyst, not generated from the statistics</span>" in summary
     assert "Jo Analyst, Economy team, <time datetime=\"2026-01-15\">15 January 2026</time>" in summary
@@ -119,7 +119,7 @@ def test_the_cli_prints_commentary_problems_and_succeeds(warehouse_path: Path, t
     result = CliRunner().invoke(app, ["report", "--area", LCR, "--out", str(tmp_path / "out"), "--db",
                                       str(warehouse_path), "--commentary", str(path), "--no-pdf"])  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "Commentary:" in result.output and "'nowhere'" in result.output
+    assert "Note:" in result.output and "'nowhere'" in result.output
     assert 'Commentary by A"' in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
 
 

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from prosperity.assess.run import assess_area
 from prosperity.assess.sentences import fmt
 from prosperity.report import ReportResult, write_report
+from prosperity.report.findings import RULES
 from prosperity.warehouse import Warehouse
 from tests.report.conftest import FIXED_NOW, LCR
 
@@ -67,15 +68,78 @@ def test_headline_figures_are_in_the_pdf_text(lcr_report: ReportResult, warehous
     assert "Page 1 of" in text
 
 
-def test_the_summary_is_one_page_with_the_counts(lcr_report: ReportResult):
+def test_the_report_opens_with_findings_then_the_status_table(lcr_report: ReportResult):
     assert lcr_report.pdf is not None
     first = _flat(PdfReader(lcr_report.pdf).pages[0].extract_text())
-    for words in ("Summary", "Headline outcomes", "Productivity", "Jobs", "On track", "Off track", "Met", "Missed",
-                  "Improving", "Worsening", "No clear change", "Too few points to judge", "Not judged",
-                  "No data"):  # the statuses of prosperity.assess.status, by their one name  # fmt: skip
-        assert words in first, words
-    second = _flat(PdfReader(lcr_report.pdf).pages[1].extract_text())
-    assert second.lstrip().startswith("Contents") or "Contents" in second[:200]
+    assert "Findings" in first and "How these findings were chosen" in first
+    m = json.loads(lcr_report.edition.read_text(encoding="utf-8"))
+    found = m["findings"]
+    assert 5 <= len(found) <= 10
+    # each finding restates an assessment by a written rule, with its figure, period and source
+    assert [f["rule"] for f in found] == sorted((f["rule"] for f in found), key=[r for r, _ in RULES].index)
+    assert _flat(found[0]["text"])[:60] in first
+    by_ind = {r["indicator"]: r for r in m["assessments"]}
+    for f in found:
+        assert f["figure"] == by_ind[f["indicator"]]["value_text"] and f["period"] == by_ind[f["indicator"]]["period_label"]
+        assert f["source"] and f["figure"] in f["text"] or f["rule"] == "members-gap"
+    html = lcr_report.html.read_text(encoding="utf-8")
+    order = [html.index(f'id="{s}"') for s in ("findings", "status", "changes", "headline", "inequality", "targets",
+                                               "quality", "appendix-a", "gaps", "methodology", "glossary")]  # fmt: skip
+    assert order == sorted(order)
+    # the status table lists every current target and headline outcome with its status
+    status = html[html.index('id="status"'):html.index('id="changes"')]
+    assert status.count("<tr>") - 1 >= 5 and "GVA per hour worked" in status
+
+
+def test_the_main_body_is_at_most_about_24_pages_and_the_detail_is_in_appendices(lcr_report: ReportResult):
+    assert lcr_report.pdf is not None
+    pages = [_flat(p.extract_text() or "") for p in PdfReader(lcr_report.pdf).pages]
+    appendix = next(i for i, t in enumerate(pages) if "Appendix A. Every indicator" in t and "Contents" not in t)
+    assert appendix <= 24, f"the main body runs to {appendix} pages"
+    assert any("Appendix B. What no data measures yet" in t for t in pages[appendix:])
+
+
+def test_the_pdf_is_tagged_with_an_outline_language_and_alt_text_for_every_chart(lcr_report: ReportResult):
+    """PDF/UA-1: a structure tree (headings, tables, figures with alternative text), the document's language and
+    title, marked content, and an outline from the headings."""
+    assert lcr_report.pdf is not None
+    reader = PdfReader(lcr_report.pdf)
+    root = reader.trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert str(root["/Lang"]) == "en-GB"
+    assert "pdfuaid" in root["/Metadata"].get_object().get_data().decode("utf-8")
+    kinds: dict[str, int] = {}
+    alts: list[str] = []
+
+    def walk(node: object, depth: int = 0) -> None:
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, list):
+            for k in node:
+                walk(k, depth)
+            return
+        if not hasattr(node, "get"):
+            return
+        kind = node.get("/S")
+        if kind is not None:
+            kinds[str(kind)] = kinds.get(str(kind), 0) + 1
+            if str(kind) == "/Figure":
+                alts.append(str(node.get("/Alt") or ""))
+        if "/K" in node and depth < 200:
+            walk(node["/K"], depth + 1)
+
+    walk(root["/StructTreeRoot"])
+    for kind in ("/H1", "/H2", "/Table", "/TH", "/TD", "/P", "/Figure", "/Caption"):
+        assert kinds.get(kind), f"no {kind} in the structure tree: {sorted(kinds)}"
+    assert len(alts) == lcr_report.figures and all(len(a) > 20 for a in alts), alts[:3]
+    titles: list[str] = []
+
+    def outline(items: list) -> None:
+        for o in items:
+            outline(o) if isinstance(o, list) else titles.append(o.title)
+
+    outline(reader.outline)
+    assert {"Findings", "Every target and headline outcome", "Appendix D. Glossary",
+            "Appendix A. Every indicator, strategy by strategy"} <= set(titles), titles[:10]
 
 
 class _Outline(HTMLParser):
@@ -104,16 +168,19 @@ def test_the_html_is_self_contained_and_accessible(lcr_report: ReportResult):
     assert tags.count("table") >= 10 and tags.count("caption") == tags.count("table")
     scopes = [a.get("scope") for t, a in p.tags if t == "th"]
     assert scopes and all(s in ("col", "row", "rowgroup", "colgroup") for s in scopes)
-    # charts are inline SVG with a title and description; nothing is fetched from elsewhere
-    svgs = [a for t, a in p.tags if t == "svg"]
-    assert len(svgs) == lcr_report.figures and all(a.get("role") == "img" and a.get("aria-labelledby") for a in svgs)
-    assert not [a for t, a in p.tags if t in ("link", "script", "img", "iframe")]
+    # charts are SVG images carried in the page, each with its title and description as alternative text;
+    # nothing is fetched from elsewhere
+    imgs = [a for t, a in p.tags if t == "img"]
+    assert len(imgs) == lcr_report.figures
+    assert all((a.get("src") or "").startswith("data:image/svg+xml;base64,") and len(a.get("alt") or "") > 20
+               for a in imgs)  # fmt: skip
+    assert not [a for t, a in p.tags if t in ("link", "script", "iframe")]
     assert "<style>" in html and "&#34;" not in html.split("</style>")[0]
 
 
 def test_numbers_carry_units_and_sources_sit_beside_them(lcr_report: ReportResult):
     html = lcr_report.html.read_text(encoding="utf-8")
-    assert "£37.33 per hour, current prices</strong>, 2023" in html
+    assert "£37.33 per hour, current prices, 2023." in html
     assert "Office for National Statistics, released 19 June 2025" in html
     assert "Figure 1." in html
 
@@ -133,8 +200,8 @@ def test_the_edition_manifest_records_every_release_and_file(lcr_report: ReportR
     assert m["files"]["index.html"] == hashlib.sha256(lcr_report.html.read_bytes()).hexdigest()
     assert m["pages"] == lcr_report.pages
     html = lcr_report.html.read_text(encoding="utf-8")
-    for r in m["releases"]:  # every release used is listed in the report, with its publisher's date
-        assert f"<code>{r['dataset_id']}</code>" in html
+    for r in m["releases"]:  # every release used is listed in the report by its checksum, not an internal id
+        assert f"<code>{r['sha256'][:12]}</code>" in html and f"<code>{r['dataset_id']}</code>" not in html
 
 
 def test_same_inputs_give_the_same_report(lcr_report: ReportResult, warehouse_path: Path, tmp_path: Path):

@@ -14,7 +14,8 @@ from tests.web.conftest import axe_script
 from tests.web.test_pages import PAGES
 
 pytestmark = pytest.mark.browser
-AUDITED = ["home", "outcome", "indicator", "indicator for a council", "area", "compare", "methodology"]
+AUDITED = ["home", "outcome", "indicator", "indicator for a council", "indicators", "areas", "area", "compare",
+           "methodology", "home for Greater Manchester"]
 
 
 @pytest.fixture(scope="module")
@@ -56,14 +57,15 @@ def test_charts_render_with_size_and_marks(page, live_server) -> None:
     assert filled > 10
 
 
-def test_phone_width_has_no_sideways_scrolling(browser, live_server) -> None:
-    context = browser.new_context(viewport={"width": 360, "height": 800})
+def test_every_page_reflows_at_320_px_without_sideways_scrolling(browser, live_server) -> None:
+    """WCAG 2.2 success criterion 1.4.10 (Reflow): content at 320 CSS pixels wide needs no sideways scrolling."""
+    context = browser.new_context(viewport={"width": 320, "height": 800})
     p = context.new_page()
     try:
-        for name in ("home", "indicator", "area", "compare", "methodology"):
+        for name in PAGES:
             p.goto(live_server + PAGES[name])
             overflow = p.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-            assert overflow <= 1, f"{name} scrolls sideways by {overflow}px at 360px"
+            assert overflow <= 1, f"{name} scrolls sideways by {overflow}px at 320px"
     finally:
         context.close()
 

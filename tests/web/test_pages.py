@@ -24,6 +24,7 @@ PAGES = {
     "council": "/areas/E08000012",
     "compare": "/compare?areas=E47000004,E47000002&indicators=gva-per-hour-worked,employment-rate",
     "methodology": "/methodology",
+    "home for Greater Manchester": "/?area=E47000001",
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from prosperity.assess import sentences, status
@@ -48,7 +49,7 @@ TREND_YEARS = TREND_WINDOW_YEARS  # the trend looks back this many years at most
 IOD_WEIGHTS = {"Employment": "Working age 18-59/64"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Point:
     """One period's value as assessed: read from the warehouse, or built from member areas."""
 
@@ -119,7 +120,11 @@ class Assessment:
     outcomes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return json.loads(json.dumps(self.__dict__, default=_plain))
+        return json.loads(self.to_json())
+
+    def to_json(self) -> str:
+        """The assessment as JSON text (what :meth:`as_dict` parses), written once for storing."""
+        return json.dumps(self.__dict__, default=_plain)
 
 
 def _plain(v: Any) -> Any:
@@ -152,11 +157,12 @@ class Assessor:
         self._releases: dict[int, dict[str, Any]] = {}
         self._cache: dict[tuple[str, str], dict[str, list[Point]]] = {}
         self._names: dict[str, str] = {}
-        self._members: dict[str, list[str]] = {}
-        self._neighbours: dict[str, list[str]] = {}
-        self._levels: dict[str, str] = {}
+        self._members_all: dict[str, list[str]] | None = None
+        self._neighbours_all: dict[str, list[str]] | None = None
         self._lsoa_cache: dict[str, dict[str, list[tuple[LsoaRecord, str, tuple[int, ...]]]]] = {}
         self._levels_all: dict[str, str] | None = None
+        self._newest_cache: dict[tuple[Any, ...], list[tuple[str, int]]] = {}
+        self._lsoas_read = False
         self._derived: dict[str, Any] = {}  # derived series id → its DerivedBinding (framework/model.py)
 
     # ---- reading ------------------------------------------------------------------------------------------
@@ -198,8 +204,10 @@ class Assessor:
         return self._cache[key].get(area, [])
 
     def name(self, code: str) -> str:
+        if not self._names:  # every area's name in one query (assessing every area asks for hundreds)
+            self._names = dict(self.wh.con.execute("SELECT code, name FROM areas").fetchall())
         if code not in self._names:
-            self._names[code] = self.wh.area(code)["name"]
+            self._names[code] = self.wh.area(code)["name"]  # raises NotFound for an unknown code
         return self._names[code]
 
     def combined_authorities(self) -> list[str]:
@@ -214,19 +222,34 @@ class Assessor:
         return self._ca
 
     def members(self, area: str) -> list[str]:
-        if area not in self._members:
-            self._members[area] = self.wh.members(area)
-        return self._members[area]
+        """The areas directly below ``area`` (:meth:`Warehouse.members`), read for every area in one query."""
+        if self._members_all is None:
+            from prosperity.warehouse.store import SMALL_LEVELS
+
+            rows = self.wh.con.execute(
+                f"""SELECT p.parent, p.child FROM area_parents p JOIN areas a ON a.code = p.child
+                    WHERE p.depth = 1 AND a.level NOT IN ({SMALL_LEVELS}) ORDER BY p.parent, p.child""").fetchall()
+            self._members_all = {}
+            for parent, child in rows:
+                self._members_all.setdefault(parent, []).append(child)
+        return list(self._members_all.get(area, []))
 
     def neighbours(self, area: str) -> list[str]:
-        if area not in self._neighbours:
-            self._neighbours[area] = self.wh.neighbours(area, "global")
-        return self._neighbours[area]
+        """ONS's similar local authorities (:meth:`Warehouse.neighbours`), read for every area in one query."""
+        if self._neighbours_all is None:
+            rows = self.wh.con.execute("SELECT area_code, neighbour_code FROM area_neighbours WHERE kind = 'global' "
+                                       "ORDER BY area_code, rank").fetchall()  # fmt: skip
+            self._neighbours_all = {}
+            for code, other in rows:
+                self._neighbours_all.setdefault(code, []).append(other)
+        return list(self._neighbours_all.get(area, []))
 
     def level(self, area: str) -> str:
-        if area not in self._levels:
-            self._levels[area] = self.wh.area(area)["level"]
-        return self._levels[area]
+        if self._levels_all is None:
+            self._levels_all = dict(self.wh.con.execute("SELECT code, level FROM areas").fetchall())
+        if area not in self._levels_all:
+            self._levels_all[area] = self.wh.area(area)["level"]
+        return self._levels_all[area]
 
     # ---- series for an area, published or built from members ------------------------------------------
     def series(self, spec: Spec, area: str, members: list[str] | None = None) -> Series:
@@ -289,7 +312,8 @@ class Assessor:
 
     def _lsoas(self, domain: str) -> dict[str, list[tuple[LsoaRecord, str, tuple[int, ...]]]]:
         """Every IoD 2019 LSOA record of a domain, grouped by local authority (one query for all domains)."""
-        if not self._lsoa_cache:
+        if not self._lsoas_read:
+            self._lsoas_read = True
             rows = self.wh.con.execute(
                 f"""SELECT o.breakdown, o.area_code, ap.parent, o.period, o.value, r.value, p.value,
                            o.release_id, r.release_id, p.release_id
@@ -430,24 +454,52 @@ class Assessor:
 
     def _newest(self, spec: Spec, code: str, latest: Point) -> dict[str, Any] | None:
         """The newest period published for areas of the same level, if it is newer than this figure's."""
-        if self._levels_all is None:
-            self._levels_all = dict(self.wh.con.execute("SELECT code, level FROM areas").fetchall())
-        level = self._levels_all.get(code)
-        self.published(spec.warehouse, code, spec.breakdown)  # fills the cache of every area's figures
+        level = self._level_or_none(code)
         kind = period_kind(latest.period)[:3]
-        newest: dict[str, list[str]] = {}
-        for other, pts in self._cache.get((spec.warehouse, spec.breakdown), {}).items():
-            if other == code or self._levels_all.get(other) != level:
+        # each area's last period of this kind, tallied once for every area of the level (not once per area)
+        ranked = self._last_periods(spec.warehouse, spec.breakdown, level, kind)
+        mine = self._last_of_kind(spec.warehouse, spec.breakdown, code, kind)
+        for period, n in ranked:  # newest first
+            others = n - (1 if period == mine else 0)
+            if others <= 0:
+                continue
+            if parse_period(period).start <= parse_period(latest.period).start:
+                return None
+            return {"period": period, "period_label": period_label(period), "areas": others, "level": level}
+        return None
+
+    def _level_or_none(self, code: str) -> str | None:
+        try:
+            return self.level(code)
+        except NotFound:
+            return None
+
+    def _last_of_kind(self, warehouse_id: str, breakdown: str, code: str, kind: tuple[Any, ...]) -> str | None:
+        self.published(warehouse_id, code, breakdown)  # fills the cache of every area's figures
+        pts = self._cache.get((warehouse_id, breakdown), {}).get(code, [])
+        same = [p for p in pts if period_kind(p.period)[:3] == kind]
+        return same[-1].period if same else None
+
+    def _last_periods(self, warehouse_id: str, breakdown: str, level: str | None,
+                      kind: tuple[Any, ...]) -> list[tuple[str, int]]:  # fmt: skip
+        """(period, how many areas of ``level`` have it as their last period of ``kind``), newest first."""
+        key = (warehouse_id, breakdown, level, kind)
+        hit = self._newest_cache.get(key)
+        if hit is not None:
+            return hit
+        levels = self._levels_all or {}
+        self.published(warehouse_id, "", breakdown)
+        tally: dict[str, int] = {}
+        for other, pts in self._cache.get((warehouse_id, breakdown), {}).items():
+            if levels.get(other) != level:
                 continue
             same = [p for p in pts if period_kind(p.period)[:3] == kind]
             if same:
-                newest.setdefault(same[-1].period, []).append(other)
-        if not newest:
-            return None
-        top = max(newest, key=lambda p: parse_period(p).start)
-        if parse_period(top).start <= parse_period(latest.period).start:
-            return None
-        return {"period": top, "period_label": period_label(top), "areas": len(newest[top]), "level": level}
+                tally[same[-1].period] = tally.get(same[-1].period, 0) + 1
+        # max() over the periods in first-seen order kept the first of equal starts: a stable sort does the same
+        ranked = sorted(tally.items(), key=lambda kv: parse_period(kv[0]).start, reverse=True)
+        self._newest_cache[key] = ranked
+        return ranked
 
     def _benchmark(self, spec: Spec, latest: Point, segment: list[Point], used: set[int]) -> dict[str, Any] | None:
         for code in BENCHMARKS:
@@ -728,6 +780,7 @@ class Assessor:
         return [self._releases[i] for i in sorted(ids) if i in self._releases]
 
 
+@lru_cache(maxsize=65536)
 def period_kind(period: str) -> tuple[Any, ...]:
     """What kind of period this is: a change of kind is a series break.
 

@@ -11,7 +11,6 @@ The same calls serve the command line and a notebook::
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
@@ -66,10 +65,53 @@ def assess_group(wh: Warehouse, name: str, members: list[str], *, framework: str
     return [assessor.assess(s, name, area_name=name, members=list(members)) for s in specs]
 
 
+#: the levels of the places a framework is assessed for in the build: councils, combined authorities, regions
+#: and nations (ONS's local authority levels across the UK; LSOAs, wards and constituencies are read, not assessed)
+ASSESSED_LEVELS = ("metropolitan-district", "unitary-authority", "non-metropolitan-district", "london-borough",
+                   "council-area", "district", "combined-authority", "region", "nation")  # fmt: skip
+
+
 def areas_to_assess(wh: Warehouse) -> list[str]:
-    """The city region, its six councils, and every other combined authority as peers."""
+    """Every current council, combined authority, region and nation with figures, and every combined
+    authority of the current boundaries (the city region's peers), in code order, the city region first."""
     assessor = Assessor(wh)
-    return [CITY_REGION, *wh.members(CITY_REGION), *[c for c in assessor.combined_authorities() if c != CITY_REGION]]
+    rows = wh.con.execute(
+        """SELECT a.code FROM areas a
+           WHERE list_contains($levels, a.level) AND a.end_year IS NULL
+             AND EXISTS (SELECT 1 FROM observations o WHERE o.area_code = a.code)
+           ORDER BY a.code""",
+        {"levels": list(ASSESSED_LEVELS)},
+    ).fetchall()  # fmt: skip
+    found = dict.fromkeys([CITY_REGION, *wh.members(CITY_REGION), *assessor.combined_authorities(), *(r[0] for r in rows)])
+    return [c for c in found if _known(wh, c)]
+
+
+def _known(wh: Warehouse, code: str) -> bool:
+    return wh.con.execute("SELECT count(*) FROM areas WHERE code = ?", [code]).fetchone()[0] > 0
+
+
+def assessment_plan(wh: Warehouse, framework_path: Path) -> dict[Path, list[str]]:
+    """Which areas are assessed against which framework in the build: the one place that choice is made.
+
+    Each area is assessed against the framework it is reported against (:func:`frameworks_for_area`: the one
+    whose ``applies_to`` names it, else the default one beside ``framework_path``, such as the Explore Local
+    Statistics framework), or against ``framework_path`` where no framework beside it applies.
+    """
+    from prosperity.framework import frameworks_for_area
+
+    plan: dict[Path, list[str]] = {}
+    for area in areas_to_assess(wh):
+        found = frameworks_for_area(area, framework_path.parent) if framework_path.is_dir() else []
+        plan.setdefault(found[0] if found else framework_path, []).append(area)
+    return plan
+
+
+def plan_frameworks(framework_path: Path) -> list[Path]:
+    """Every framework the build may assess with: ``framework_path`` and the frameworks beside it."""
+    from prosperity.framework import framework_paths
+
+    beside = framework_paths(framework_path.parent) if framework_path.is_dir() else []
+    return sorted({framework_path.resolve(), *(p.resolve() for p in beside)})
 
 
 def framework_digest(framework_path: Path) -> str:
@@ -81,27 +123,62 @@ def framework_digest(framework_path: Path) -> str:
 
 
 def store_assessments(con: duckdb.DuckDBPyConnection, db_path: Path, framework_path: Path | None = None) -> int:
-    """Assess everything and replace the stored assessments (derived data, recomputable at any date)."""
+    """Assess everything and replace the stored assessments (derived data, recomputable at any date).
+
+    One :class:`Assessor` serves every area, so each indicator is read once for all areas (one query per
+    indicator and breakdown) and the figures every area is compared with are tallied once; the rows are written
+    a few thousand to a statement.
+    """
     from prosperity.framework import shipped_framework_path
 
     path = framework_path or shipped_framework_path()
     wh = Warehouse(con, db_path)
-    specs, fw = load_specs(path)
     assessor = Assessor(wh)
-    rows = []
-    for area in areas_to_assess(wh):
-        for spec in specs:
-            a = assessor.assess(spec, area)
-            rows.append((a.indicator, a.area, a.status, a.period, a.value, json.dumps(a.as_dict())))
+    errors, stored = 0, 0
+    rows: list[tuple[Any, ...]] = []
+    seen: set[tuple[str, str]] = set()
     con.execute("DELETE FROM assessments")
-    con.executemany("INSERT INTO assessments VALUES (?, ?, ?, ?, ?, ?, now())", rows)
+    for fw_path, areas in assessment_plan(wh, path).items():
+        specs, fw = load_specs(fw_path)
+        errors += len(fw.errors)
+        for area in areas:
+            for spec in specs:
+                if (spec.id, area) in seen:  # an indicator two frameworks share is stored once for an area
+                    continue
+                seen.add((spec.id, area))
+                a = assessor.assess(spec, area)
+                rows.append((a.indicator, a.area, a.status, a.period, a.value, a.to_json()))
+            if len(rows) >= BATCH:
+                stored += _insert(con, rows)
+    stored += _insert(con, rows)
     con.execute("INSERT OR REPLACE INTO meta VALUES ('assessments_digest', ?)", [assessment_digest(con, path)])
-    con.execute("INSERT OR REPLACE INTO meta VALUES ('framework_errors', ?)", [str(len(fw.errors))])
-    return len(rows)
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('framework_errors', ?)", [str(errors)])
+    return stored
+
+
+#: assessments written per statement: bounded, so memory does not grow with the number of areas
+BATCH = 5000
+
+
+def _insert(con: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) -> int:
+    """Write ``rows`` in one statement (columns passed as lists and unnested) and empty the list."""
+    n = len(rows)
+    if n:
+        cols = list(zip(*rows, strict=True))
+        con.execute(
+            """INSERT INTO assessments SELECT unnest($ind), unnest($area), unnest($status), unnest($period),
+                      unnest($value), CAST(unnest($json) AS JSON), now()""",
+            {"ind": list(cols[0]), "area": list(cols[1]), "status": list(cols[2]), "period": list(cols[3]),
+             "value": list(cols[4]), "json": list(cols[5])},
+        )  # fmt: skip
+        rows.clear()
+    return n
 
 
 def assessment_digest(con: duckdb.DuckDBPyConnection, framework_path: Path) -> str:
-    """What stored assessments depend on: the framework's files, the code version and the current releases."""
+    """What stored assessments depend on: the files of the frameworks the build assesses with (this one and those
+    beside it), the code version and the current releases. The same for any of those frameworks' paths."""
     releases = con.execute("SELECT string_agg(CAST(release_id AS TEXT), ',' ORDER BY release_id) "
                            "FROM current_releases").fetchone()[0]  # fmt: skip
-    return hashlib.sha256(f"{framework_digest(framework_path)}|{releases}".encode()).hexdigest()
+    frameworks = "|".join(framework_digest(p) for p in plan_frameworks(Path(framework_path)))
+    return hashlib.sha256(f"{frameworks}|{releases}".encode()).hexdigest()

@@ -6,6 +6,13 @@
 []
 """
 
+from prosperity.framework.applies import (
+    applies_to,
+    framework_paths,
+    frameworks_for_area,
+    shipped_frameworks_root,
+    strategies_for_area,
+)
 from prosperity.framework.load import (
     Framework,
     FrameworkNotFound,
@@ -15,6 +22,7 @@ from prosperity.framework.load import (
     shipped_framework_path,
 )
 from prosperity.framework.model import (
+    AppliesTo,
     Citation,
     DerivedBinding,
     Indicator,
@@ -29,6 +37,7 @@ from prosperity.framework.model import (
 )
 
 __all__ = [
+    "AppliesTo",
     "Citation",
     "DerivedBinding",
     "Framework",
@@ -43,7 +52,12 @@ __all__ = [
     "Target",
     "Theme",
     "WarehouseBinding",
+    "applies_to",
+    "framework_paths",
+    "frameworks_for_area",
     "load_framework",
     "load_frameworks",
     "shipped_framework_path",
+    "shipped_frameworks_root",
+    "strategies_for_area",
 ]

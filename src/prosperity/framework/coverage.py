@@ -328,10 +328,11 @@ def latest_value(ind: Indicator, area: str, reader: Reader | None) -> dict[str, 
 def strategy_tree(fw: Framework, strategy: Strategy, reader: Reader | None) -> dict[str, Any]:
     """A strategy's hierarchy as nested dicts, each indicator with its latest value for the strategy's area."""
     cache: dict[str, dict[str, Any]] = {}
+    area = strategy.area or "E92000001"  # a generic framework's strategy names no area: England's figures
 
     def ind(i: str) -> dict[str, Any]:
         if i not in cache:
-            cache[i] = latest_value(fw.indicators[i], strategy.area, reader) if i in fw.indicators else {
+            cache[i] = latest_value(fw.indicators[i], area, reader) if i in fw.indicators else {
                 "indicator": i, "status": "none", "detail": "not defined"}  # fmt: skip
         return cache[i]
 
@@ -349,4 +350,4 @@ def strategy_tree(fw: Framework, strategy: Strategy, reader: Reader | None) -> d
 
     superseded_by = {t.supersedes: t.id for t in fw.targets().values() if t.supersedes}
     return {"id": strategy.id, "title": strategy.title, "publisher": strategy.publisher, "date": strategy.date,
-            "area": strategy.area, "themes": [theme(t) for t in strategy.themes]}  # fmt: skip
+            "area": area, "themes": [theme(t) for t in strategy.themes]}  # fmt: skip

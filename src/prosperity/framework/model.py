@@ -468,7 +468,9 @@ class Strategy(Item):
     kind: str = Field(default="strategy", min_length=1)
     publisher: str = Field(min_length=1)
     date: PartialDate
-    area: GssCode
+    #: the area the strategy is for; none in a generic framework, whose strategies serve whichever area the
+    #: framework is applied to (:meth:`for_area`)
+    area: GssCode | None = None
     area_name: str | None = None
     horizon: PartialDate | None = None
     source: SourceDocument
@@ -493,6 +495,28 @@ class Strategy(Item):
     def outcomes(self) -> list[Outcome]:
         return [o for t in self.walk_themes() for o in t.outcomes]
 
+    def for_area(self, area: str, area_name: str | None = None) -> Strategy:
+        """This strategy as it serves ``area``: itself if it names an area, else a copy naming ``area``."""
+        if self.area is not None:
+            return self
+        copy = self.model_copy(update={"area": area, "area_name": area_name})
+        copy.locate(self.file, self.line)
+        return copy
+
+
+class AppliesTo(Item):
+    """Which areas a framework is for: the areas it names, or (``default``) every area no framework names."""
+
+    areas: list[GssCode] = Field(default_factory=list)
+    default: bool = False
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> AppliesTo:
+        if not self.areas and not self.default:
+            raise ValueError("`applies_to` names `areas:` (GSS codes) or says `default: true`")
+        return self
+
 
 class Manifest(Item):
     """``framework.yaml``: the framework's name and where its source documents are."""
@@ -502,3 +526,6 @@ class Manifest(Item):
     description: str | None = None
     documents_dir: str | None = None
     documents_note: str | None = None
+    applies_to: AppliesTo | None = None
+    #: the framework's headline outcomes: indicator ids that reports and home pages lead with, in order
+    headlines: list[Id] = Field(default_factory=list)

@@ -15,13 +15,19 @@ exactly after newer data arrive.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
+import shlex
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from markupsafe import Markup, escape
 
 from prosperity import __version__
 from prosperity.errors import ProsperityError
@@ -50,7 +56,8 @@ class ReportResult:
 
 def write_report(wh: Warehouse, area: str, out: Path, *, strategy: str | None = None, as_of: str | None = None,
                  framework: Path | None = None, commentary: Path | None = None, pdf: bool = True,
-                 now: dt.datetime | None = None) -> ReportResult:  # fmt: skip
+                 now: dt.datetime | None = None, previous: Path | None = None,
+                 programmes: Path | None = None) -> ReportResult:  # fmt: skip
     """Write ``index.html``, ``report.pdf`` and ``edition.json`` for ``area`` into ``out``.
 
     :param strategy: only this strategy (default: the strategies of the area and of its combined authority)
@@ -59,9 +66,12 @@ def write_report(wh: Warehouse, area: str, out: Path, *, strategy: str | None = 
     :param commentary: the analyst's commentary file (default: ``<framework>/commentary/<area>.yaml``)
     :param pdf: also typeset the PDF (WeasyPrint)
     :param now: the time recorded as ``generated_at`` (default: now, UTC)
+    :param previous: the previous edition (its folder or its ``edition.json``), for "change since the previous
+        edition"
+    :param programmes: the programme store (a file or database URL) for the programmes section (default: none)
     """
     from prosperity.assess.run import framework_digest
-    from prosperity.framework import load_framework, shipped_framework_path
+    from prosperity.framework import load_framework
     from prosperity.report.data import build_report, framework_root
     from prosperity.report.render import render_html
     from prosperity.warehouse.schema import end_of
@@ -69,16 +79,25 @@ def write_report(wh: Warehouse, area: str, out: Path, *, strategy: str | None = 
     started = time.perf_counter()
     if as_of is not None:
         end_of(as_of)  # a clear error for a date that is not one
-    fw_path = Path(framework) if framework else shipped_framework_path()
+    fw_path = Path(framework) if framework else framework_for(area)
     fw = load_framework(fw_path)
     notes = load_commentary(commentary or default_path(fw_path, area), area)
-    report = build_report(wh, fw, area, strategy=strategy, as_of=as_of, commentary=notes)
+    from prosperity.report.editions import load_previous
+
+    before = load_previous(Path(previous)) if previous is not None else None
+    report = build_report(wh, fw, area, strategy=strategy, as_of=as_of, commentary=notes, previous=before)
+    report.sections = package_sections(wh, fw, fw_path, as_of, programmes=programmes)
+    report.regenerate = regenerate_command(area, report, strategy=strategy,
+                                           framework=str(framework) if framework else None)  # fmt: skip
     messages = list(notes.problems)
+    if report.changes is not None and report.changes.problem:
+        messages.append(f"previous edition: {report.changes.problem}")
     unused = notes.unused(report.section_ids)
     if unused:
         messages.append(f"{notes.path}: commentary for section(s) {', '.join(map(repr, unused))} not shown: this "
-                        "report has no such section (sections are summary, members, peers, targets, gaps, "
-                        "methodology, and the ids of the strategies and themes reported)")  # fmt: skip
+                        "report has no such section (sections are summary, findings, status, changes, headline, "
+                        "inequality, members, peers, targets, quality, gaps, methodology, and the ids of the "
+                        "strategies and themes reported)")  # fmt: skip
     html = render_html(report)
     out.mkdir(parents=True, exist_ok=True)
     html_path = out / "index.html"
@@ -87,8 +106,7 @@ def write_report(wh: Warehouse, area: str, out: Path, *, strategy: str | None = 
     if pdf:
         pdf_path = out / "report.pdf"
         pages = typeset(html, pdf_path, title=f"{TITLE}: {report.area_name}")
-    figures = sum(1 for i in report.items.values() if i.figure) + len(report.member_figures) + len(
-        report.peer_figures) + len(report.target_figures)
+    figures = html.count("<img ")  # every chart and map is an image with its alternative text (render.as_images)
     root = framework_root(fw_path)
     manifest = {
         "report": TITLE,
@@ -102,10 +120,12 @@ def write_report(wh: Warehouse, area: str, out: Path, *, strategy: str | None = 
         "prosperity_version": __version__,
         "framework": {"id": fw.id, "digest": framework_digest(fw_path)},
         "commentary": _commentary_entry(notes, root),
-        "regenerate": f"prosperity report --area {area}" + (f" --strategy {strategy}" if strategy else "")
-        + f" --as-of {as_of or report.data_as_of}",
+        "edition": {"id": report.edition_id, "published_to": report.published_to},
+        "regenerate": report.regenerate,
         "releases": [{k: r[k] for k in ("release_id", "dataset_id", "title", "publisher", "release_date", "loaded_at",
                                          "file_name", "sha256")} for r in report.releases],
+        "findings": [f.as_dict() for f in report.findings],
+        "assessments": report.records,
         "files": {p.name: _sha256(p) for p in (html_path, pdf_path) if p is not None},
         "pages": pages or None,
         "messages": messages,
@@ -116,6 +136,31 @@ def write_report(wh: Warehouse, area: str, out: Path, *, strategy: str | None = 
                         time.perf_counter() - started, messages)  # fmt: skip
 
 
+def regenerate_command(area: str, report: Any, *, strategy: str | None = None, framework: str | None = None) -> str:
+    """The command, ready to paste into a shell, that writes this edition again byte for byte: ``--as-of`` the
+    moment the newest release it used was loaded (quoted), into a folder named by the edition's identity."""
+    parts = ["prosperity", "report", "--area", shlex.quote(area)]
+    if strategy:
+        parts += ["--strategy", shlex.quote(strategy)]
+    if framework:
+        parts += ["--framework", shlex.quote(framework)]
+    if report.data_as_of:
+        parts += ["--as-of", f"'{report.data_as_of}'"]  # an ISO timestamp: digits, '-', ':', '.', 'T'
+    parts += ["--out", shlex.quote(f"edition-{report.edition_id}")]
+    return " ".join(parts)
+
+
+def framework_for(area: str) -> Path:
+    """The framework an area is reported against (its own, else the generic one): see ``applies_to``."""
+    from prosperity.framework import frameworks_for_area, shipped_frameworks_root
+
+    found = frameworks_for_area(area)
+    if not found:
+        raise ProsperityError(f"no framework applies to area {area}: none in {shipped_frameworks_root()} names it "
+                              "and none applies by default; give one with --framework")  # fmt: skip
+    return found[0]
+
+
 def typeset(html: str, target: Path, *, title: str) -> int:
     """Typeset the HTML as a PDF with WeasyPrint; returns the number of pages."""
     try:
@@ -123,10 +168,119 @@ def typeset(html: str, target: Path, *, title: str) -> int:
     except (ImportError, OSError) as e:  # OSError: the pango library is missing
         raise ProsperityError(f"cannot typeset the PDF: WeasyPrint is not usable here ({e}); install it with "
                               "`pip install weasyprint` and the pango library (Debian: libpango-1.0-0)") from None
-    document = weasyprint.HTML(string=html, base_url=str(target.parent)).render()
-    document.metadata.title = title
-    document.write_pdf(target)
+    # PDF/UA-1: a tagged PDF (headings, paragraphs, tables, figures with their alternative text), with the
+    # document's language and title, and an outline (bookmarks) from its headings
+    options = {"pdf_variant": "pdf/ua-1"}
+    with _stable_tag_ids():
+        document = weasyprint.HTML(string=html, base_url=str(target.parent)).render(**options)
+        document.metadata.title = title
+        document.metadata.lang = "en-GB"
+        document.write_pdf(target, **options)
     return len(document.pages)
+
+
+@contextlib.contextmanager
+def _stable_tag_ids() -> Iterator[None]:
+    """Make the identifiers of a tagged PDF's table headers the same on every run, so an edition regenerates byte
+    for byte. WeasyPrint (``weasyprint.pdf.tags``) names each header cell by the memory address of its box
+    (``id(box)``), which changes from run to run; here they are numbered in the order they are first named."""
+    try:
+        from weasyprint.pdf import tags
+    except ImportError:  # a WeasyPrint without tagging: nothing to make stable
+        yield
+        return
+    with _TAGS_LOCK:
+        seen: dict[int, tuple[int, object]] = {}  # the object is kept so that its address is not reused meanwhile
+
+        def number(obj: object) -> int:
+            return seen.setdefault(id(obj), (len(seen) + 1, obj))[0]
+
+        tags.id = number  # type: ignore[attr-defined]  # a module global shadows the builtin for that module only
+        try:
+            yield
+        finally:
+            del tags.id  # type: ignore[attr-defined]
+
+
+_TAGS_LOCK = threading.Lock()  # one PDF at a time while WeasyPrint's tagging is made stable
+
+
+def package_sections(wh: Warehouse, fw: Any, fw_path: Path, as_of: str | None, *,
+                     programmes: Path | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    """The report sections other packages provide, each from its own section function and Jinja partial, for this
+    framework's own files only: programmes (from the programme store named by ``programmes``), evaluation (stored
+    results only: an evaluation takes minutes, so a report never computes one) and scenarios."""
+    folder = fw_path if fw_path.is_dir() else fw_path.parent
+    sections: list[dict[str, Any]] = []
+    if programmes is not None:
+        sections.append(programmes_section(wh, fw, programmes))
+    evaluation = evaluation_section(wh, folder, as_of)
+    if evaluation is not None:
+        sections.append(evaluation)
+    if (folder / "scenarios").is_dir():
+        from prosperity.scenarios.report import render_section, report_section
+
+        data = report_section(wh, as_of=as_of, folder=folder / "scenarios", framework=fw)
+        if data["scenarios"]:
+            sections.append({"id": "scenarios", "title": data["title"], "html": Markup(render_section(data))})
+    return sections
+
+
+def programmes_section(wh: Warehouse, fw: Any, store_path: Path) -> dict[str, Any]:
+    """Programmes and the outcomes they claim, for the newest reporting round in the programme store
+    (``prosperity.programmes.review.report_section`` and its partial)."""
+    from jinja2 import Environment, StrictUndefined
+
+    from prosperity.programmes.review import money, report_partial, report_section
+    from prosperity.programmes.store import ProgrammeStore, rounds
+
+    store = ProgrammeStore.open(store_path, create=False)
+    try:
+        with store.session() as s:
+            held = rounds(s)
+        if not held:
+            html = Markup("<section id=\"programmes\"><h2>Programmes and the outcomes they claim</h2><p>No programme "
+                          "has made a return for a reporting round yet, so this edition has nothing to say about "
+                          "programmes.</p></section>")  # fmt: skip
+        else:
+            data = report_section(store, held[-1].id, wh=wh, fw=fw)
+            env = Environment(autoescape=True, undefined=StrictUndefined)
+            html = Markup(env.from_string(report_partial()).render(section=data, money=money))
+    finally:
+        store.close()
+    return {"id": "programmes-section", "title": "Programmes and the outcomes they claim", "html": html}
+
+
+def evaluation_section(wh: Warehouse, folder: Path, as_of: str | None) -> dict[str, Any] | None:
+    """What the evaluations shipped with the framework found, from the results the build stored; where none is
+    stored (or this version cannot read stored results) the section says so instead of computing one.
+    None if the framework ships no evaluation."""
+    from prosperity.evaluate import report as ev_report
+    from prosperity.evaluate.spec import SpecError, load_spec, shipped_evaluations
+
+    files = shipped_evaluations(folder)
+    if not files:
+        return None
+    stored = getattr(ev_report, "report_section", None)
+    render = getattr(ev_report, "render_report_section", None)
+    intro = ("<h2 id=\"evaluation-h\">Evaluation: what the interventions changed</h2>"
+             "<p>Each evaluation asks what an intervention changed, compares the places it reached with places it "
+             "did not, and grades the strength of the evidence.</p>")  # fmt: skip
+    if stored is not None and render is not None:
+        body = render(stored(wh, folder, as_of))
+    else:
+        parts = []
+        for f in files:
+            try:
+                spec = load_spec(f).spec
+            except SpecError:
+                continue  # a broken file: `prosperity evaluate check` names the line; the report shows the rest
+            parts.append(f"<section class=\"evaluation\"><h3>{escape(spec.title)}</h3><p>{escape(spec.question)}</p>"
+                         "<p>Not computed for this edition: an evaluation takes a minute or more, so it is computed "
+                         "once when the figures are updated and never while a report is written, and no stored "
+                         "result was available.</p></section>")  # fmt: skip
+        body = Markup("\n".join(parts))
+    return {"id": "evaluation", "title": "Evaluation: what the interventions changed", "html": Markup(intro) + body}
 
 
 def _sha256(path: Path) -> str:

@@ -11,27 +11,35 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
+from typing import Any
 
 from markupsafe import Markup
 
 from prosperity.web.charts import nice_ticks
 
-MAIN, ACCENT, INK, GREY = "#1d5a8c", "#b4481c", "#1b1b1b", "#8c8c8c"
+#: Okabe and Ito's colour-blind-safe palette (blue, vermillion), black and a grey
+MAIN, ACCENT, INK, GREY = "#0072b2", "#d55e00", "#1b1b1b", "#8c8c8c"
+#: the drawing size of the report's charts: about the width of the printed text column in points, so that the
+#: text sizes below are (at least) the printed sizes; nothing is smaller than 9 points
+LINE_WIDTH, LINE_HEIGHT = 480, 230
+LINE_MARGIN = {"left": 58, "right": 12, "top": 10, "bottom": 30}
+FONT = 10
 
 #: the dashboard's chart classes (web/static/style.css), with the report's colours and print sizes
 LINE_STYLE = (
     "<style>"
     ".grid line{stroke:#dddddd;stroke-width:1}.grid .axis,.grid .xtick{stroke:#555555}"
-    ".tick{font-size:11px;fill:#333333;font-family:'DejaVu Sans',sans-serif}"
-    ".axis-label{font-size:11px;fill:#333333;font-family:'DejaVu Sans',sans-serif}"
+    f".tick{{font-size:{FONT}px;fill:#333333;font-family:'DejaVu Sans',sans-serif}}"
+    f".axis-label{{font-size:{FONT}px;fill:#333333;font-family:'DejaVu Sans',sans-serif}}"
     ".line{fill:none;stroke-linejoin:round;stroke-linecap:round}"
-    f".line.main{{stroke:{MAIN};stroke-width:3}}.pt.main{{fill:{MAIN}}}"
+    f".line.main{{stroke:{MAIN};stroke-width:2.5}}.pt.main{{fill:{MAIN}}}"
     f".band{{fill:{MAIN};fill-opacity:0.18}}"
-    f".line.benchmark{{stroke:{INK};stroke-width:2;stroke-dasharray:7 4}}.pt.benchmark{{fill:{INK}}}"
+    f".line.benchmark{{stroke:{INK};stroke-width:1.6;stroke-dasharray:6 3}}.pt.benchmark{{fill:{INK}}}"
     f".line.peer{{stroke:{GREY};stroke-width:1}}.pt.peer{{fill:{GREY}}}"
-    f".line.projection{{stroke:{ACCENT};stroke-width:2;stroke-dasharray:3 4}}"
+    f".line.projection{{stroke:{ACCENT};stroke-width:1.8;stroke-dasharray:2 3}}"
     f".marker.target{{fill:{ACCENT};stroke:#ffffff;stroke-width:1}}"
     f".marker.superseded{{fill:#ffffff;stroke:{ACCENT};stroke-width:2}}"
+    ".map .area{stroke:#ffffff;stroke-width:0.6}.map .outline{stroke:#1b1b1b;stroke-width:1.5;fill:none}"
     "</style>"
 )
 
@@ -58,8 +66,8 @@ def bar_chart(bars: Sequence[Bar], *, title: str, desc: str, axis_label: str, ch
     ``reference`` draws a labelled dashed line (e.g. the median of the peers). Every bar is labelled with its
     value, so the chart can be read without the axis.
     """
-    row, label_w, value_w, width = 22, 230, 150, 720
-    top, axis_h = 8, 34
+    row, label_w, value_w, width = 18, 170, 96, 480
+    top, axis_h = 6, 30
     height = top + row * len(bars) + axis_h
     t_id, d_id = f"{chart_id}-title", f"{chart_id}-desc"
     out = [f'<svg class="bars" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{t_id} {d_id}" '
@@ -77,13 +85,13 @@ def bar_chart(bars: Sequence[Bar], *, title: str, desc: str, axis_label: str, ch
     def sx(v: float) -> float:
         return round(x0 + (v - lo) / ((hi - lo) or 1) * (x1 - x0), 1)
 
-    font = "font-family=\"DejaVu Sans, sans-serif\" font-size=\"12\""
+    font = f"font-family=\"DejaVu Sans, sans-serif\" font-size=\"{FONT}\""
     bottom = top + row * len(bars)
     out.append('<g aria-hidden="true">')
     for t in ticks:
         out.append(f'<line x1="{sx(t)}" x2="{sx(t)}" y1="{top}" y2="{bottom}" stroke="#e3e3e3"/>'
-                   f'<text x="{sx(t)}" y="{bottom + 16}" text-anchor="middle" fill="#333" {font}>{t:,g}</text>')
-    out.append(f'<text x="{(x0 + x1) / 2}" y="{bottom + 31}" text-anchor="middle" fill="#333" {font}>'
+                   f'<text x="{sx(t)}" y="{bottom + 13}" text-anchor="middle" fill="#333" {font}>{t:,g}</text>')
+    out.append(f'<text x="{(x0 + x1) / 2}" y="{bottom + 27}" text-anchor="middle" fill="#333" {font}>'
                f"{escape(axis_label)}</text></g>")  # fmt: skip
     if reference:  # under the bars, so that it never crosses a label
         name, v = reference
@@ -94,9 +102,54 @@ def bar_chart(bars: Sequence[Bar], *, title: str, desc: str, axis_label: str, ch
         colour = MAIN if b.highlight else "#a9b7c6"
         weight = ' font-weight="bold"' if b.highlight else ""
         left, right = sorted((sx(0.0), sx(b.value)))
-        out.append(f'<g><text x="{x0 - 6}" y="{y + 15}" text-anchor="end" fill="{INK}" {font}{weight}>'
+        out.append(f'<g><text x="{x0 - 5}" y="{y + 13}" text-anchor="end" fill="{INK}" {font}{weight}>'
                    f"{escape(b.label)}</text>"
-                   f'<rect x="{left}" y="{y + 4}" width="{max(right - left, 0.5)}" height="{row - 8}" fill="{colour}"/>'
-                   f'<text x="{x1 + 8}" y="{y + 15}" fill="{INK}" {font}{weight}>{escape(b.value_text)}</text></g>')
+                   f'<rect x="{left}" y="{y + 3}" width="{max(right - left, 0.5)}" height="{row - 6}" fill="{colour}"/>'
+                   f'<text x="{x1 + 6}" y="{y + 13}" fill="{INK}" {font}{weight}>{escape(b.value_text)}</text></g>')
     out.append("</svg>")
     return Markup("".join(out))
+
+
+def member_map(wh: Any, values: dict[str, float], labels: dict[str, str], *, title: str, desc: str,
+               chart_id: str) -> Markup | None:  # fmt: skip
+    """A choropleth of member places (local authorities) from the warehouse's boundaries, or None without them."""
+    import json
+
+    from prosperity.errors import NotFound
+    from prosperity.web import charts, topo
+
+    try:
+        topology = json.loads(wh.document("boundaries"))
+    except NotFound:
+        return None
+    if "ltla" not in topology.get("objects", {}):
+        return None
+    found = topo.shapes_for(topology, "ltla", set(values))
+    if len(found) < 2:
+        return None
+    paths, height = topo.project({c: rings for c, (_, rings) in found.items()}, 230, 230)
+    names = {c: name for c, (name, _) in found.items()}
+    breaks = charts.classes(list(values.values()))
+    svg = charts.choropleth(paths, names, values, labels, set(), height=height, title=title, desc=desc,
+                            chart_id=chart_id, width=230, breaks=breaks)  # fmt: skip
+    return styled(svg)
+
+
+def as_image(svg: str) -> str:
+    """An inline SVG chart as an ``<img>`` whose ``alt`` is its title and description: a tagged PDF keeps the
+    alternative text of images (not of inline SVG), and a browser shows both the same. Text in a chart drawn in
+    the dashboard's larger size is scaled up so that it prints at 9 points or more."""
+    import base64
+    import re
+
+    title = re.search(r"<title[^>]*>(.*?)</title>", svg, re.S)
+    desc = re.search(r"<desc[^>]*>(.*?)</desc>", svg, re.S)
+    alt = " ".join(x.group(1).strip() for x in (title, desc) if x)
+    if "<style>" not in svg:
+        box = re.search(r'viewBox="0 0 ([\d.]+) ', svg)
+        width = float(box.group(1)) if box else LINE_WIDTH
+        size = max(FONT, round(9 * width / LINE_WIDTH))
+        svg = str(styled(svg, LINE_STYLE.replace(f"font-size:{FONT}px", f"font-size:{size}px")))
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    cls = "map" if 'class="map"' in svg[:200] else "bars" if 'class="bars"' in svg[:200] else "chart"
+    return f'<img class="{cls}" alt="{alt}" src="data:image/svg+xml;base64,{data}">'

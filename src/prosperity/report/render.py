@@ -15,14 +15,17 @@ from prosperity import __version__
 from prosperity.assess import status as st
 from prosperity.assess.engine import Assessment
 from prosperity.assess.sentences import short_unit
-from prosperity.report.data import Report, TargetRow, date_text, source_text, value
+from prosperity.report.data import Report, TargetRow
+from prosperity.report.findings import RULES as FINDING_RULES
+from prosperity.report.findings import date_text, source_text
+from prosperity.report.findings import figure as value
 from prosperity.safe import http_url
 
 STATUS_HELP = {st.css_class(name): text for name, text in st.SHORT.items()}
 GAP_GROUPS = (
     ("none", "Promised, but no statistic measures it yet"),
-    ("live", "Measured by a statistic that needs a live fetch (not in this warehouse)"),
-    ("unresolved", "Bound to a series the warehouse does not hold"),
+    ("live", "Measured by a statistic not yet loaded for this edition"),
+    ("unresolved", "Measured by a statistic this edition does not hold"),
     ("no-figure", "Measured, but with no figure for this area"),
 )
 
@@ -173,18 +176,18 @@ def member_value(m: dict[str, Any], code: str) -> float | None:
 
 
 def edition_text(r: Report) -> str:
-    if r.as_of:
-        return f"the statistics as loaded by {date_text(r.as_of)}"
-    return f"the statistics as loaded by {date_text(r.data_as_of)}" if r.data_as_of else "an empty warehouse"
+    """The edition as readers name it: by its statistics' newest publication date and its identity."""
+    if not r.releases:
+        return "no statistics"
+    when = f"statistics published up to {date_text(r.published_to)}" if r.published_to else "statistics"
+    return f"{when} (edition {r.edition_id})"
 
 
 def edition_sentence(r: Report) -> str:
-    stamp = r.as_of or r.data_as_of
-    how = (f"This edition uses only the releases loaded by {r.as_of}" if r.as_of
-           else f"This edition uses the newest releases, the last of them loaded at {r.data_as_of}")  # fmt: skip
-    cmd = f"prosperity report --area {r.area}" + (f" --strategy {r.strategy}" if r.strategy else "")
-    return (f"{how}: {len(r.releases)} releases, listed below with each publisher's release date. Regenerate "
-            f"exactly this edition, whatever has been loaded since, with {cmd} --as-of {stamp}.")  # fmt: skip
+    return (f"This edition uses {len(r.releases)} releases of official statistics, listed below with each publisher's "
+            f"release date and file checksum; the newest was published on {date_text(r.published_to)}. Its identity, "
+            f"{r.edition_id}, is a checksum of those releases, so any copy made from the same releases has the same "
+            "identity. To make exactly this edition again, whatever has been loaded since, run:")  # fmt: skip
 
 
 def targets_sentence(r: Report) -> str:
@@ -208,21 +211,125 @@ def members_sentence(r: Report) -> str:
             + ".")  # fmt: skip
 
 
+GLOSSARY: tuple[tuple[str, str], ...] = (
+    ("Benchmark", "The area a figure is compared with: England, or the United Kingdom where England is not "
+                  "published."),
+    ("Chained volume measures (real terms)", "Money figures with the effect of price changes removed, so that "
+                                             "years can be compared."),
+    ("Combined authority", "A group of councils that take decisions together on matters such as transport and "
+                           "economic development, often led by a mayor."),
+    ("Compound annual growth rate", "The steady yearly rate of change that would take a figure from its first "
+                                    "value to its last over the years between."),
+    ("Confidence interval (95%)", "The range within which the true value is expected to lie, given the "
+                                  "uncertainty of a survey or an estimate; where it does not include the benchmark, "
+                                  "the difference is called significant."),
+    ("Current prices (cash terms)", "Money figures as spent at the time, including the effect of inflation; not "
+                                    "judged over time in this report."),
+    ("Gross value added (GVA)", "The value of the goods and services an area produces, less what was used up in "
+                                "producing them: the area's output."),
+    ("Indices of Deprivation", "The government's relative measure of deprivation for every neighbourhood in "
+                               "England, from seven domains: income, employment, education, health, crime, barriers "
+                               "to housing and services, and living environment."),
+    ("Lower-layer super output area (LSOA)", "A neighbourhood of about 1,500 residents, the unit the Indices of "
+                                             "Deprivation rank."),
+    ("Median absolute deviation bands", "Oflog's way of describing how far a place is from the middle of its peers: "
+                                        "“broadly similar to”, “worse than” or “much worse than” the median."),
+    ("Peers", "The places an area is ranked among: the other combined authorities, or for a council the 20 councils "
+              "ONS finds most similar."),
+    ("Productivity", "Gross value added per hour worked: how much the area produces for each hour of work."),
+    ("Status", "One word for how an indicator stands: on track, off track, met or missed for a target; improving, "
+               "worsening, no clear change or too few points to judge for a trend; not judged; or no data."),
+    ("Target", "A value a strategy says an indicator should reach by a date."),
+)
+
+
+def reader(text: str) -> str:
+    """A note written for analysts, in the reader's words: no commands, no internal ids, no tool vocabulary."""
+    import re
+
+    from prosperity.framework.model import LIVE_SOURCES
+
+    def live(m: re.Match[str]) -> str:
+        return f"its figures come from {LIVE_SOURCES.get(m.group(1), m.group(1)).split(' (')[0]}, not yet loaded " \
+               "for this edition"
+
+    text = re.sub(r"\s*\(`[^`]*`\)", "", text)
+    text = re.sub(r"`[^`]*`", "", text)
+    text = re.sub(r"needs (?:a )?live fetch (?:from )?([a-z-]+)(?: [\w .:/-]+?)?(?=[;:,.)]|$)", live, text)
+    text = re.sub(r"\b[a-z0-9]+(?:-[a-z0-9]+){2,}\b", "this statistic", text)
+    text = re.sub(r"\bthe mirror\b", "this edition", text, flags=re.I)
+    text = re.sub(r"\bthe warehouse\b", "this edition", text, flags=re.I)
+    text = re.sub(r"\b(?:live )?fetch(?:ed|es)?\b", "load", text)
+    return " ".join(text.split())
+
+
+def method_name(method: str) -> str:
+    """A method's id as words: ``fingertips-ci-overlap-95`` → "Fingertips ci overlap 95"."""
+    names = {"direction-of-travel-cagr": "Direction of travel and compound annual growth rate",
+             "dispersion-range-ratio-cv": "Spread between places: range, highest ÷ lowest, coefficient of variation",
+             "gap-trend-cv": "Is the gap between places narrowing (coefficient of variation over time)",
+             "competition-rank-1224": "Rank among peers (standard competition ranking, 1224)",
+             "oflog-mads-from-median": "Oflog's bands of median absolute deviations from the median",
+             "difference-and-ratio-no-significance": "Difference and ratio to the benchmark, without a significance "
+                                                     "claim",
+             "fingertips-ci-overlap-95": "Fingertips comparison with the benchmark by 95% confidence intervals",
+             "fingertips-trend-marker-ci": "Fingertips recent trend marker (weighted least squares, χ² test)",
+             "iod-area-summary": "Indices of Deprivation area summaries (MHCLG)",
+             "aggregate-sum": "Built from member places: sum of counts",
+             "aggregate-weighted-mean": "Built from member places: weighted mean",
+             "dns-linear-projection": "German sustainability strategy: linear projection to the target year",
+             "opensdg-cagr-ratio": "Statistics Canada / Open SDG: ratio of compound growth rates"}  # fmt: skip
+    return names.get(method, method.replace("-", " ").capitalize())
+
+
+def theme_words(items: list[Any]) -> str:
+    """The statuses of a theme's indicators in a few words: "2 improving, 1 worsening, 3 no data"."""
+    from collections import Counter
+
+    c = Counter(i.status for i in items)
+    order = ["met", "on track", "off track", "missed", "improving", "worsening", "no clear change",
+             "too few points to judge", "not judged", "no data"]  # fmt: skip
+    keys = sorted(c, key=lambda k: order.index(k) if k in order else len(order))
+    return ", ".join(f"{c[k]} {k}" for k in keys) or "none"
+
+
+def as_images(html: str) -> str:
+    """Every inline SVG chart as an image with its title and description as alternative text (see
+    :func:`prosperity.report.figures.as_image`)."""
+    import re
+
+    from prosperity.report.figures import as_image
+
+    return re.sub(r"<svg\b.*?</svg>", lambda m: as_image(m.group(0)), html, flags=re.S)
+
+
 def render_html(r: Report) -> str:
     env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False,
                       keep_trailing_newline=True)  # fmt: skip
     files = resources.files("prosperity.report").joinpath("templates")
     template = env.from_string(files.joinpath("report.html").read_text(encoding="utf-8"))
     css = Markup(files.joinpath("report.css").read_text(encoding="utf-8"))  # a stylesheet, not text to escape
-    in_strategies = {i.id for b in r.strategies for t in b.themes for i in t.items}
-    extra = [i for _, g in r.headlines for i in g if i.has_figure and i.id not in in_strategies]
     members = {v["area"] for i in r.members for v in (i.assessment.members or {}).get("values", [])} if r.members else set()
-    return template.render(
+    by_figure = {f.number: it for f, it in zip(r.headline_figures, [i for _, g in r.headlines for i in g
+                                                                     if i.has_figure], strict=False)}  # fmt: skip
+    html = template.render(
         r=r, css=css, version=__version__, value=value, bench=bench, trend=trend, src=source_text, date=date_text,
-        target_text=target_text, rate_text=rate_text, target_sentence=target_sentence, count_words=count_words, notes=notes,
-        gap_words=gap_words, trend_to_target=trend_to_target, css_class=st.css_class, member_name=member_name,
-        member_value=member_value, status_help=STATUS_HELP,
-        gap_groups=GAP_GROUPS, edition_text=edition_text(r), edition_sentence=edition_sentence(r),
-        targets_sentence=targets_sentence(r), members_sentence=members_sentence(r), extra_headlines=extra,
-        total=sum(n for _, _, n in r.counts), member_count=len(members), http_url=http_url,
+        target_text=target_text, rate_text=rate_text, target_sentence=target_sentence, count_words=count_words,
+        notes=lambda a: reader(notes(a)), gap_words=gap_words, member_name=member_name, member_value=member_value,
+        status_help=STATUS_HELP, gap_groups=GAP_GROUPS, edition_text=edition_text(r),
+        edition_sentence=edition_sentence(r), targets_sentence=targets_sentence(r),
+        members_sentence=members_sentence(r), extra_headlines=[], total=sum(n for _, _, n in r.counts),
+        member_count=len(members), finding_rules=FINDING_RULES, css_class=st.css_class, reader=reader,
+        method_name=method_name, theme_words=theme_words, glossary=GLOSSARY, trend_to_target=trend_to_target,
+        headline_item=lambda f: _headline_item(r, f, by_figure), http_url=http_url,
     )  # fmt: skip
+    return as_images(html)
+
+
+def _headline_item(r: Report, f: Any, by_figure: dict[int, Any]) -> Any:
+    for _, group in r.headlines:
+        for it in group:
+            if f.caption.startswith(it.label):
+                return it
+    return by_figure[f.number]
+

@@ -65,18 +65,19 @@ def public_base(url: str | None) -> str:
 
 def create_app(db_path: str | Path, framework_path: str | Path | None = None, *, cache: bool = True,
                public_url: str | None = None, limits: Limits | None = None, check_every: float = 1.0,
-               cache_bytes: int = 64 * 1024 * 1024) -> Any:  # fmt: skip
+               cache_bytes: int = 64 * 1024 * 1024, warm: bool = False) -> Any:  # fmt: skip
     """The web application over the warehouse at ``db_path`` (opened read-only) and a framework (shipped default).
 
     ``public_url`` is the address absolute links start with (see :func:`public_base`); ``limits`` admit expensive
     requests (default: from the ``PROSPERITY_EXPENSIVE_*`` settings); a rebuilt warehouse file is picked up within
-    ``check_every`` seconds; finished responses are cached within ``cache_bytes``.
+    ``check_every`` seconds; finished responses are cached within ``cache_bytes``; ``warm`` reads every framework
+    series in the background when a warehouse is opened, so no visitor waits for it (``prosperity serve``).
 
     Returns an ASGI application: FastAPI wrapped in the middleware of :mod:`prosperity.web.middleware`; the FastAPI
     app itself is available as ``.fastapi`` (for ``TestClient`` users that want ``app.state``).
     """
     base = public_base(public_url)
-    sites = Sites(db_path, framework_path, limits=limits, check_every=check_every)
+    sites = Sites(db_path, framework_path, limits=limits, check_every=check_every, warm=warm)
 
     threads = worker_threads()
 
@@ -86,6 +87,7 @@ def create_app(db_path: str | Path, framework_path: str | Path | None = None, *,
 
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         sites.ensure_open()
+        sites.start_warming()
         yield
         sites.close()
 
@@ -220,4 +222,4 @@ def app_from_env() -> Any:
 
     from prosperity.warehouse import default_db
 
-    return create_app(default_db(), os.environ.get("PROSPERITY_FRAMEWORK") or None)
+    return create_app(default_db(), os.environ.get("PROSPERITY_FRAMEWORK") or None, warm=True)

@@ -67,26 +67,40 @@ def _fmt_tick(v: float, step: float) -> str:
     return f"{v:,.{dp}f}"
 
 
-def line_chart(lines: Sequence[Line], markers: Sequence[Marker], *, title: str, desc: str, y_label: str,
-               chart_id: str) -> Markup:  # fmt: skip
-    """An SVG line chart with optional interval band, dashed benchmark and projection, and target markers."""
-    xs = [x for ln in lines for x, _ in ln.points] + [m.x for m in markers]
+def y_ticks(lines: Sequence[Line], markers: Sequence[Marker] = ()) -> list[float]:
+    """The value axis of a line chart: from zero where the figures are closer to zero than they are spread,
+    otherwise from just below the lowest figure (a caption should then say the axis does not start at zero)."""
     ys = [y for ln in lines for _, y in ln.points] + [m.y for m in markers]
     ys += [v for ln in lines for _, lo, hi in ln.band for v in (lo, hi)]
+    if not ys:
+        return [0.0]
+    return nice_ticks(min(min(ys), 0) if min(ys) >= 0 and min(ys) < (max(ys) - min(ys)) else min(ys), max(ys))
+
+
+def line_chart(lines: Sequence[Line], markers: Sequence[Marker], *, title: str, desc: str, y_label: str,
+               chart_id: str, width: int = WIDTH, height: int = HEIGHT,
+               margin: dict[str, int] | None = None) -> Markup:  # fmt: skip
+    """An SVG line chart with optional interval band, dashed benchmark and projection, and target markers.
+
+    ``width`` and ``height`` are the drawing's own units (its viewBox): a print document draws it at about that
+    many points wide, so its text keeps the size its stylesheet gives it.
+    """
+    xs = [x for ln in lines for x, _ in ln.points] + [m.x for m in markers]
+    m_ = margin or MARGIN
     t_id, d_id = f"{chart_id}-title", f"{chart_id}-desc"
-    head = (f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{t_id} {d_id}" '
+    head = (f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{t_id} {d_id}" '
             f'xmlns="http://www.w3.org/2000/svg"><title id="{t_id}">{escape(title)}</title>'
             f'<desc id="{d_id}">{escape(desc)}</desc>')  # fmt: skip
     if not xs:
-        return Markup(head + f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle" class="axis-label">'
+        return Markup(head + f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" class="axis-label">'
                       "No figures to chart</text></svg>")  # fmt: skip
     x_lo, x_hi = min(xs), max(xs)
     if x_hi == x_lo:
         x_lo, x_hi = x_lo - 1, x_hi + 1
-    y_ticks = nice_ticks(min(min(ys), 0) if min(ys) >= 0 and min(ys) < (max(ys) - min(ys)) else min(ys), max(ys))
-    y_lo, y_hi = y_ticks[0], y_ticks[-1]
-    left, right = MARGIN["left"], WIDTH - MARGIN["right"]
-    top, bottom = MARGIN["top"], HEIGHT - MARGIN["bottom"]
+    y_ticks_ = y_ticks(lines, markers)
+    y_lo, y_hi = y_ticks_[0], y_ticks_[-1]
+    left, right = m_["left"], width - m_["right"]
+    top, bottom = m_["top"], height - m_["bottom"]
 
     def sx(x: float) -> float:
         return round(left + (x - x_lo) / (x_hi - x_lo) * (right - left), 1)
@@ -95,12 +109,12 @@ def line_chart(lines: Sequence[Line], markers: Sequence[Marker], *, title: str, 
         return round(bottom - (y - y_lo) / ((y_hi - y_lo) or 1) * (bottom - top), 1)
 
     out = [head, '<g class="grid" aria-hidden="true">']
-    step = y_ticks[1] - y_ticks[0] if len(y_ticks) > 1 else 1
-    for t in y_ticks:
+    step = y_ticks_[1] - y_ticks_[0] if len(y_ticks_) > 1 else 1
+    for t in y_ticks_:
         out.append(f'<line x1="{left}" x2="{right}" y1="{sy(t)}" y2="{sy(t)}"/>'
                    f'<text class="tick" x="{left - 6}" y="{sy(t) + 4}" text-anchor="end">'
                    f"{escape(_fmt_tick(t, step))}</text>")
-    year_step = next(s for s in (1, 2, 5, 10, 20, 50) if (x_hi - x_lo) / s <= 9)
+    year_step = next(s for s in (1, 2, 5, 10, 20, 50) if (x_hi - x_lo) / s <= max(3, (right - left) // 70))
     for yr in range(math.ceil(x_lo), math.floor(x_hi) + 1):
         if yr % year_step == 0:
             out.append(f'<line class="xtick" x1="{sx(yr)}" x2="{sx(yr)}" y1="{bottom}" y2="{bottom + 4}"/>'

@@ -19,14 +19,15 @@ from jinja2 import Environment, PackageLoader
 
 from prosperity import __version__
 from prosperity.assess.sentences import fmt
+from prosperity.errors import NotFound
 from prosperity.safe import http_url
-from prosperity.web import charts, methodology, topo
+from prosperity.web import charts, methodology, postcodes, topo
 from prosperity.web import queries as q
 from prosperity.web.api import WH, AsOf, site_of
 from prosperity.web.site import Site
 
 router = APIRouter(include_in_schema=False)
-HOME_AREA = "E47000004"
+HOME_AREA = q.HOME_AREA
 
 
 def _date(iso: str | None) -> str:
@@ -67,10 +68,13 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
 
 
 @router.get("/")
-def home(request: Request, wh: WH) -> HTMLResponse:
-    data = q.strategies(site_of(request), wh, with_themes=True)
-    return page("home.html", strategies=data, lead=q.headline(site_of(request), wh), title="How the city region is doing",
-                nav="home")  # fmt: skip
+def home(request: Request, wh: WH, area: str | None = Query(None, max_length=12)) -> HTMLResponse:
+    data = q.strategies(site_of(request), wh, with_themes=True, area=area or None)
+    name = wh.area(area)["name"] if area else None
+    lead = q.headline(site_of(request), wh, area or None)
+    found = q.findings(site_of(request), wh, area or None)
+    return page("home.html", strategies=data, area=area, area_name=name, nav="home", lead=lead, found=found,
+                title=f"How {name} is doing" if name else "How the city region is doing")  # fmt: skip
 
 
 @router.get("/outcomes/{outcome_id}")
@@ -82,8 +86,8 @@ def outcome(request: Request, wh: WH, outcome_id: str, area: str | None = Query(
 
 @router.get("/indicators")
 def indicators(request: Request, wh: WH, search: str | None = Query(None, max_length=100)) -> HTMLResponse:
-    rows = q.indicators(site_of(request), wh, search)
-    return page("indicators.html", rows=rows, search=search or "", title="Indicators", nav="indicators")
+    frameworks = q.framework_indicators(site_of(request), wh, search)
+    return page("indicators.html", frameworks=frameworks, search=search or "", title="Indicators", nav="indicators")
 
 
 def _year_x(text: str | None) -> float | None:
@@ -207,9 +211,7 @@ def indicator(request: Request, wh: WH, indicator_id: str, area: str = Query(HOM
     if d["assessment"] is not None:
         svg, legend = indicator_chart(d)
     the_map = _map(site, wh, d["map"], area, d["label"]) if d["assessment"] is not None else None
-    choices = wh.query("""SELECT code, name FROM areas WHERE level = 'combined-authority' OR code IN (
-                            SELECT child FROM area_parents WHERE parent = ? AND depth = 1) ORDER BY level, name""",
-                       [HOME_AREA])  # fmt: skip
+    choices = q.area_choices(site, wh)
     return page("indicator.html", d=d, a=d["assessment"], chart=svg, legend=legend, map=the_map, title=d["label"],
                 area_choices=choices, downloads=_downloads(d))  # fmt: skip
 
@@ -231,13 +233,40 @@ def _downloads(d: dict[str, Any]) -> list[dict[str, str]]:
 
 @router.get("/areas")
 def areas(request: Request, wh: WH, search: str | None = Query(None, max_length=100)) -> HTMLResponse:
-    if search:
-        rows = [r for r in q.areas(site_of(request), wh, search=search) if r["level"] in q.ASSESSED_LEVELS]
-        groups = [("Areas matching your search", rows)]
+    site = site_of(request)
+    notice, groups = None, []
+    text = (search or "").strip()
+    code = postcodes.normalise(text) if text else None
+    if code:
+        try:
+            found = site.derived.get_or(("postcode", code), lambda: postcodes.lookup(code))
+        except postcodes.PostcodeUnavailable:
+            found = None
+            notice = (f"The postcode {code} could not be looked up just now: the {postcodes.SOURCE} could not be "
+                      "reached. Search by the name of the council instead, or try again later.")  # fmt: skip
+        else:
+            if found is None or not found.council:
+                notice = f"The {postcodes.SOURCE} does not know the postcode {code}."
+            else:
+                try:
+                    rows = [wh.area(found.council)]
+                except NotFound:
+                    rows = []
+                rows += wh.query("""SELECT a.code, a.name, a.level FROM area_parents p JOIN areas a ON a.code = p.parent
+                                    WHERE p.child = ? AND p.depth = 1 AND a.level = 'combined-authority'""",
+                                 [found.council])  # fmt: skip
+                ended = f" (a postcode no longer in use since {found.terminated[:4]})" if found.terminated else ""
+                groups = [(f"The council of {code}{ended}, from the {postcodes.SOURCE}", rows)]
+    elif text:
+        groups = [("Areas matching your search", q.search_areas(site, wh, text))]
     else:
-        groups = [("Combined authorities", q.areas(site_of(request), wh, level="combined-authority")),
-                  ("Liverpool City Region's councils", q.areas(site_of(request), wh, parent=HOME_AREA))]
-    return page("areas.html", groups=groups, search=search or "", title="Areas", nav="areas")
+        current = q.current_combined_authorities(site, wh)
+        every = q.areas(site, wh, level="combined-authority")
+        groups = [("Combined authorities", [r for r in every if r["code"] in current]),
+                  (f"{wh.area(HOME_AREA)['name']}'s councils", q.areas(site, wh, parent=HOME_AREA)),
+                  ("Former combined authorities (abolished or merged)", [
+                      {**r, "former": "former combined authority"} for r in every if r["code"] not in current])]
+    return page("areas.html", groups=groups, search=text, notice=notice, title="Areas", nav="areas")
 
 
 @router.get("/areas/{code}")
@@ -254,11 +283,10 @@ def compare(request: Request, wh: WH, areas: Annotated[list[str] | None, Query(m
     codes = q.split_list("areas", areas or [], q.MAX_COMPARE_AREAS)
     inds = q.split_list("indicators", indicators or [], q.MAX_COMPARE_INDICATORS)
     result = q.compare(site, wh, codes, inds, as_of) if codes and inds else None
-    area_options = wh.query("""SELECT code, name, level FROM areas WHERE level = 'combined-authority' OR code IN (
-                                 SELECT child FROM area_parents WHERE parent = ? AND depth = 1)
-                               ORDER BY level DESC, name""", [HOME_AREA])  # fmt: skip
+    area_options = list(q.area_choices(site, wh))
     known = {o["code"] for o in area_options}
-    area_options += [{"code": c, "name": c, "level": "chosen"} for c in codes if c not in known]
+    area_options += [{"code": c, "name": q.area_name(wh, c), "level": "chosen", "group": "Chosen"} for c in codes
+                     if c not in known]  # fmt: skip
     ind_options = sorted(({"id": s.id, "label": s.label} for s in site.specs.values()), key=lambda s: s["label"].lower())
     csv_href = ("/api/v1/assessments?" + urlencode({"area": codes[0], "format": "csv"})) if codes else None
     return page("compare.html", result=result, codes=codes, inds=inds, area_options=area_options,

@@ -22,6 +22,7 @@ from prosperity.periods import parse_period, period_label
 from prosperity.warehouse import Warehouse
 from prosperity.web.site import Site
 
+HOME_AREA = "E47000004"
 #: Every status, as prosperity.assess.status names and orders them.
 STATUS_BUCKETS = st.STATUSES
 #: Levels whose areas get a full profile of assessments (others would only say "no data").
@@ -172,6 +173,11 @@ def _strategy_head(s: Strategy, assessed: dict[str, dict[str, Any]], wh: Warehou
                        "url": s.source.url}}  # fmt: skip
 
 
+def area_name(wh: Warehouse, code: str) -> str:
+    """An area's name, or its code if the warehouse does not know it."""
+    return _name(wh, code)
+
+
 def _name(wh: Warehouse, code: str) -> str:
     try:
         return wh.area(code)["name"]
@@ -179,10 +185,20 @@ def _name(wh: Warehouse, code: str) -> str:
         return code
 
 
-def strategies(site: Site, wh: Warehouse, with_themes: bool = False) -> list[dict[str, Any]]:
-    """Every strategy with counts of its indicators' statuses for the strategy's own area."""
+def strategies(site: Site, wh: Warehouse, with_themes: bool = False, area: str | None = None) -> list[dict[str, Any]]:
+    """Every strategy of the site's framework with counts of its indicators' statuses for the strategy's own area;
+    or, for ``area``, the strategies of the area's own framework that serve it (see ``applies_to``)."""
+    if area is None:
+        chosen = list(site.fw.strategies.values())
+    else:
+        from prosperity.framework import strategies_for_area
+
+        place = check_code("area", area, wh)
+        parents = [r["parent"] for r in wh.query("SELECT parent FROM area_parents WHERE child = ? AND depth = 1",
+                                                 [area])]  # fmt: skip
+        chosen = strategies_for_area(site.framework_for(area)[0], area, parents, place["name"])
     out = []
-    for s in site.fw.strategies.values():
+    for s in chosen:
         assessed = site.assessments(wh, s.area)
         head = _strategy_head(s, assessed, wh)
         if with_themes:
@@ -191,13 +207,69 @@ def strategies(site: Site, wh: Warehouse, with_themes: bool = False) -> list[dic
     return out
 
 
+def findings(site: Site, wh: Warehouse, area: str | None = None) -> dict[str, Any]:
+    """What the home page opens with: the headline findings of ``area`` (default: the city region) by the written
+    rules of :mod:`prosperity.report.findings`, then every current target and headline outcome with its status,
+    latest figure and the year the recent trend would meet it. Read from the stored assessments."""
+    from prosperity.framework import strategies_for_area
+    from prosperity.report.findings import RULES, figure, from_dict, source_text
+    from prosperity.report.findings import findings as rule_findings
+
+    area = area or HOME_AREA
+    place = check_code("area", area, wh)
+    fw = site.framework_for(area)[0]
+    heads = list(fw.manifest.headlines) if fw.manifest else []
+    parents = [r["parent"] for r in wh.query("SELECT parent FROM area_parents WHERE child = ? AND depth = 1", [area])]
+    serving = strategies_for_area(fw, area, parents, place["name"])
+    ids = {s.id for s in serving}
+    in_scope = {r.indicator for s in serving for o in s.outcomes() for r in o.indicators} | set(heads)
+    shown = []
+    for ind, d in site.assessments(wh, area).items():
+        if ind not in in_scope:
+            continue
+        a = from_dict(d)
+        a.targets = [t for t in a.targets if t.get("strategy") in ids]  # only this area's strategies' targets
+        shown.append(a)
+    order = [r.indicator for s in serving for o in s.outcomes() for r in o.indicators]
+    found = rule_findings(shown, headlines=heads, target_order=order)
+    by_id = {a.indicator: a for a in shown}
+    rows: list[dict[str, Any]] = []
+    for a in sorted(shown, key=lambda a: (order.index(a.indicator) if a.indicator in order else len(order))):
+        for t in a.targets:
+            if t.get("superseded_by"):
+                continue
+            met = "met" if t.get("status") == "met" else str(t["projected_year"]) if t.get("projected_year") else ""
+            rows.append({"kind": "target", "label": str(t.get("resolved") or t.get("kind") or "target"),
+                         "indicator": a.indicator, "indicator_label": a.label,
+                         "status": t.get("status") or st.NOT_JUDGED, "figure": figure(a) if a.value is not None else None,
+                         "period": a.period_label, "met_in": met})  # fmt: skip
+    with_target = {r["indicator"] for r in rows}
+    for ind in heads:
+        a = by_id.get(ind)
+        if a is not None and ind not in with_target:
+            rows.append({"kind": "headline", "label": a.label, "indicator": ind, "indicator_label": a.label,
+                         "status": a.status, "figure": figure(a) if a.value is not None else None,
+                         "period": a.period_label, "met_in": ""})  # fmt: skip
+    return {"area": area, "area_name": place["name"], "rules": RULES,
+            "findings": [{**f.as_dict(), "source": source_text(by_id[f.indicator])} for f in found],
+            "status_rows": rows}
+
+
 #: The headline the home page leads with: the Growth Plan's headline outcome, productivity, for the city region.
 HEADLINE = ("E47000004", "gva-per-hour-worked")
 
 
-def headline(site: Site, wh: Warehouse) -> dict[str, Any] | None:
-    """The headline indicator's status and its headline sentences (level, gap to the benchmark, real-terms trend)."""
-    area, ind = HEADLINE
+def headline(site: Site, wh: Warehouse, area: str | None = None) -> dict[str, Any] | None:
+    """The headline indicator's status and its headline sentences (level, gap to the benchmark, real-terms trend):
+    the city region's productivity, or for ``area`` the first headline outcome of the area's own framework."""
+    if area is None:
+        area, ind = HEADLINE
+    else:
+        manifest = site.framework_for(area)[0].manifest
+        heads = manifest.headlines if manifest else []
+        if not heads:
+            return None
+        ind = heads[0]
     try:
         a = site.assessments(wh, area).get(ind)
     except NotFound:
@@ -245,22 +317,23 @@ def _binding(ind: Any) -> dict[str, Any]:
 
 def outcome(site: Site, wh: Warehouse, outcome_id: str, area: str | None = None,
             as_of: str | None = None) -> dict[str, Any]:  # fmt: skip
-    o = site.fw.outcomes().get(outcome_id)
-    if o is None:
+    fw, o = next(((fw, fw.outcomes()[outcome_id]) for fw, _ in site.frameworks() if outcome_id in fw.outcomes()),
+                 (None, None))  # fmt: skip
+    if fw is None or o is None:
         raise BadParameter("outcome", f"unknown outcome {outcome_id[:80]!r}", 404)
-    s = site.fw.strategies[o.strategy]
-    area = area or s.area
+    s = fw.strategies[o.strategy]
+    area = area or s.area or HOME_AREA
     place = check_code("area", area, wh)
     as_of = site.as_of(wh, check_as_of(as_of))
-    themes = site.fw.themes()
+    themes = fw.themes()
     path, tid = [], o.theme
     while tid and tid in themes:
         path.insert(0, {"id": tid, "kind": themes[tid].kind, "title": themes[tid].title})
         tid = themes[tid].parent
     rows = []
     for ref in o.indicators:
-        ind = site.fw.indicators.get(ref.indicator)
-        a = site.assessment(wh, area, ref.indicator, as_of) if ind and ref.indicator in site.specs else None
+        ind = fw.indicators.get(ref.indicator)
+        a = site.assessment(wh, area, ref.indicator, as_of) if ind and site.spec(ref.indicator, area) else None
         rows.append({
             "id": ref.indicator, "label": ind.label if ind else ref.indicator, "unit": ind.unit if ind else "",
             "polarity": ind.polarity if ind else "", "basis": ref.basis, "binding": _binding(ind) if ind else None,
@@ -277,16 +350,40 @@ def outcome(site: Site, wh: Warehouse, outcome_id: str, area: str | None = None,
 
 # ---- indicators ---------------------------------------------------------------------------------------------
 def indicators(site: Site, wh: Warehouse, search: str | None = None) -> list[dict[str, Any]]:
-    """The framework's indicators with their data binding and where they are used."""
+    """The site's framework's indicators with their data binding and where they are used."""
+    return _indicator_rows(site.fw, wh, search)
+
+
+def framework_indicators(site: Site, wh: Warehouse, search: str | None = None) -> list[dict[str, Any]]:
+    """Every framework beside the site's with its indicators, for the indicators page."""
+    return [{"id": fw.id, "title": fw.title, "description": fw.manifest.description if fw.manifest else None,
+             "applies_to": (fw.manifest.applies_to if fw.manifest else None),
+             "rows": _indicator_rows(fw, wh, search)} for fw, _ in site.frameworks()]  # fmt: skip
+
+
+def _indicator_rows(fw: Any, wh: Warehouse, search: str | None) -> list[dict[str, Any]]:
+    from prosperity.framework.model import LIVE_SOURCES
+
     out = []
     q = (search or "").lower()
-    for ind in site.fw.indicators.values():
+    publishers = {r["indicator_id"]: r["source_org"] or r["publisher_name"] for r in wh.query(
+        "SELECT DISTINCT ON (indicator_id) indicator_id, source_org, publisher_name FROM indicators "
+        "ORDER BY indicator_id, release_id DESC")}  # fmt: skip
+    for ind in fw.indicators.values():
         if q and q not in ind.id and q not in ind.label.lower():
             continue
         b = _binding(ind)
+        if b["kind"] == "warehouse":
+            source = publishers.get(b["warehouse"]) or "official statistics (publisher not recorded)"
+        elif b["kind"] == "live":
+            source = f"not yet loaded: {LIVE_SOURCES.get(b['source'], b['source'])}"
+        else:
+            source = "no source yet"
+        uses = fw.uses(ind.id)
         out.append({"id": ind.id, "label": ind.label, "unit": ind.unit, "polarity": ind.polarity,
                     "data": b["kind"], "warehouse": b.get("warehouse"), "breakdown": b.get("breakdown"),
-                    "outcomes": ",".join(o.id for o in site.fw.uses(ind.id))})  # fmt: skip
+                    "outcomes": ",".join(o.id for o in uses), "source": source, "uses": len(uses),
+                    "strategies": sorted({fw.strategies[o.strategy].title for o in uses})})  # fmt: skip
     return out
 
 
@@ -300,18 +397,19 @@ def _x(period: str) -> float:
 def indicator(site: Site, wh: Warehouse, indicator_id: str, area: str = "E47000004",
               as_of: str | None = None) -> dict[str, Any]:  # fmt: skip
     """A framework indicator for one area: assessment, chart series, table, map data, sources and methods."""
-    ind = site.fw.indicators.get(indicator_id)
-    if ind is None:
-        raise BadParameter("indicator", f"unknown indicator {indicator_id[:80]!r}", 404)
     place = check_code("area", area, wh)
+    found = site.indicator_def(indicator_id, area)
+    if found is None:
+        raise BadParameter("indicator", f"unknown indicator {indicator_id[:80]!r}", 404)
+    fw, ind = found
     as_of = site.as_of(wh, check_as_of(as_of))
     out: dict[str, Any] = {"id": ind.id, "label": ind.label, "unit": ind.unit, "polarity": ind.polarity,
                            "definition": ind.definition, "notes": ind.notes, "binding": _binding(ind), "area": area,
                            "area_name": place["name"], "area_level": place["level"],
                            "outcomes": [{"id": o.id, "title": o.title, "strategy": o.strategy}
-                                        for o in site.fw.uses(ind.id)],
+                                        for o in fw.uses(ind.id)],
                            "assessment": None, "series": [], "lines": {}, "map": None, "meta": None}  # fmt: skip
-    spec = site.specs.get(ind.id)
+    spec = site.spec(ind.id, area)
     if spec is None:
         return out
     if as_of is not None:
@@ -319,27 +417,27 @@ def indicator(site: Site, wh: Warehouse, indicator_id: str, area: str = "E470000
     a = site.assessment(wh, area, ind.id, as_of)
     out["assessment"] = a
     out["meta"] = wh.indicator(spec.warehouse)
-    assessor = Assessor(wh, as_of)
-    series = assessor.series(spec, area)
-    bench_code = (a or {}).get("benchmark", {}) and a["benchmark"]["area"]
-    bench = {p.period: p for p in assessor.published(spec.warehouse, bench_code, spec.breakdown)} if bench_code else {}
-    rel = {r["release_id"]: r for r in (a or {}).get("releases", [])}
-    rows = []
-    for p in series.points:
-        r = rel.get(p.release_ids[0]) if len(p.release_ids) == 1 else None
-        b = bench.get(p.period)
-        rows.append({"period": p.period, "period_label": period_label(p.period), "value": p.value,
-                     "lci_95": p.lci_95, "uci_95": p.uci_95, "benchmark": b.value if b else None,
-                     "release_id": ",".join(map(str, p.release_ids)),
-                     "release_date": r.get("release_date") if r else None})  # fmt: skip
-    out["series"] = rows
-    peers = []
-    if a and a.get("peers"):
-        codes = [v["area"] for v in a["peers"].get("values", []) if v["area"] != area]
-        for c in codes:
-            pts = assessor.published(spec.warehouse, c, spec.breakdown)
-            if pts:
-                peers.append({"area": c, "name": assessor.name(c), "points": [(_x(p.period), p.value) for p in pts]})
+    with site.engine(wh, as_of) as assessor:  # what it has read (every area's series) serves later requests
+        series = assessor.series(spec, area)
+        bench_code = (a or {}).get("benchmark", {}) and a["benchmark"]["area"]
+        bench = {p.period: p for p in assessor.published(spec.warehouse, bench_code, spec.breakdown)} if bench_code else {}
+        rel = {r["release_id"]: r for r in (a or {}).get("releases", [])}
+        rows = []
+        for p in series.points:
+            r = rel.get(p.release_ids[0]) if len(p.release_ids) == 1 else None
+            b = bench.get(p.period)
+            rows.append({"period": p.period, "period_label": period_label(p.period), "value": p.value,
+                         "lci_95": p.lci_95, "uci_95": p.uci_95, "benchmark": b.value if b else None,
+                         "release_id": ",".join(map(str, p.release_ids)),
+                         "release_date": r.get("release_date") if r else None})  # fmt: skip
+        out["series"] = rows
+        peers = []
+        if a and a.get("peers"):
+            codes = [v["area"] for v in a["peers"].get("values", []) if v["area"] != area]
+            for c in codes:
+                pts = assessor.published(spec.warehouse, c, spec.breakdown)
+                if pts:
+                    peers.append({"area": c, "name": assessor.name(c), "points": [(_x(p.period), p.value) for p in pts]})
     out["lines"] = {
         "main": [(_x(p["period"]), p["value"]) for p in rows],
         "band": [(_x(p["period"]), p["lci_95"], p["uci_95"]) for p in rows
@@ -356,15 +454,15 @@ def indicator(site: Site, wh: Warehouse, indicator_id: str, area: str = "E470000
 def la_values(site: Site, wh: Warehouse, indicator_id: str, period: str | None = None,
               as_of: str | None = None) -> dict[str, Any]:  # fmt: skip
     """Every local authority's published value of an indicator for one period (the latest if none is given)."""
-    spec = site.specs.get(indicator_id)
+    spec = site.spec(indicator_id)
     if spec is None:
         raise BadParameter("indicator", f"{indicator_id[:80]!r} is not a framework indicator with warehouse data", 404)
     as_of = site.as_of(wh, check_as_of(as_of))
     if as_of is not None:
         site.expensive("local authorities' values as of a date")
-    assessor = Assessor(wh, as_of)
-    assessor.published(spec.warehouse, "", spec.breakdown)  # fills the per-area cache in one query
-    by_area = assessor._cache[(spec.warehouse, spec.breakdown)]
+    with site.engine(wh, as_of) as assessor:
+        assessor.published(spec.warehouse, "", spec.breakdown)  # fills the per-area cache in one query
+        by_area = assessor._cache[(spec.warehouse, spec.breakdown)]
     las = {c for c in by_area if c[:3] in ("E06", "E07", "E08", "E09", "W06", "S12", "N09")}
     periods = {p.period for c in las for p in by_area[c]}
     if period is None or period not in periods:
@@ -389,7 +487,7 @@ def series(site: Site, wh: Warehouse, indicator_id: str, area: str, breakdown: s
            history: bool = False, as_of: str | None = None) -> list[dict[str, Any]]:  # fmt: skip
     """A published series by warehouse or framework indicator id, with every release's values if ``history``."""
     warehouse_id, brk = indicator_id, breakdown
-    spec = site.specs.get(indicator_id)
+    spec = site.spec(indicator_id, area)
     if spec is not None:
         warehouse_id = spec.warehouse
         brk = spec.breakdown if breakdown is None else breakdown
@@ -418,6 +516,76 @@ def areas(site: Site, wh: Warehouse, level: str | None = None, parent: str | Non
         if level not in known:
             raise BadParameter("level", f"unknown level {level[:40]!r}; known: {', '.join(sorted(known))}")
     return wh.areas(level=level, parent=parent, search=search)
+
+
+def _ca_ends(site: Site) -> dict[str, int | None]:
+    """Every English combined authority of ONS's boundaries with the last year it existed (None: it exists now).
+    The boundary file keeps abolished ones (North of Tyne; two earlier "North East"s) with an ``end`` year."""
+    topo = site.topology or {}
+    geometries = ((topo.get("objects") or {}).get("cauth") or {}).get("geometries") or []
+    return {str(g["properties"]["areacd"]): g["properties"].get("end") for g in geometries
+            if str((g.get("properties") or {}).get("areacd", "")).startswith("E47")}  # fmt: skip
+
+
+def current_combined_authorities(site: Site, wh: Warehouse) -> list[str]:
+    """The combined authorities that exist now (ONS's current boundaries), not those abolished or merged."""
+
+    def make() -> list[str]:
+        ends = _ca_ends(site)
+        if not ends:  # no boundary file: every combined authority the warehouse knows
+            return Assessor(wh).combined_authorities()
+        return sorted(code for code, end in ends.items() if not end)
+
+    return site.derived.get_or(("current-cas",), make)
+
+
+def _former(site: Site, wh: Warehouse, row: dict[str, Any]) -> str | None:
+    """Why an area is no longer current (``former combined authority, to 2023``), or None if it is."""
+    end = row.get("end_year") or (_ca_ends(site).get(row["code"]) if row["level"] == "combined-authority" else None)
+    if end:
+        return f"former {str(row['level']).replace('-', ' ')}, to {end}"
+    if row["level"] == "combined-authority" and row["code"] not in current_combined_authorities(site, wh):
+        return "former combined authority"
+    return None
+
+
+def area_choices(site: Site, wh: Warehouse) -> list[dict[str, Any]]:
+    """The areas a picker offers: the combined authorities that exist now, then the city region's councils."""
+
+    def make() -> list[dict[str, Any]]:
+        current = current_combined_authorities(site, wh)
+        cas = wh.query("SELECT code, name, level FROM areas WHERE list_contains(?, code) ORDER BY name", [current])
+        councils = wh.query("""SELECT a.code, a.name, a.level FROM area_parents p JOIN areas a ON a.code = p.child
+                               WHERE p.parent = ? AND p.depth = 1 AND a.level IN ('metropolitan-district',
+                               'unitary-authority') ORDER BY a.name""", [HOME_AREA])  # fmt: skip
+        return [{**r, "group": "Combined authorities"} for r in cas] + [
+            {**r, "group": f"{_name(wh, HOME_AREA)}'s councils"} for r in councils]
+
+    return site.derived.get_or(("area-choices",), make)
+
+
+def _words(text: str) -> str:
+    """A name as search compares it: lower case, "&" as "and", a full stop as a space, no other punctuation."""
+    text = text.lower().replace("&", " and ").replace(".", " ")  # "st.helens" is "st helens"
+    return " ".join(re.sub(r"[^\w\s]", "", text).split())
+
+
+def search_areas(site: Site, wh: Warehouse, text: str) -> list[dict[str, Any]]:
+    """Areas whose name contains ``text`` (ignoring case and punctuation: "st helens" finds "St. Helens"), or
+    whose code starts with it; councils, combined authorities, regions and nations only; current areas first."""
+    words = _words(text)
+    if not words:
+        return []
+    levels = sorted(ASSESSED_LEVELS)
+    rows = wh.query(r"""SELECT code, name, level, end_year FROM areas
+                        WHERE list_contains($levels, level) AND (
+                          trim(regexp_replace(regexp_replace(replace(replace(lower(name), '&', ' and '), '.', ' '),
+                                                            '[^\w\s]', '', 'g'),
+                                              '\s+', ' ', 'g')) LIKE '%' || $words || '%'
+                          OR upper(code) LIKE upper($raw) || '%')
+                        ORDER BY name, code LIMIT 200""", {"levels": levels, "words": words, "raw": text.strip()})
+    out = [{**r, "former": _former(site, wh, r)} for r in rows]
+    return sorted(out, key=lambda r: (r["former"] is not None, _words(r["name"]) != words, r["name"], r["code"]))
 
 
 def area(site: Site, wh: Warehouse, code: str, as_of: str | None = None) -> dict[str, Any]:
@@ -450,7 +618,7 @@ def assessments(site: Site, wh: Warehouse, area: str | None = None, indicator: s
                 as_of: str | None = None) -> list[dict[str, Any]]:  # fmt: skip
     """Assessments (full JSON contract): of one area (stored or live), else every stored one."""
     as_of = site.as_of(wh, check_as_of(as_of))
-    if indicator and indicator not in site.specs:
+    if indicator and site.spec(indicator, area) is None:
         raise BadParameter("indicator", f"{indicator[:80]!r} is not a framework indicator with warehouse data", 404)
     if strategy and strategy not in site.fw.strategies:
         raise BadParameter("strategy", f"unknown strategy {strategy[:80]!r}", 404)
@@ -497,17 +665,18 @@ def group(site: Site, wh: Warehouse, name: str, members: list[str], indicator: s
 
     def make() -> list[dict[str, Any]]:
         site.expensive("the assessment of a group")
-        assessor = Assessor(wh, as_of)
         specs = [site.specs[indicator]] if indicator else list(site.specs.values())
-        return [assessor.assess(s, name, area_name=name, members=list(members)).as_dict() for s in specs]
+        with site.engine(wh, as_of) as assessor:
+            return [assessor.assess(s, name, area_name=name, members=list(members)).as_dict() for s in specs]
 
     return site.derived.get_or(key, make)
 
 
-def _live(site: Site, assessor: Assessor, spec: Any, code: str) -> dict[str, Any]:
+def _live(site: Site, wh: Warehouse, as_of: str | None, spec: Any, code: str) -> dict[str, Any]:
     """One assessment computed now (an expensive request: admitted under the limits)."""
     site.expensive("assessments computed for a comparison")
-    return assessor.assess(spec, code).as_dict()
+    with site.engine(wh, as_of) as assessor:
+        return assessor.assess(spec, code).as_dict()
 
 
 @dataclass
@@ -528,10 +697,9 @@ def compare(site: Site, wh: Warehouse, area_codes: list[str], indicator_ids: lis
         raise BadParameter("indicators", "choose at least one framework indicator")
     places = [check_code("areas", c, wh) for c in area_codes]
     for i in indicator_ids:
-        if i not in site.specs:
+        if site.spec(i) is None:
             raise BadParameter("indicators", f"{i[:80]!r} is not a framework indicator with warehouse data", 404)
     as_of = site.as_of(wh, check_as_of(as_of))
-    assessor = Assessor(wh, as_of)
     cells: dict[str, dict[str, dict[str, Any]]] = {}
     for i in indicator_ids:
         cells[i] = {}
@@ -541,10 +709,12 @@ def compare(site: Site, wh: Warehouse, area_codes: list[str], indicator_ids: lis
                 cached = site.assessments(wh, p["code"])
             a = cached.get(i) if cached else None
             if a is None:
-                a = site.derived.get_or(("one", p["code"], i, as_of), lambda s=site.specs[i], c=p["code"]:
-                                        _live(site, assessor, s, c))  # fmt: skip
+                spec = site.spec(i, p["code"])
+                a = site.derived.get_or(("one", p["code"], i, as_of), lambda s=spec, c=p["code"]:
+                                        _live(site, wh, as_of, s, c))  # fmt: skip
             cells[i][p["code"]] = summary_row(a)
-    inds = [{"id": i, "label": site.specs[i].label, "unit": site.specs[i].unit} for i in indicator_ids]
+    specs = {i: site.spec(i) for i in indicator_ids}
+    inds = [{"id": i, "label": specs[i].label, "unit": specs[i].unit} for i in indicator_ids]
     return Compare([{"code": p["code"], "name": p["name"]} for p in places], inds, cells)
 
 

@@ -19,8 +19,8 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
-from contextlib import suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 import duckdb
 
 from prosperity.assess.engine import Assessor
+from prosperity.assess.run import CITY_REGION
 from prosperity.assess.spec import Spec, specs_from_framework
 from prosperity.errors import NotFound, ProsperityError, WarehouseError
 from prosperity.framework import Framework, load_framework, shipped_framework_path
@@ -180,6 +181,13 @@ class Site:
         self._users = 0
         self._retired = self._closed = False
         self._lock = threading.Lock()
+        self._engines: OrderedDict[str | None, Assessor] = OrderedDict()  # as_of moment → engine
+        self._engine_lock = threading.RLock()
+        self._latest: str | None = None
+        self._frameworks: dict[Path, tuple[Framework, dict[str, Spec]]] = {
+            self.framework_path.resolve(): (self.fw, self.specs)}
+        self._area_framework: dict[str, Path] = {}
+        self._fw_lock = threading.Lock()
 
     # ---- life -------------------------------------------------------------------------------------------------
     def acquire(self) -> Site:
@@ -224,6 +232,52 @@ class Site:
         cur = self._wh.con.cursor()
         cur.execute(f"USE {CATALOG}")
         return Warehouse(cur, self.db_path)
+
+    #: engines kept for past moments (``as_of``), besides the current warehouse's: each holds every series it has
+    #: read (about 330 MiB once it has read them all), so one
+    PAST_ENGINES = 1
+
+    @contextmanager
+    def engine(self, wh: Warehouse, as_of: str | None = None) -> Iterator[Assessor]:
+        """The Site's assessment engine for a moment (``as_of`` as :meth:`as_of` returns it, or None for now).
+
+        What an engine reads (each indicator for every area, in one query) serves every later request on this
+        warehouse, so a group or a date costs its reading once, not per request. One request uses an engine at a
+        time, through its own cursor; the current engine and the last past moment's are kept.
+        """
+        if as_of is not None and as_of == self._latest_load(wh):
+            as_of = None  # the warehouse as it stood at its last load is the current one: the same releases
+        with self._engine_lock:
+            a = self._engines.get(as_of)
+            if a is None:
+                a = self._engines[as_of] = Assessor(wh, as_of)
+                past = [k for k in self._engines if k is not None]
+                for k in past[: max(0, len(past) - self.PAST_ENGINES)]:
+                    del self._engines[k]
+            self._engines.move_to_end(as_of)
+            a.wh = wh
+            yield a
+
+    def _latest_load(self, wh: Warehouse) -> str | None:
+        """The moment of the last release loaded (what :meth:`as_of` returns for any date after it)."""
+        if self._latest is None:
+            row = wh.con.execute("SELECT max(loaded_at) FROM releases").fetchone()
+            self._latest = row[0].isoformat() if row and row[0] is not None else ""
+        return self._latest or None
+
+    def warm(self) -> None:
+        """Read what assessing any area, group or comparison needs (every framework series, every area's): run
+        in the background when a server starts, so that the first visitor to ask does not wait for it."""
+        try:
+            wh = self.warehouse()
+            with self.engine(wh) as a:
+                members = a.members(CITY_REGION)
+                for spec in self.specs.values():  # the city region and a group of its councils read every input
+                    a.assess(spec, CITY_REGION)
+                    if len(members) >= 2:
+                        a.assess(spec, "warm", area_name="warm", members=members)
+        except (duckdb.Error, ProsperityError) as e:  # a closed or replaced warehouse, no city region: nothing to warm
+            log.info("warming the assessment engine stopped: %s", e)
 
     def expensive(self, what: str) -> None:
         """The current request is about to compute: admit it under the limits (or raise ``Busy``, a 429)."""
@@ -278,23 +332,27 @@ class Site:
         """Every framework indicator's assessment for ``area``: stored by the build, or computed now and cached."""
 
         def make() -> dict[str, dict[str, Any]]:
+            fw, specs = self.framework_for(area)
             if as_of is None and area in self.stored_areas:
                 rows = wh.con.execute("SELECT indicator, assessment FROM assessments WHERE area = ?", [area]).fetchall()
-                return {ind: json.loads(text) for ind, text in rows}
+                if fw is self.fw or {ind for ind, _ in rows} == set(specs):  # stored from the area's own framework
+                    return {ind: json.loads(text) for ind, text in rows}
             wh.area(area)
             self.expensive("assessments of an area")
-            assessor = Assessor(wh, as_of)
-            return {s.id: assessor.assess(s, area).as_dict() for s in self.specs.values()}
+            with self.engine(wh, as_of) as assessor:
+                return {s.id: assessor.assess(s, area).as_dict() for s in specs.values()}
 
         return self.assessed.get_or((area, as_of), make)
 
     def assessment(self, wh: Warehouse, area: str, indicator: str, as_of: str | None = None) -> dict[str, Any] | None:
         cached = self.assessed.get((area, as_of))
-        if cached is not None:
-            return cached.get(indicator)
-        if as_of is None and area in self.stored_areas:
-            return self.assessments(wh, area).get(indicator)
-        spec = self.specs.get(indicator)
+        if cached is not None and indicator in cached:
+            return cached[indicator]
+        if as_of is None and area in self.stored_areas and self.framework_for(area)[0] is self.fw:
+            found = self.assessments(wh, area).get(indicator)
+            if found is not None:
+                return found
+        spec = self.spec(indicator, area)  # another framework's indicator: assessed now
         if spec is None:
             return None
         key = ("one", area, indicator, as_of)
@@ -302,17 +360,65 @@ class Site:
         def make() -> dict[str, Any]:
             if as_of is not None:
                 self.expensive("an assessment as of a date")
-            return Assessor(wh, as_of).assess(spec, area).as_dict()
+            with self.engine(wh, as_of) as assessor:
+                return assessor.assess(spec, area).as_dict()
 
         return self.derived.get_or(key, make)
+
+
+    # ---- the frameworks of every area ---------------------------------------------------------------------------
+    def framework_for(self, area: str) -> tuple[Framework, dict[str, Spec]]:
+        """The framework ``area`` is reported against and its specs: the framework whose ``applies_to`` names the
+        area, else the default one beside the site's framework, else the site's own."""
+        from prosperity.framework import frameworks_for_area
+
+        path = self._area_framework.get(area)
+        if path is None:
+            found = frameworks_for_area(area, self.framework_path.parent)
+            path = found[0] if found else self.framework_path
+            self._area_framework[area] = path
+        return self._framework(path)
+
+    def frameworks(self) -> list[tuple[Framework, dict[str, Spec]]]:
+        """The site's own framework first, then every other framework beside it."""
+        from prosperity.framework import framework_paths
+
+        others = [p for p in framework_paths(self.framework_path.parent) if p.resolve() != self.framework_path.resolve()]
+        return [(self.fw, self.specs), *(self._framework(p) for p in others)]
+
+    def _framework(self, path: Path) -> tuple[Framework, dict[str, Spec]]:
+        key = path.resolve()
+        with self._fw_lock:
+            if key not in self._frameworks:
+                fw = load_framework(path)
+                self._frameworks[key] = (fw, {s.id: s for s in specs_from_framework(fw)})
+            return self._frameworks[key]
+
+    def spec(self, indicator: str, area: str | None = None) -> Spec | None:
+        """An indicator's spec: from the area's framework first, else from any framework that has it."""
+        if area is not None:
+            found = self.framework_for(area)[1].get(indicator)
+            if found is not None:
+                return found
+        return next((specs[indicator] for _, specs in self.frameworks() if indicator in specs), None)
+
+    def indicator_def(self, indicator: str, area: str | None = None) -> tuple[Framework, Any] | None:
+        """An indicator's definition and its framework: the area's framework first, else any that has it."""
+        if area is not None:
+            fw = self.framework_for(area)[0]
+            if indicator in fw.indicators:
+                return fw, fw.indicators[indicator]
+        return next(((fw, fw.indicators[indicator]) for fw, _ in self.frameworks() if indicator in fw.indicators), None)
 
 
 class Sites:
     """The current :class:`Site` of a warehouse path, reopened in the background when a build replaces the file."""
 
     def __init__(self, db_path: str | Path, framework_path: str | Path | None = None, *, limits: Limits | None = None,
-                 check_every: float = 1.0, on_change: Callable[[Site], None] | None = None):  # fmt: skip
+                 check_every: float = 1.0, on_change: Callable[[Site], None] | None = None,
+                 warm: bool = False):  # fmt: skip
         self.db_path, self.framework_path = Path(db_path), framework_path
+        self.warm = warm  # read every framework series in the background whenever a warehouse is opened
         self.limits = limits or Limits()
         self.check_every = check_every
         self.on_change = on_change
@@ -370,6 +476,7 @@ class Sites:
                     self._site = new
                 self._failed = None
             log.info("serving the rebuilt warehouse at %s (generation %d)", self.db_path, new.generation)
+            self.start_warming(new)
             if self.on_change is not None:
                 self.on_change(new)
             old.retire()
@@ -380,6 +487,11 @@ class Sites:
     def close(self) -> None:
         """Close the current Site once its requests have finished (the app's lifespan ends)."""
         self._site.retire()
+
+    def start_warming(self, site: Site | None = None) -> None:
+        """Warm a Site's assessment engine on a background thread (if this Sites was made with ``warm``)."""
+        if self.warm:
+            threading.Thread(target=(site or self._site).warm, name="prosperity-warm", daemon=True).start()
 
     def ensure_open(self) -> None:
         """Open the warehouse again if a previous lifespan closed it (an app started, stopped and started again)."""
