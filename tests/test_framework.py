@@ -13,7 +13,7 @@ from prosperity.framework import load_framework, load_frameworks, shipped_framew
 from prosperity.framework.cli import app
 from prosperity.framework.coverage import StaticCatalogue, check_bindings, coverage
 from prosperity.framework.located import load_located
-from prosperity.framework.model import LiveBinding, NoSource, WarehouseBinding
+from prosperity.framework.model import DerivedBinding, LiveBinding, NoSource, WarehouseBinding
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
@@ -96,17 +96,18 @@ def test_coverage_numbers_add_up_without_a_warehouse(shipped):
     report = coverage(shipped)
     statuses = [i.data.status for i in shipped.indicators.values()]
     ind = report["indicators"]
-    assert ind == {"data": statuses.count("data"), "live": statuses.count("live"), "none": statuses.count("none"),
-                   "unresolved": 0, "total": len(shipped.indicators)}  # fmt: skip
+    assert ind == {"data": statuses.count("data"), "elsewhere": 0, "live": statuses.count("live"),
+                   "none": statuses.count("none"), "unresolved": 0, "total": len(shipped.indicators)}  # fmt: skip
     assert report["outcomes"]["total"] == len(shipped.outcomes())
     for group in [report["indicators"], report["outcomes"]] + [s[k] for s in report["strategies"]
                                                                 for k in ("outcomes", "indicators")]:  # fmt: skip
-        assert group["data"] + group["live"] + group["none"] + group["unresolved"] == group["total"]
+        assert group["data"] + group["elsewhere"] + group["live"] + group["none"] + group["unresolved"] == group["total"]
     for s in report["strategies"]:
         tops = [t for t in s["themes"] if t["depth"] == 0]
         assert sum(t["outcomes"]["total"] for t in tops) == s["outcomes"]["total"]
         for t in s["themes"]:
-            assert sum(t["outcomes"][k] for k in ("data", "live", "none", "unresolved")) == t["outcomes"]["total"]
+            assert sum(t["outcomes"][k] for k in ("data", "elsewhere", "live", "none", "unresolved")) == \
+                t["outcomes"]["total"]
     assert len(report["items"]["indicators"]) == ind["total"]
     assert len(report["items"]["outcomes"]) == report["outcomes"]["total"]
 
@@ -317,9 +318,10 @@ def test_binding_kinds_and_target_kinds_are_validated(tmp_path):
 
 def test_model_binding_variants_report_their_status(shipped):
     kinds = {type(i.data) for i in shipped.indicators.values()}
-    assert kinds == {WarehouseBinding, LiveBinding, NoSource}
-    nvq4 = shipped.indicators["qualifications-level-4-plus"].data
-    assert isinstance(nvq4, LiveBinding) and nvq4.live.source == "nomis" and nvq4.live.dataset == "NM_17_5"
+    assert kinds == {WarehouseBinding, LiveBinding, NoSource, DerivedBinding}
+    women = shipped.indicators["employment-rate-women"].data
+    assert isinstance(women, LiveBinding) and women.live.source == "nomis" and women.live.dataset == "NM_17_5"
+    assert all(i.data.why for i in shipped.indicators.values() if isinstance(i.data, NoSource))
 
 
 def test_located_yaml_lines():

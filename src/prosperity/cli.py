@@ -75,7 +75,7 @@ def _print_summary(s: BuildSummary) -> None:
              "missing": "yellow", "vanished": "yellow", "unavailable": "yellow"}  # fmt: skip
     for r in s.results:
         notes = "; ".join([*([r.message] if r.message else []), *(f"{n:,} {why} set aside" for n, why in r.set_aside),
-                           *r.warnings])
+                           *(f"warning: {w}" for w in r.warnings)])
         table.add_row(escape(r.dataset_id), f"[{style[r.status]}]{r.status}[/]", str(r.release_id or ""),
                       f"{r.rows:,}" if r.rows else "", escape(notes))  # fmt: skip
     out.print(table)
@@ -389,7 +389,8 @@ def fetch_cmd(
         import json
 
         json.dump([{"dataset": r.dataset_id, "status": r.status, "release_id": r.release_id, "rows": r.rows,
-                    "message": r.message} for r in summary.results], sys.stdout, indent=2)  # fmt: skip
+                    "message": r.message, "warnings": r.warnings} for r in summary.results], sys.stdout,
+                  indent=2)  # fmt: skip
         print()
     else:
         _print_summary(summary)

@@ -221,7 +221,7 @@ def test_a_live_build_loads_every_live_source_as_releases(server, mirror: Path, 
         cov = coverage(load_framework(shipped_framework_path()), wh)
         status = {i["id"]: i["status"] for i in cov["items"]["indicators"]}
         for ind in ("qualifications-level-4-plus", "qualifications-level-2-plus", "employee-jobs-bres",
-                    "resident-population", "life-expectancy", "life-expectancy-male"):
+                    "life-expectancy", "life-expectancy-male"):
             assert status[ind] == "data", ind
     # The raw cache holds whole files with their provenance; a second build changes nothing.
     assert (tmp_path / "cache/nomis/NM_17_5-aps.csv.source.json").is_file()

@@ -157,10 +157,17 @@ class Assessor:
         self._levels: dict[str, str] = {}
         self._lsoa_cache: dict[str, dict[str, list[tuple[LsoaRecord, str, tuple[int, ...]]]]] = {}
         self._levels_all: dict[str, str] | None = None
+        self._derived: dict[str, Any] = {}  # derived series id → its DerivedBinding (framework/model.py)
 
     # ---- reading ------------------------------------------------------------------------------------------
     def meta(self, warehouse_id: str) -> dict[str, Any] | None:
         """The warehouse indicator's metadata, or ``None`` if the warehouse does not hold it (yet)."""
+        if warehouse_id in self._derived and warehouse_id not in self._meta:
+            from prosperity.framework.derived import derived_meta
+
+            d = self._derived[warehouse_id]
+            self._meta[warehouse_id] = derived_meta(d, self.meta(d.numerator.warehouse),
+                                                    self.meta(d.denominator.warehouse))  # fmt: skip
         if warehouse_id not in self._meta:
             ids = self._ids if self._ids is not None else self.wh.indicator_ids()
             self._ids = ids
@@ -169,6 +176,13 @@ class Assessor:
 
     def published(self, warehouse_id: str, area: str, breakdown: str) -> list[Point]:
         """An area's published values, read with every other area's in one query per indicator and breakdown."""
+        if warehouse_id in self._derived:  # a ratio of two published series, computed for each period both have
+            from prosperity.framework.derived import ratio_points
+
+            d = self._derived[warehouse_id]
+            return ratio_points(d, self.published(d.numerator.warehouse, d.numerator.area_for(area), d.numerator.breakdown),
+                                self.published(d.denominator.warehouse, d.denominator.area_for(area),
+                                               d.denominator.breakdown), Point)  # fmt: skip
         key = (warehouse_id, breakdown)
         if key not in self._cache:
             by_area: dict[str, list[Point]] = {}
@@ -326,6 +340,8 @@ class Assessor:
                peer_group: tuple[str, list[str]] | None = None) -> Assessment:  # fmt: skip
         if area_name is None:
             area_name = self.name(area)
+        if spec.derived is not None:
+            self._derived[spec.warehouse] = spec.derived
         meta = self.meta(spec.warehouse)
         a = Assessment(indicator=spec.id, label=spec.label, area=area, area_name=area_name, unit=spec.unit,
                        polarity=spec.polarity.value, breakdown=spec.breakdown, warehouse_indicator=spec.warehouse,

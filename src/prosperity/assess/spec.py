@@ -64,13 +64,13 @@ class RealTermsSpec:
 def same_places() -> dict[str, str]:
     """Area code → the code of an ITL area with exactly its boundaries (``same_places.yaml``)."""
     text = resources.files("prosperity.assess").joinpath("same_places.yaml").read_text(encoding="utf-8")
-    return {str(k): str(v) for k, v in (yaml.safe_load(text) or {}).items()}
+    return {str(k): str(v) for k, v in (load_yaml(text, "prosperity/assess/same_places.yaml") or {}).items()}
 
 
 @cache
 def real_terms_rules() -> dict[str, RealTermsSpec]:
     text = resources.files("prosperity.assess").joinpath("real_terms.yaml").read_text(encoding="utf-8")
-    return {k: RealTermsSpec(**v) for k, v in (yaml.safe_load(text) or {}).items()}
+    return {k: RealTermsSpec(**v) for k, v in (load_yaml(text, "prosperity/assess/real_terms.yaml") or {}).items()}
 
 
 def aggregation_for(warehouse_id: str) -> AggregationSpec:
@@ -138,6 +138,8 @@ class Spec:
     note: str | None = None
     #: for an indicator filled by a live fetch: the service and dataset ("nomis NM_17_5")
     live: str | None = None
+    #: for a derived indicator: its :class:`~prosperity.framework.model.DerivedBinding` (a ratio of two series)
+    derived: Any = None
 
     @property
     def aggregation(self) -> AggregationSpec:
@@ -150,7 +152,7 @@ class Spec:
 
 def specs_from_framework(fw: Any, strategy: str | None = None) -> list[Spec]:
     """Every indicator of a loaded framework that the warehouse measures, with its targets."""
-    from prosperity.framework import LiveBinding, WarehouseBinding
+    from prosperity.framework import DerivedBinding, LiveBinding, WarehouseBinding
 
     superseded: dict[str, str] = {}
     for t in fw.targets().values():
@@ -159,7 +161,7 @@ def specs_from_framework(fw: Any, strategy: str | None = None) -> list[Spec]:
     out = []
     for ind in fw.indicators.values():
         live = isinstance(ind.data, LiveBinding) and bool(ind.data.warehouse)
-        if not isinstance(ind.data, WarehouseBinding) and not live:
+        if not isinstance(ind.data, WarehouseBinding | DerivedBinding) and not live:
             continue
         targets, strategies, outcomes = [], set(), []
         for outcome in fw.uses(ind.id):
@@ -188,6 +190,7 @@ def specs_from_framework(fw: Any, strategy: str | None = None) -> list[Spec]:
             breakdown=ind.data.breakdown or "", area_map=dict(getattr(ind.data, "area_map", {}) or {}),
             targets=tuple(targets), strategies=tuple(sorted(strategies)), outcomes=tuple(outcomes), note=ind.data.note,
             live=f"{ind.data.live.source} {ind.data.live.dataset}" if live else None,
+            derived=ind.data if isinstance(ind.data, DerivedBinding) else None,
         ))  # fmt: skip
     return out
 

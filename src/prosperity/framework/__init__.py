@@ -16,6 +16,7 @@ from prosperity.framework.load import (
 )
 from prosperity.framework.model import (
     Citation,
+    DerivedBinding,
     Indicator,
     IndicatorRef,
     LiveBinding,
@@ -29,6 +30,7 @@ from prosperity.framework.model import (
 
 __all__ = [
     "Citation",
+    "DerivedBinding",
     "Framework",
     "FrameworkNotFound",
     "Indicator",

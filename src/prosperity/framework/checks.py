@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from prosperity.framework.model import Citation, Item, Strategy, Theme
+from prosperity.framework.model import NO_SOURCE_REASONS, Citation, Item, NoSource, Strategy, Theme
 
 if TYPE_CHECKING:
     from prosperity.framework.load import Framework
@@ -43,6 +43,9 @@ def check_framework(fw: Framework, raw_strategies: list[tuple[Strategy, Any]] | 
     for ind in fw.indicators.values():
         if ind.id not in used:
             _add(fw, ind, "unused", f"indicator {ind.id!r} is defined but no outcome refers to it", "warning")
+        if isinstance(ind.data, NoSource) and ind.data.why is None:
+            _add(fw, ind.data if ind.data.line else ind, "no-source-why", f"indicator {ind.id!r} has no source but "
+                 f"does not say which kind of reason (`why: {' | '.join(NO_SOURCE_REASONS)}`)", "warning")
 
 
 def _unique_ids(fw: Framework) -> tuple[dict[str, Theme], dict[str, Any], dict[str, Any]]:

@@ -23,6 +23,7 @@ from prosperity.cli_options import DbOption, fail
 from prosperity.errors import ProsperityError
 from prosperity.framework.coverage import STATUS_WORDS, check_bindings, coverage, strategy_tree
 from prosperity.framework.load import Framework, load_framework, load_frameworks, shipped_framework_path
+from prosperity.framework.model import NO_SOURCE_REASONS
 
 app = typer.Typer(
     help="Strategies as data: validate a framework, report which outcomes have data, show a strategy.",
@@ -155,8 +156,8 @@ def check(
 
 # ---- coverage ---------------------------------------------------------------------------------------------
 def _cell(c: dict[str, int], unresolved: bool) -> str:
-    """``total = data + live + none`` so that a reader can see the numbers add up."""
-    parts = [f"[green]{c['data']}[/]", f"[yellow]{c['live']}[/]", f"[red]{c['none']}[/]"]
+    """``total = data + elsewhere + live + none`` so that a reader can see the numbers add up."""
+    parts = [f"[green]{c['data']}[/]", f"[cyan]{c['elsewhere']}[/]", f"[yellow]{c['live']}[/]", f"[red]{c['none']}[/]"]
     if unresolved:
         parts.append(f"[bold red]{c['unresolved']}[/]")
     return f"{c['total']} = " + " + ".join(parts)
@@ -172,14 +173,17 @@ def coverage_cmd(
     """How many outcomes and indicators have data, need a live fetch, or have no source, per strategy and theme.
 
     An indicator counts once per row however many outcomes use it; an outcome has data when at least one of
-    its indicators has. With a warehouse, a binding counts as data only if the warehouse holds that series.
-    --format json lists every indicator and outcome with its status, binding and reason.
+    its indicators has. With a warehouse, an indicator counts as data only where the warehouse has a figure for
+    the strategy's own area (its assessments); one with figures for other areas only is counted apart
+    ("elsewhere"). --format json lists every indicator and outcome with its status, binding and reason.
 
     Example: prosperity framework coverage --format json > coverage.json
     """
     fw = _load(framework, documents)
+    from prosperity.framework.coverage import figures_from_assessments
+
     with _warehouse(db, required=False) as wh:
-        report = coverage(fw, wh)
+        report = coverage(fw, wh, figures_from_assessments(wh.con) if wh is not None else None)
     report["errors"] = [i.as_dict() for i in fw.errors]
     if fmt is Fmt.json:
         _dump(report)
@@ -188,7 +192,7 @@ def coverage_cmd(
         s["indicators"]["unresolved"] for s in report["strategies"])
     table = Table(title=f"Data coverage of {report['title']}", show_lines=False)
     table.add_column("strategy / theme", overflow="fold", ratio=3)
-    legend = "total = data + live + none" + (" + unresolved" if unresolved else "")
+    legend = "total = data + elsewhere + live + none" + (" + unresolved" if unresolved else "")
     table.add_column(f"outcomes\n{legend}", justify="right", no_wrap=True)
     table.add_column(f"indicators\n{legend}", justify="right", no_wrap=True)
     for s in report["strategies"]:
@@ -204,11 +208,14 @@ def coverage_cmd(
     table.add_row("[bold]Whole framework[/] (every outcome; every indicator defined)", _cell(o, unresolved),
                   _cell(i, unresolved))  # fmt: skip
     out.print(table)
-    out.print(f"Indicators: {i['data']} {STATUS_WORDS['data']}, {i['live']} {STATUS_WORDS['live']}, "
+    own = "for the strategy's own area" if report.get("own_area_checked") else "in the warehouse"
+    out.print(f"Indicators: {i['data']} {STATUS_WORDS['data']} {own}, {i['elsewhere']} with "
+              f"{STATUS_WORDS['elsewhere']}, {i['live']} {STATUS_WORDS['live']}, "
               f"{i['none']} with {STATUS_WORDS['none']}" + (f", {i['unresolved']} unresolved" if unresolved else "")
-              + f" ({i['total']} in all). data = in the warehouse; live = a named source not mirrored; "
-              "none = no source exists yet. `--format json` lists each one with its reason.",
-              highlight=False)  # fmt: skip
+              + f" ({i['total']} in all). data = a figure for the area of every strategy that uses it; elsewhere = "
+              "figures for other areas only; live = a named source not mirrored; none = no source exists yet ("
+              + ", ".join(f"{n} {NO_SOURCE_REASONS[k]}" for k, n in report["no_source_reasons"].items() if n)
+              + "). `--format json` lists each one with its reason.", highlight=False)  # fmt: skip
     if not report["warehouse_checked"]:
         out.print("[dim]No warehouse was opened: `data` counts the declared bindings, unchecked.[/]")
 

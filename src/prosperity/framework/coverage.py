@@ -8,20 +8,63 @@ is one (``prosperity.warehouse.Warehouse``); tests pass a :class:`StaticCatalogu
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from prosperity.framework.load import Framework, Issue
-from prosperity.framework.model import Indicator, LiveBinding, NoSource, Outcome, Strategy, Theme, WarehouseBinding
+from prosperity.framework.model import (
+    NO_SOURCE_REASONS,
+    DerivedBinding,
+    Indicator,
+    LiveBinding,
+    NoSource,
+    Outcome,
+    Strategy,
+    Theme,
+    WarehouseBinding,
+)
 
-STATUSES = ("data", "live", "none", "unresolved")
+STATUSES = ("data", "elsewhere", "live", "none", "unresolved")
 STATUS_WORDS = {
     "data": "has data",
+    "elsewhere": "figures for other areas only",
     "live": "needs live fetch",
     "none": "no data source",
     "unresolved": "bound to a series the warehouse lacks",
 }
+
+#: ``figures(indicator, area)``: ``"own"`` when the warehouse gives a figure for the area itself (published, built
+#: from its members, or from an ITL area with the same boundaries), ``"other"`` when only another area's figure
+#: stands in (a region for a city region), ``None`` when there is no figure.
+Figures = Callable[[str, str], str | None]
+
+
+def figures_from_assessments(con: Any) -> Figures | None:
+    """Figures as the build's stored assessments give them, or ``None`` if the warehouse holds no assessments.
+
+    An ITL area standing in for a strategy's area (``area_map``: TLD7 for Liverpool City Region, TLD72 for
+    Liverpool) has the same boundaries and counts as the area's own; any other stand-in (the North West for the
+    city region) is another area's figure.
+    """
+    try:
+        rows = con.execute(
+            """SELECT indicator, area, value IS NOT NULL,
+                      json_extract_string(assessment, '$.read_area.code') FROM assessments"""
+        ).fetchall()
+    except Exception:  # a warehouse from before assessments were stored
+        return None
+    if not rows:
+        return None
+    found: dict[tuple[str, str], str | None] = {}
+    for ind, area, has_value, read in rows:
+        if not has_value:
+            found[(ind, area)] = None
+        elif read and not str(read).startswith("TL"):
+            found[(ind, area)] = "other"
+        else:
+            found[(ind, area)] = "own"
+    return lambda ind, area: found.get((ind, area))
 
 
 class Catalogue(Protocol):
@@ -54,6 +97,14 @@ def _binding_problems(fw: Framework, catalogue: Catalogue) -> list[tuple[str, Is
     ids = catalogue.indicator_ids()
     for ind in fw.indicators.values():
         b = ind.data
+        if isinstance(b, DerivedBinding):
+            where = (b.file or ind.file, b.line or ind.line)
+            for part, ref in (("numerator", b.numerator), ("denominator", b.denominator)):
+                if ref.warehouse not in ids or ref.breakdown not in catalogue.breakdowns(ref.warehouse):
+                    issues.append((ind.id, Issue(*where, "binding", f"indicator {ind.id!r}: the {part} of its "
+                                        f"derivation, {ref.warehouse!r} (breakdown {ref.breakdown!r}), is not in the "
+                                        "warehouse")))  # fmt: skip
+            continue
         if not isinstance(b, WarehouseBinding):
             continue
         where = (b.file or ind.file, b.line or ind.line)
@@ -81,7 +132,7 @@ def resolved_ids(fw: Framework, catalogue: Catalogue | None) -> set[str] | None:
     bad = {ind_id for ind_id, _ in _binding_problems(fw, catalogue)}
     ids = catalogue.indicator_ids()
     return {i.id for i in fw.indicators.values()
-            if (isinstance(i.data, WarehouseBinding) and i.id not in bad)
+            if (isinstance(i.data, WarehouseBinding | DerivedBinding) and i.id not in bad)
             or (isinstance(i.data, LiveBinding) and i.data.warehouse in ids
                 and i.data.breakdown in catalogue.breakdowns(i.data.warehouse))}  # fmt: skip
 
@@ -96,9 +147,9 @@ def indicator_status(ind: Indicator, resolved: set[str] | None) -> str:
 
 
 def outcome_status(outcome: Outcome, statuses: dict[str, str]) -> str:
-    """The best status among an outcome's indicators: data, then live, then unresolved, then none."""
+    """The best status among an outcome's indicators: data, then elsewhere, live, unresolved, then none."""
     have = {statuses.get(r.indicator, "none") for r in outcome.indicators}
-    for s in ("data", "live", "unresolved"):
+    for s in ("data", "elsewhere", "live", "unresolved"):
         if s in have:
             return s
     return "none"
@@ -112,13 +163,17 @@ def binding_dict(ind: Indicator) -> dict[str, Any]:
     if isinstance(b, LiveBinding):
         return {"live": {"source": b.live.source, "dataset": b.live.dataset, **b.live.params}, "reason": b.reason,
                 "warehouse": b.warehouse, "breakdown": b.breakdown}  # fmt: skip
-    return {"none": b.none if isinstance(b, NoSource) else None}
+    if isinstance(b, DerivedBinding):
+        return {"derived": b.derived, "formula": b.formula, "scale": b.scale,
+                "numerator": b.numerator.model_dump(), "denominator": b.denominator.model_dump(), "note": b.note}
+    return {"none": b.none if isinstance(b, NoSource) else None, "why": b.why if isinstance(b, NoSource) else None}
 
 
 # ---- coverage ----------------------------------------------------------------------------------------------------
 @dataclass
 class Counts:
     data: int = 0
+    elsewhere: int = 0
     live: int = 0
     none: int = 0
     unresolved: int = 0
@@ -128,7 +183,7 @@ class Counts:
 
     @property
     def total(self) -> int:
-        return self.data + self.live + self.none + self.unresolved
+        return self.data + self.elsewhere + self.live + self.none + self.unresolved
 
     def as_dict(self) -> dict[str, int]:
         return {**asdict(self), "total": self.total}
@@ -163,44 +218,70 @@ def _group(outcomes: list[Outcome], statuses: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def coverage(fw: Framework, catalogue: Catalogue | None = None) -> dict[str, Any]:
+def coverage(fw: Framework, catalogue: Catalogue | None = None, figures: Figures | None = None) -> dict[str, Any]:
     """Per strategy and theme: how many outcomes and indicators have data, need a live fetch, or have no source.
 
     An indicator counts once per group however many outcomes use it. An outcome counts as having data when
     at least one of its indicators has data (then live, then none). With a ``catalogue``, a warehouse binding
-    counts as data only if it resolves; otherwise it is ``unresolved``. The ``items`` list every indicator
-    and outcome with its status, binding and reason, for whoever has to find the missing data.
+    counts as data only if it resolves; otherwise it is ``unresolved``. With ``figures`` (the build's
+    assessments, :func:`figures_from_assessments`), an indicator counts as data for a strategy only where it has
+    a figure for *that strategy's own area*; otherwise it is ``elsewhere`` (other areas only). In the framework's
+    totals an indicator counts as data only if it has a figure for the own area of every strategy that uses it.
+    The ``items`` list every indicator and outcome with its status, binding and reason (and, for ``none``, the
+    kind of reason), for whoever has to find the missing data.
     """
     resolved = resolved_ids(fw, catalogue)
-    statuses = {i.id: indicator_status(i, resolved) for i in fw.indicators.values()}
+    base = {i.id: indicator_status(i, resolved) for i in fw.indicators.values()}
+
+    def for_area(area: str) -> dict[str, str]:
+        if figures is None:
+            return base
+        return {k: ("data" if figures(k, area) == "own" else "elsewhere") if v == "data" else v
+                for k, v in base.items()}  # fmt: skip
+
+    by_strategy = {s.id: for_area(s.area) for s in fw.strategies.values()}
+    statuses = dict(base)
+    if figures is not None:
+        for ind_id, v in base.items():
+            users = {o.strategy for o in fw.uses(ind_id)}
+            if v == "data" and users and any(by_strategy[u][ind_id] != "data" for u in users):
+                statuses[ind_id] = "elsewhere"
     strategies = []
     for s in sorted(fw.strategies.values(), key=lambda s: (s.date, s.id)):
+        own = by_strategy[s.id]
         themes = []
         for top in s.themes:
             _, subtree = _subtree(top)
             for t, depth in subtree:
                 outs, _ = _subtree(t)
-                themes.append({"id": t.id, "kind": t.kind, "title": t.title, "depth": depth, **_group(outs, statuses)})
+                themes.append({"id": t.id, "kind": t.kind, "title": t.title, "depth": depth, **_group(outs, own)})
         strategies.append({"id": s.id, "title": s.title, "area": s.area, "date": s.date,
-                           **_group(s.outcomes(), statuses), "themes": themes})  # fmt: skip
+                           **_group(s.outcomes(), own), "themes": themes})  # fmt: skip
     items_ind = []
     for ind in fw.indicators.values():
         b = ind.data
+        users = sorted({o.strategy for o in fw.uses(ind.id)})
         items_ind.append({
             "id": ind.id, "label": ind.label, "unit": ind.unit, "polarity": ind.polarity, "status": statuses[ind.id],
             "reason": b.reason if isinstance(b, LiveBinding) else b.none if isinstance(b, NoSource) else b.note,
+            "why": NO_SOURCE_REASONS.get(b.why or "") if isinstance(b, NoSource) else None,
+            "by_strategy": {u: by_strategy[u][ind.id] for u in users},
             "binding": binding_dict(ind),
             "used_by": [{"strategy": o.strategy, "outcome": o.id} for o in fw.uses(ind.id)],
         })  # fmt: skip
     items_out = [{"strategy": o.strategy, "theme": o.theme, "id": o.id, "title": o.title,
-                  "status": outcome_status(o, statuses), "indicators": [r.indicator for r in o.indicators]}
+                  "status": outcome_status(o, by_strategy[o.strategy]), "indicators": [r.indicator for r in o.indicators]}
                  for o in fw.outcomes().values()]  # fmt: skip
+    why = {k: sum(1 for i in fw.indicators.values() if isinstance(i.data, NoSource) and i.data.why == k)
+           for k in NO_SOURCE_REASONS}  # fmt: skip
     return {
         "framework": fw.id,
         "title": fw.title,
         "warehouse_checked": catalogue is not None,
+        "own_area_checked": figures is not None,
         "indicators": _counts(statuses.values()).as_dict(),
         "outcomes": _counts(i["status"] for i in items_out).as_dict(),
+        "no_source_reasons": why,
         "strategies": strategies,
         "items": {"indicators": items_ind, "outcomes": items_out},
     }
@@ -220,6 +301,9 @@ def latest_value(ind: Indicator, area: str, reader: Reader | None) -> dict[str, 
         return out
     if isinstance(b, NoSource):
         out["detail"] = f"no data source: {b.none}"
+        return out
+    if isinstance(b, DerivedBinding):
+        out["detail"] = f"derived: {b.formula}"
         return out
     read_area = b.area_for(area)
     out.update(warehouse=b.warehouse, breakdown=b.breakdown, area=read_area)

@@ -209,22 +209,73 @@ class LiveBinding(Item):
         return area
 
 
+NO_SOURCE_REASONS: dict[str, str] = {
+    "no-official-statistic": "no official statistic exists",
+    "coarser-geography": "published only for a coarser geography",
+    "commercial": "only a commercial source exists",
+    "own-records": "held only in a council's or the combined authority's own records",
+}
+"""Why an indicator has no source: the kinds a ``none`` binding's ``why`` names."""
+
+
 class NoSource(Item):
-    """No data source exists yet; ``none`` says why."""
+    """No data source exists yet; ``none`` says why in words, ``why`` names the kind of reason."""
 
     none: str = Field(min_length=1)
+    why: Literal["no-official-statistic", "coarser-geography", "commercial", "own-records"] | None = None
 
     @property
     def status(self) -> str:
         return "none"
 
 
-BINDING_KINDS = ("warehouse", "live", "none")
+class SeriesRef(Item):
+    """One warehouse series a derived indicator is built from, with the area read for a strategy's area."""
+
+    warehouse: str = Field(min_length=1)
+    breakdown: str = ""
+    area_map: dict[AreaCode, AreaCode] = Field(default_factory=dict)
+
+    def area_for(self, area: str) -> str:
+        return self.area_map.get(area, area)
+
+
+class DerivedBinding(Item):
+    """The indicator is a ratio of two series the warehouse holds: ``scale × numerator ÷ denominator``, for each
+    period both have (no period is filled in, no value carried over). ``formula`` says it in words."""
+
+    derived: Literal["ratio"]
+    numerator: SeriesRef
+    denominator: SeriesRef
+    scale: float = 1.0
+    formula: str = Field(min_length=1)
+    area_level: str | None = None
+    note: str | None = None
+
+    @property
+    def status(self) -> str:
+        return "data"
+
+    @property
+    def warehouse(self) -> str:
+        """The id under which the derived series is assessed (it is computed, not stored)."""
+        return f"derived:{self.numerator.warehouse}/{self.denominator.warehouse}"
+
+    @property
+    def breakdown(self) -> str:
+        return ""
+
+    def area_for(self, area: str) -> str:
+        return area
+
+
+BINDING_KINDS = ("warehouse", "live", "none", "derived")
 
 
 def _binding_kind(v: Any) -> str | None:
     if isinstance(v, BaseModel):
-        return {WarehouseBinding: "warehouse", LiveBinding: "live", NoSource: "none"}.get(type(v))
+        return {WarehouseBinding: "warehouse", LiveBinding: "live", NoSource: "none",
+                DerivedBinding: "derived"}.get(type(v))  # fmt: skip
     if isinstance(v, dict):
         kinds = [k for k in BINDING_KINDS if k in v]
         if kinds == ["warehouse", "live"]:
@@ -234,12 +285,14 @@ def _binding_kind(v: Any) -> str | None:
 
 
 Binding = Annotated[
-    Annotated[WarehouseBinding, Tag("warehouse")] | Annotated[LiveBinding, Tag("live")] | Annotated[NoSource, Tag("none")],
+    Annotated[WarehouseBinding, Tag("warehouse")] | Annotated[LiveBinding, Tag("live")] | Annotated[NoSource, Tag("none")]
+    | Annotated[DerivedBinding, Tag("derived")],
     Discriminator(
         _binding_kind,
         custom_error_type="binding",
         custom_error_message="`data` has exactly one of `warehouse: <id>`, `live: {source, dataset, ...}` "
-        "(optionally with the `warehouse:` id its fetch fills) or `none: <why no source exists>`",
+        "(optionally with the `warehouse:` id its fetch fills), `derived: ratio` (with `numerator`, `denominator` "
+        "and `formula`) or `none: <why no source exists>`",
     ),
 ]
 

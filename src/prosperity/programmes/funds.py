@@ -11,7 +11,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from prosperity.safe_yaml import load_yaml
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class Bands:
 @cache
 def _config() -> dict[str, Any]:
     text = resources.files("prosperity.programmes").joinpath("funds.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return load_yaml(text, "prosperity/programmes/funds.yaml")
 
 
 @cache

@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from prosperity.sources import els, emissions_housing, geography, iod, regional_accounts
+from prosperity.sources import desnz as desnz_files
+from prosperity.sources import els, emissions_housing, geography, iod, nomis_tables, population, regional_accounts
+from prosperity.sources import fingertips as fingertips_files
 from prosperity.sources.base import Dataset, Discovery, FileRef
 from prosperity.sources.live import desnz, fingertips, nomis, ons_api
 
@@ -18,6 +20,10 @@ SOURCES: dict[str, Callable[[Path | None], Discovery]] = {
     "iod": iod.discover,
     "regional-accounts": regional_accounts.discover,
     "emissions-housing": emissions_housing.discover,
+    "ons-population": population.discover,
+    "nomis-local-area-tables": nomis_tables.discover,
+    "desnz-workbooks": desnz_files.discover,
+    "fingertips-exports": fingertips_files.discover,
     "nomis": nomis.discover,
     "ons-api": ons_api.discover,
     "fingertips": fingertips.discover,

@@ -197,7 +197,7 @@ def load(ctx: LoadContext) -> None:
     ctx.stage(
         f"""SELECT ?, row_no, ?, indicator, {col('areacd')}, {col('areanm')},
                    CASE {' '.join(f"WHEN {col('geography')} = '{k}' THEN '{v}'" for k, v in GEOGRAPHY_LEVELS.items())}
-                   END,
+                   ELSE {col('geography')} END,
                    {col('period')}, '', {col('observation')}, {col('lci_95')}, {col('uci_95')}, {col('status')},
                    {note_expr}
             FROM (SELECT *, {col('indicator')} AS indicator FROM raw)""",

@@ -67,6 +67,7 @@ def _register() -> Dataset:
             FileRef("local-authorities/uk_local_authorities_current.csv",
                     f"{MYSOCIETY}/uk_local_authorities_current.csv"),
             FileRef("local-authorities/lookup_gss_to_registry.csv", f"{MYSOCIETY}/lookup_gss_to_registry.csv"),
+            FileRef("local-authorities/lookup_name_to_registry.csv", f"{MYSOCIETY}/lookup_name_to_registry.csv"),
         ),  # fmt: skip
         load=load_register,
         kind="reference",
@@ -89,9 +90,13 @@ def _sic() -> Dataset:
 
 
 def discover(mirror: Path | None) -> Discovery:
+    if mirror is None:  # the SIC lookup's only known copy is an analyst's; not fetched from there
+        return Discovery(datasets=[_els_geography(), _register()],
+                         missing=[("regional-accounts/sic2007", "not fetched live: the SIC 2007 lookup read is an "
+                                   "analyst's compilation of ONS's classification; use --mirror")])  # fmt: skip
     found = Discovery(datasets=[_els_geography(), _register(), _sic()])
     if mirror is not None:
-        for name in ("lookup_lsoa_to_registry.csv", "lookup_name_to_registry.csv", "uk_local_authorities_current.json"):
+        for name in ("lookup_lsoa_to_registry.csv", "uk_local_authorities_current.json"):
             found.ignored.append((f"local-authorities/{name}", "not needed: the register CSV and GSS lookup carry "
                                   "the same codes, and LSOAs come from the IoD files"))  # fmt: skip
     return found
@@ -171,9 +176,21 @@ def load_els_geography(ctx: LoadContext) -> None:
 
 
 def load_register(ctx: LoadContext) -> None:
-    reg, lookup = ctx.dataset.files
-    rows = _rows(ctx, reg, ["local-authority-code", "nice-name", "gss-code", "former-gss-codes", "end-date"])
+    reg, lookup, names = ctx.dataset.files
+    rows = _rows(ctx, reg, ["local-authority-code", "official-name", "nice-name", "gss-code", "former-gss-codes",
+                            "end-date"])  # fmt: skip
     areas = []
+    gss_of = {r["local-authority-code"]: r["gss-code"].strip() for r in rows if r["gss-code"].strip()}
+    # Other names of each authority (official names, former names, other spellings), for files that name areas.
+    aliases: set[tuple[str, str]] = set()
+    for row in rows:
+        if row["gss-code"].strip():
+            aliases.add((row["official-name"].strip(), row["gss-code"].strip()))
+    for row in _rows(ctx, names, ["la-name", "local-authority-code"]):
+        if (code := gss_of.get(row["local-authority-code"])) and row["la-name"].strip():
+            aliases.add((row["la-name"].strip(), code))
+    ctx.write_reference("area_names", ["name", "code", "registered_by"],
+                        [(n, c, ctx.dataset.id) for n, c in sorted(aliases)])  # fmt: skip
     for row in rows:
         gss = row["gss-code"].strip()
         if gss:
@@ -183,7 +200,7 @@ def load_register(ctx: LoadContext) -> None:
             areas.append((old, row["nice-name"], level_of_code(old), None, None, ctx.dataset.id))
     ctx.write_reference("areas", ["code", "name", "level", "start_year", "end_year", "registered_by"], areas)
     codes = [(r["gss-code"], r["local-authority-code"]) for r in _rows(ctx, lookup, ["gss-code", "local-authority-code"])]
-    ctx.metadata = {"authorities": len(rows), "gss_to_register_codes": len(codes)}
+    ctx.metadata = {"authorities": len(rows), "gss_to_register_codes": len(codes), "other_names": len(aliases)}
 
 
 def load_sic(ctx: LoadContext) -> None:

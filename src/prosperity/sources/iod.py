@@ -19,13 +19,19 @@ from pathlib import Path
 
 from prosperity.errors import ValidationError
 from prosperity.sources.base import Dataset, Discovery, FileRef
+from prosperity.sources.live.govuk import govuk_sheet_ref
 from prosperity.warehouse.loading import AreaRow, IndicatorMeta, LoadContext, itl_registrable
 
 MHCLG = "Ministry of Housing, Communities and Local Government"
-IOD2019_UPSTREAM = (
-    "https://raw.githubusercontent.com/anetobradley/energy_flex/main/02-EnergyModel/Energy_Intensity_Analysis/data/imd"
-)
 IOD2019_PAGE = "https://www.gov.uk/government/statistics/english-indices-of-deprivation-2019"
+#: Live: MHCLG's own release files on GOV.UK (workbooks), found through the GOV.UK content API by an anchored file name
+#: and written as the CSV the mirror holds (one sheet, from the header row). Sheet and file names: unverified.
+IOD2019_GOVUK = "government/statistics/english-indices-of-deprivation-2019"
+IOD2019_FILES = {
+    "iod2019/File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv.gz": r"File_1_-_IMD2019_Index_of_Multiple_Deprivation\.xlsx",
+    "iod2019/File_2_-_IoD2019_Domains_of_Deprivation.csv.gz": r"File_2_-_IoD2019_Domains_of_Deprivation\.xlsx",
+    "iod2019/File_6_-_IoD2019_Population_Denominators.csv.gz": r"File_6_-_IoD2019_Population_Denominators(_\d)?\.xlsx",
+}  # fmt: skip
 IOD2025_UPSTREAM = "https://raw.githubusercontent.com/traffordDataLab/open_data/main/imd_2025"
 IOD2025_PAGE = "https://www.gov.uk/government/statistics/english-indices-of-deprivation-2025"
 
@@ -75,7 +81,8 @@ def discover(mirror: Path | None) -> Discovery:
                 source="mhclg-iod",
                 title="English Indices of Deprivation 2019: LSOA ranks, deciles and population denominators",
                 publisher=MHCLG,
-                files=tuple(FileRef(p, f"{IOD2019_UPSTREAM}/{p.split('/')[1]}") for p in (FILE2, FILE1, FILE6)),
+                files=tuple(govuk_sheet_ref(p, IOD2019_GOVUK, IOD2019_FILES[p], r"(?!Notes$).+", r"LSOA code \(2011\)",
+                                            gzip=True) for p in (FILE2, FILE1, FILE6)),
                 load=load_2019,
                 release_date=date(2019, 9, 26),
                 publisher_url=IOD2019_PAGE,

@@ -32,8 +32,6 @@ from prosperity.warehouse.loading import IndicatorMeta, LoadContext
 from prosperity.warehouse.sql import quote_ident as _q
 
 ONS = "Office for National Statistics"
-UPSTREAM = "https://raw.githubusercontent.com/DanOlner/RegionalEconomicTools/main/data"
-LA_GDP_UPSTREAM = "https://raw.githubusercontent.com/mysociety/la-emissions-data/main/data/raw/regionalgrossdomesticproductlocalauthorities.xlsx"  # noqa: E501
 GVA_PAGE = "https://www.ons.gov.uk/economy/grossvalueaddedgva/datasets/regionalgrossvalueaddedbalancedbyindustry"
 PRODUCTIVITY_PAGE = "https://www.ons.gov.uk/employmentandlabourmarket/peopleinwork/labourproductivity/datasets/subregionalproductivitylabourproductivitygvaperhourworkedandgvaperfilledjobindicesbyuknuts2andnuts3subregions"  # noqa: E501
 LA_GDP_PAGE = "https://www.ons.gov.uk/economy/grossdomesticproductgdp/datasets/regionalgrossdomesticproductlocalauthorities"  # noqa: E501
@@ -97,8 +95,33 @@ LA_GDP_SHEETS = {
 }  # fmt: skip
 
 
+#: Live: each table is a sheet of an ONS workbook, found on its ONS dataset page (newest edition, anchored file
+#: name) and written as the CSV the mirror holds (the mirror's CSVs were cut from these workbooks by an analyst).
+#: Workbook file and sheet names are as ONS has published them; they are not verified against a live request.
+PER_HEAD_PAGE = ("https://www.ons.gov.uk/economy/grossvalueaddedgva/datasets/"
+                 "nominalregionalgrossvalueaddedbalancedperheadandincomecomponents")  # fmt: skip
+LIVE_TABLES = {
+    T1: (PER_HEAD_PAGE, r"regionalgrossvalueaddedbalancedperheadandincomecomponents\.xlsx", r"Table ?1"),
+    T6: (PER_HEAD_PAGE, r"regionalgrossvalueaddedbalancedperheadandincomecomponents\.xlsx", r"Table ?6"),
+    T2C: (GVA_PAGE, r"regionalgrossvalueaddedbalancedbyindustryandallitlregions\.xlsx", r"Table ?2c"),
+    T3C: (GVA_PAGE, r"regionalgrossvalueaddedbalancedbyindustryandallitlregions\.xlsx", r"Table ?3c"),
+    T2B: (GVA_PAGE, r"regionalgrossvalueaddedbalancedbyindustryandallitlregions\.xlsx", r"Table ?2b"),
+    T3B: (GVA_PAGE, r"regionalgrossvalueaddedbalancedbyindustryandallitlregions\.xlsx", r"Table ?3b"),
+}  # fmt: skip
+
+
 def _ref(path: str) -> FileRef:
-    return FileRef(path, f"{UPSTREAM}/{path.split('/', 1)[1].replace(' ', '%20')}")
+    """The mirror's file, live from the publisher: a workbook on an ONS dataset page (one sheet, for the CSVs)."""
+    from prosperity.sources.live.base import LiveFileRef
+    from prosperity.sources.live.ons_api import OnsDatasetPageFetcher
+    from prosperity.sources.sheets import SheetAsCsvFetcher
+
+    if path in LIVE_TABLES:
+        page, file, sheet = LIVE_TABLES[path]
+        return LiveFileRef(path, page, fetcher=SheetAsCsvFetcher(OnsDatasetPageFetcher(page, file), sheet, r"ITL.*"))
+    page, file = {PRODUCTIVITY: (PRODUCTIVITY_PAGE, r"itlproductivity\.xlsx"),
+                  LA_GDP: (LA_GDP_PAGE, r"regionalgrossdomesticproductlocalauthorities\.xlsx")}[path]
+    return LiveFileRef(path, page, fetcher=OnsDatasetPageFetcher(page, file))
 
 
 def discover(mirror: Path | None) -> Discovery:
@@ -118,7 +141,7 @@ def discover(mirror: Path | None) -> Discovery:
                     title="Subregional productivity: GVA per hour worked and per filled job, ITL areas",
                     load=load_productivity, prepare=prepare_productivity, publisher_url=PRODUCTIVITY_PAGE,
                     **common),
-            Dataset(id="regional-accounts/la-gdp", files=(FileRef(LA_GDP, LA_GDP_UPSTREAM),),
+            Dataset(id="regional-accounts/la-gdp", files=(_ref(LA_GDP),),
                     title="Regional gross domestic product by local authority", load=load_la_gdp, prepare=prepare_la_gdp,
                     publisher_url=LA_GDP_PAGE, **common),
         ]

@@ -52,7 +52,7 @@ class DatasetResult:
     release_id: int | None = None
     rows: int = 0
     set_aside: list[tuple[int, str]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what a load noticed but did not reject (unmatched names …)
 
 
 @dataclass(frozen=True)
@@ -459,13 +459,15 @@ def _load_one(con: duckdb.DuckDBPyConnection, p: _Prepared, future: Future[Any] 
         if ds.kind == "observations":
             ctx.validate()
         ctx.same_content_as = p.same_as
+        if ctx.warnings:
+            ctx.metadata["warnings"] = list(ctx.warnings)  # kept with the release, shown in the summary
         outcome = ctx.commit(p.digest, p.files, previous)
         if ds.id not in loading.accept_shrink:
             check_shrink(con, ds.id, outcome.release_id, previous, loading.threshold)
         con.execute("COMMIT")
         message = reverted_note(con, p.same_as, outcome.release_id) if p.same_as else ""
         results[ds.id] = DatasetResult(ds.id, "loaded", message, outcome.release_id, outcome.rows, outcome.set_aside,
-                                       outcome.warnings)  # fmt: skip
+                                       list(outcome.warnings))  # fmt: skip
         return outcome.release_id
     except ShrunkRelease as e:
         _rollback(con)

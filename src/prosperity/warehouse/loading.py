@@ -103,7 +103,7 @@ class LoadContext:
         self.reference_writes: list[tuple[str, list[str], list[tuple[Any, ...]]]] = []
         # Which area codes this dataset may declare itself (beyond the register): ITL codes by default.
         self.prepared: Callable[[], Any] | None = None  # result of the dataset's ``prepare`` step, if any
-        self.declares_areas: Callable[[str, str | None, str | None], AreaRow | None] = itl_registrable
+        self.declares_areas: Callable[[str, str | None, str | None], AreaRow | None] = file_declared_area
         self._repeated = 0  # keys staged more than once (set by validate): only then are rows de-duplicated
         con.execute("DROP TABLE IF EXISTS stage_obs")
         con.execute(f"CREATE TEMP TABLE stage_obs ({', '.join(c + ' TEXT' for c in STAGE_COLUMNS)})")
@@ -369,6 +369,8 @@ class LoadContext:
                     column="area code",
                 )
             self.new_areas[code] = area
+        if self.new_areas:  # provenance: which areas this release registered, from its own file
+            self.metadata["areas_registered"] = sorted(self.new_areas)
         # Duplicate keys, whatever the period's spelling (2015 and 2015-01-01/P1Y are one key): identical repeats are
         # set aside; different values reject the file.
         spellings = len({canon for _, canon, _, _ in mapping}) < len(mapping)
@@ -594,4 +596,28 @@ def itl_registrable(code: str, name: str | None, declared: str | None) -> AreaRo
     """ITL codes are a classification that files may declare themselves; GSS codes must be registered."""
     if (_ITL_RE.match(code) or code == "TLB") and name:
         return AreaRow(code, name, level_of_code(code))
+    return None
+
+
+_GSS_RE = re.compile(r"^[EWSNK]\d{8}$")
+#: GSS entity codes of the geographies the area register covers (local authorities and above): a code of these
+#: must be in the register; a file cannot add one.
+_REGISTERED_ENTITIES = frozenset({
+    "E06", "E07", "E08", "E09", "E10", "E11", "E12", "E13", "E47", "E61", "E92", "W06", "W92", "S12", "S92",
+    "N09", "N92", "K02", "K03", "K04",
+})  # fmt: skip
+
+
+def file_declared_area(code: str, name: str | None, declared: str | None) -> AreaRow | None:
+    """An area a file may register itself: an ITL code, or a well-formed GSS code of a geography the register
+    lacks (police force areas E23…, health geographies, wards) that the file names *and* places in a geography
+    (``declared``: the file's own geography column). A malformed code, or one without a name or geography, is not."""
+    if area := itl_registrable(code, name, declared):
+        return area
+    if (_GSS_RE.match(code or "") and code[:3] not in _REGISTERED_ENTITIES and name and name.strip() and declared
+            and declared.strip()):
+        level = level_of_code(code)
+        if level == "other":
+            level = re.sub(r"[^a-z0-9]+", "-", declared.strip().lower()).strip("-") or "other"
+        return AreaRow(code, name.strip(), level)
     return None

@@ -213,6 +213,11 @@ def _revisions(con: duckdb.DuckDBPyConnection) -> None:
         record_part(con, release_id, "indicators", "migration")
 
 
+@migration(6, "other names of areas, from the local authority register")
+def _area_names(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE TABLE area_names (name TEXT NOT NULL, code TEXT NOT NULL, registered_by TEXT NOT NULL)")
+
+
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
     exists = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"

@@ -86,6 +86,12 @@ SETTINGS: tuple[Setting, ...] = (
             "authority (district and unitary, April 2023); GSS codes add the combined authority and England."),
     Setting("nomis_api_key_env", "NOMIS_API_KEY", "Environment variable holding an optional Nomis API key "
             "(sent as uid=0x…; never logged or stored)."),  # fmt: skip
+    Setting("nomis_base", "https://www.nomisweb.co.uk/api/v01", "Root of the Nomis API (a recorded replay can "
+            "stand in for it)."),  # fmt: skip
+    Setting("ons_api_base", "https://api.beta.ons.gov.uk/v1", "Root of the ONS API."),
+    Setting("ons_site_base", "https://www.ons.gov.uk", "Root of the ONS website (dataset pages and their files)."),
+    Setting("fingertips_base", "https://fingertips.phe.org.uk/api", "Root of the OHID Fingertips API."),
+    Setting("govuk_base", "https://www.gov.uk", "Root of the GOV.UK content API."),
 )
 
 
@@ -111,6 +117,11 @@ class LiveSettings:
     nomis_max_pages: int = 60
     nomis_geography: str = "TYPE424,E47000004,E92000001"
     nomis_api_key_env: str = "NOMIS_API_KEY"
+    nomis_base: str = "https://www.nomisweb.co.uk/api/v01"
+    ons_api_base: str = "https://api.beta.ons.gov.uk/v1"
+    ons_site_base: str = "https://www.ons.gov.uk"
+    fingertips_base: str = "https://fingertips.phe.org.uk/api"
+    govuk_base: str = "https://www.gov.uk"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> LiveSettings:
@@ -144,6 +155,7 @@ SERVICE_HOSTS: dict[str, str] = {
     "api.ons.gov.uk": "ons",
     "download.beta.ons.gov.uk": "ons_download",
     "download.ons.gov.uk": "ons_download",
+    "www.ons.gov.uk": "ons_download",
     "fingertips.phe.org.uk": "fingertips",
     "www.gov.uk": "govuk",
     "assets.publishing.service.gov.uk": "govuk",

@@ -8,8 +8,10 @@ gases; per-person figures divide the total by the file's mid-year population.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+from prosperity.errors import ValidationError
 from prosperity.sources.base import Dataset, Discovery
 from prosperity.sources.live.base import LiveFileRef, missing_without_fetch, read_provenance
 from prosperity.sources.live.govuk import BASE, GovUkAttachmentFetcher
@@ -20,10 +22,35 @@ PUBLISHER = "Department for Energy Security and Net Zero"
 COLLECTION = "government/collections/uk-local-authority-and-regional-greenhouse-gas-emissions-national-statistics"
 PATH = "desnz/la-ghg-emissions.csv"
 FETCHER = GovUkAttachmentFetcher(COLLECTION, r"local authority.*greenhouse gas emissions",
-                                 r"(local.authority|la).*(ghg|greenhouse).*(csv|dataset)")  # fmt: skip
+                                 r"2005-(?:20)?\d{2}-(?:uk-)?local-authority-ghg-emissions-csv-dataset\.csv")  # fmt: skip
 COLUMNS = ["Local Authority", "Local Authority Code", "Calendar Year", "LA GHG Sector", "LA GHG Sub-sector",
            "Greenhouse gas", "Territorial emissions (kt CO2e)", "Emissions within the scope of influence of LAs (kt CO2e)",
            "Mid-year Population (thousands)"]  # fmt: skip
+#: Columns whose headings DESNZ has changed between editions, matched by rule: role → pattern (whole heading).
+#: The 2005–2023 edition says "kt CO2e"; earlier CO2-only editions said "kt CO2".
+COLUMN_RULES = {
+    "Territorial emissions (kt CO2e)": re.compile(r"Territorial emissions \(kt CO2e?\)", re.IGNORECASE),
+    "Emissions within the scope of influence of LAs (kt CO2e)":
+        re.compile(r"Emissions within the scope of influence of LAs \(kt CO2e?\)", re.IGNORECASE),
+    "Mid-year Population (thousands)": re.compile(r"Mid-year Population \(thousands\)", re.IGNORECASE),
+    "Area (km2)": re.compile(r"Area \(km2\)", re.IGNORECASE),
+}  # fmt: skip
+
+
+def match_columns(header: list[str], file: str) -> tuple[dict[str, str], list[str]]:
+    """The file's heading for each role in :data:`COLUMN_RULES` (roles are the current edition's headings), and a
+    note for each heading that differs from the current edition's, naming the edition's heading."""
+    found: dict[str, str] = {}
+    notes = []
+    for role, pattern in COLUMN_RULES.items():
+        match = [h for h in header if pattern.fullmatch(h.strip())]
+        if len(match) > 1:
+            raise ValidationError(file, f"columns {match} all match {role!r}; expected one", row=1)
+        if match:
+            found[role] = match[0]
+            if match[0] != role:
+                notes.append(f"{file}: column {match[0]!r} read as {role!r} (an edition with the older heading)")
+    return found, notes
 INDICATORS = {
     "desnz-ghg-emissions": "Territorial greenhouse gas emissions",
     "desnz-ghg-emissions-by-gas": "Territorial greenhouse gas emissions by gas",
@@ -34,16 +61,21 @@ INDICATORS = {
 
 
 def _num(col: str) -> str:
-    return f'TRY_CAST(replace(trim("{col}"), \',\', \'\') AS DOUBLE)'
+    q = col.replace('"', '""')
+    return f'TRY_CAST(replace(trim("{q}"), \',\', \'\') AS DOUBLE)'
 
 
 def load(ctx: LoadContext) -> None:
     ref = ctx.dataset.main_file
     read_provenance(ctx, ref)
     header = ctx.read_csv(ref, "raw")
-    LoadContext.check_columns(ctx.name(ref), header, COLUMNS, [h for h in header if h not in COLUMNS])
     file = ctx.name(ref)
-    terr, scope, pop = _num(COLUMNS[6]), _num(COLUMNS[7]), _num(COLUMNS[8])
+    cols, notes = match_columns(header, file)
+    ctx.warnings.extend(notes)
+    ctx.metadata["columns"] = cols  # the edition's own headings
+    named = [cols.get(c, c) for c in COLUMNS]
+    LoadContext.check_columns(file, header, named, [h for h in header if h not in named])
+    terr, scope, pop = _num(named[6]), _num(named[7]), _num(named[8])
     con = ctx.con
     blank = con.execute("""SELECT count(*) FROM raw WHERE trim(coalesce("Local Authority Code", '')) = ''""").fetchone()
     if blank and blank[0]:
@@ -58,15 +90,15 @@ def load(ctx: LoadContext) -> None:
         ctx.stage(f"""SELECT ?, min(row_no), ?, ?, "Local Authority Code", any_value("Local Authority"), NULL,
                              "Calendar Year", {by}, {rnd.format(f'sum({value})')}, NULL, NULL, NULL, NULL
                       {base} GROUP BY "Local Authority Code", "Calendar Year", {by}""",
-                  [file, COLUMNS[6] if value == terr else COLUMNS[7], ind])  # fmt: skip
+                  [file, named[6] if value == terr else named[7], ind])  # fmt: skip
     ctx.stage(f"""SELECT ?, min(row_no), ?, 'desnz-co2-emissions', "Local Authority Code", any_value("Local Authority"),
                          NULL, "Calendar Year", brk, {rnd.format(f'sum({terr})')}, NULL, NULL, NULL, NULL
                   FROM (SELECT *, unnest(['', "LA GHG Sector"]) AS brk {base} AND upper("Greenhouse gas") LIKE 'CO2%')
-                  GROUP BY "Local Authority Code", "Calendar Year", brk""", [file, COLUMNS[6]])  # fmt: skip
+                  GROUP BY "Local Authority Code", "Calendar Year", brk""", [file, named[6]])  # fmt: skip
     ctx.stage(f"""SELECT ?, min(row_no), ?, 'desnz-ghg-emissions-per-person', "Local Authority Code",
                          any_value("Local Authority"), NULL, "Calendar Year", '',
                          {rnd.format(f'sum({terr}) / nullif(any_value({pop}), 0)')}, NULL, NULL, NULL, NULL
-                  {base} GROUP BY "Local Authority Code", "Calendar Year" """, [file, COLUMNS[8]])  # fmt: skip
+                  {base} GROUP BY "Local Authority Code", "Calendar Year" """, [file, named[8]])  # fmt: skip
     for ind, col in (("desnz-ghg-emissions", '"LA GHG Sector"'), ("desnz-ghg-emissions-in-scope", '"LA GHG Sector"'),
                      ("desnz-ghg-emissions-by-gas", '"Greenhouse gas"'), ("desnz-co2-emissions", '"LA GHG Sector"')):
         for (v,) in con.execute(f"SELECT DISTINCT {col} {base}").fetchall():

@@ -52,6 +52,8 @@ class FingertipsCsvFetcher:
 
     def fetch(self, session: Session, out: IO[bytes]) -> dict[str, Any]:
         url, params = self.url()
+        if self.base == BASE:
+            url = url.replace(BASE, session.settings.fingertips_base.rstrip("/"), 1)
         n = session.polite("fingertips").download(url, out, params)
         return {"request": _full(url, params), "bytes": n}
 
@@ -84,20 +86,30 @@ def fingertips_period(text: str) -> str:
     return t  # years and financial years are understood by the loader; anything else is rejected with its row
 
 
-def load(ctx: LoadContext) -> None:
+def read_export(ctx: LoadContext, required: list[str]) -> list[str]:
+    """Read a Fingertips CSV into ``raw`` (and its periods into ``ft_periods``), setting aside category rows.
+
+    Returns the header. Shared by the live life-expectancy dataset and :mod:`prosperity.sources.fingertips`."""
     ref = ctx.dataset.main_file
     read_provenance(ctx, ref)
     header = ctx.read_csv(ref, "raw")
-    LoadContext.check_columns(ctx.name(ref), header, REQUIRED, [h for h in header if h not in REQUIRED])
+    LoadContext.check_columns(ctx.name(ref), header, required, [h for h in header if h not in required])
     con = ctx.con
-    con.execute("CREATE OR REPLACE TEMP TABLE ft_ind (fid TEXT, indicator_id TEXT)")
-    con.executemany("INSERT INTO ft_ind VALUES (?, ?)", [(k, v[0]) for k, v in INDICATORS.items()])
     periods = [r[0] for r in con.execute('SELECT DISTINCT "Time period" FROM raw').fetchall()]
     con.execute("CREATE OR REPLACE TEMP TABLE ft_periods (raw TEXT, period TEXT)")
     con.executemany("INSERT INTO ft_periods VALUES (?, ?)", [(p, fingertips_period(p or "")) for p in periods])
     n_cat = con.execute("""SELECT count(*) FROM raw WHERE trim(coalesce("Category Type", '')) <> ''""").fetchone()[0]
     if n_cat:
         ctx.set_aside.append((int(n_cat), "rows of category breakdowns (such as deprivation deciles)"))
+    return header
+
+
+def load(ctx: LoadContext) -> None:
+    ref = ctx.dataset.main_file
+    header = read_export(ctx, REQUIRED)
+    con = ctx.con
+    con.execute("CREATE OR REPLACE TEMP TABLE ft_ind (fid TEXT, indicator_id TEXT)")
+    con.executemany("INSERT INTO ft_ind VALUES (?, ?)", [(k, v[0]) for k, v in INDICATORS.items()])
     note = ', "Value note"' if "Value note" in header else ", NULL"
     # The age joins the breakdown only where an indicator has more than one age in the file.
     ctx.stage(f"""SELECT ?, r.row_no, 'Value', i.indicator_id, r."Area Code", r."Area Name", NULL, p.period,

@@ -198,7 +198,8 @@ class NomisFetcher:
     base: str = BASE
 
     def _client(self, polite: PoliteClient) -> NomisClient:
-        return NomisClient(polite, api_key_from_env(polite.settings), self.base)
+        base = polite.settings.nomis_base if self.base == BASE else self.base
+        return NomisClient(polite, api_key_from_env(polite.settings), base)
 
     def _params(self, settings: LiveSettings, codes: list[str]) -> dict[str, str]:
         p = {"geography": settings.nomis_geography}
@@ -304,6 +305,7 @@ APS_BY_NAME: dict[str, tuple[str, str]] = {
     "% of economically inactive who are long-term sick": ("aps-inactive-long-term-sick", ""),
     "% aged 16-64 who are EA core or work-limiting disabled": ("aps-work-limiting-disabled-16-64", ""),
     "Employment rate - ethnic minority - aged 16-64": ("aps-employment-rate-ethnic-minority-16-64", ""),
+    "Employment rate females - aged 16-64": ("aps-employment-rate-women-16-64", ""),
     "Employment rate - aged 16-64 - Equality Act core or work-limiting disabled":
         ("aps-employment-rate-disabled-16-64", ""),
 }  # fmt: skip
@@ -327,6 +329,8 @@ APS_META: dict[str, tuple[str, str, str]] = {
                                          "aged 16 to 64."),
     "aps-employment-rate-ethnic-minority-16-64": ("Employment rate of ethnic minority residents, aged 16 to 64",
                                                   "% aged 16 to 64", "Ethnic minority residents in employment."),
+    "aps-employment-rate-women-16-64": ("Employment rate of women, aged 16 to 64", "% of women aged 16 to 64",
+                                        "Women aged 16 to 64 in employment as a share of all women aged 16 to 64."),
     "aps-employment-rate-disabled-16-64": ("Employment rate of disabled residents, aged 16 to 64", "% aged 16 to 64",
                                            "Equality Act core or work-limiting disabled residents in employment."),
 }  # fmt: skip

@@ -97,7 +97,7 @@ class OnsCsvFetcher:
         return lines
 
     def fetch(self, session: Session, out: IO[bytes]) -> dict[str, Any]:
-        api = OnsApi(session.polite("ons"), self.base)
+        api = OnsApi(session.polite("ons"), session.settings.ons_api_base if self.base == BASE else self.base)
         v = api.latest_version(self.dataset, self.edition)
         href = ((v.get("downloads") or {}).get("csv") or {}).get("href")
         if not href:
@@ -208,3 +208,66 @@ def discover(mirror: Path | None) -> Discovery:
         return Discovery(datasets=found)
     present, missing = missing_without_fetch(mirror, [(d.id, d.main_file) for d in found], SOURCE, "the ONS API")
     return Discovery(datasets=[d for d in found if d.id in present], missing=missing)
+
+
+# ---- ONS website dataset pages (files not in the API: workbooks on www.ons.gov.uk) ---------------------------------
+ONS_SITE = "https://www.ons.gov.uk"
+
+
+@dataclass(frozen=True)
+class OnsDatasetPageFetcher:
+    """The newest edition's file of a dataset page on www.ons.gov.uk.
+
+    Protocol (the ONS website's page JSON, as public code that downloads ONS files uses it; not documented by ONS):
+    ``GET <page>/data`` lists the page's editions in ``datasets[].uri``, newest first; ``GET <edition uri>/data``
+    lists its files in ``downloads[].file``; a file is at ``/file?uri=<edition uri>/<file>``. The edition is the
+    first listed with a file whose whole name matches ``file_pattern`` (an anchored regular expression).
+    """
+
+    page: str
+    file_pattern: str
+    site: str = ONS_SITE
+
+    def _data(self, polite: PoliteClient, uri: str) -> dict[str, Any]:
+        site = polite.settings.ons_site_base if self.site == ONS_SITE else self.site
+        url = f"{site}{uri}/data" if uri.startswith("/") else f"{uri.rstrip('/')}/data"
+        doc = polite.get_json(url)
+        if not isinstance(doc, dict):
+            raise LiveFetchError(url, "expected a JSON object (the page's data)")
+        return doc
+
+    def _path(self) -> str:
+        return "/" + self.page.split("://", 1)[-1].split("/", 1)[1] if "://" in self.page else self.page
+
+    def plan(self, settings: LiveSettings) -> list[str]:
+        return [f"GET {self.site}{self._path()}/data   # datasets[].uri: the editions, newest first",
+                f"GET {self.site}<edition uri>/data   # downloads[].file matching /^{self.file_pattern}$/",
+                f"GET {self.site}/file?uri=<edition uri>/<that file>"]  # fmt: skip
+
+    def choose(self, polite: PoliteClient) -> tuple[str, str, dict[str, Any]]:
+        """(edition uri, file name, the edition's page data) of the newest edition holding a matching file."""
+        page = self._data(polite, self._path())
+        editions = [d.get("uri") for d in page.get("datasets") or [] if isinstance(d, dict) and d.get("uri")]
+        if not editions:
+            raise LiveFetchError(f"{self.site}{self._path()}/data", "the page lists no editions (datasets[].uri)")
+        pattern = re.compile(self.file_pattern, re.IGNORECASE)
+        seen = []
+        for uri in editions:
+            doc = self._data(polite, uri)
+            files = [d.get("file") for d in doc.get("downloads") or [] if isinstance(d, dict) and d.get("file")]
+            seen.extend(files)
+            match = [f for f in files if pattern.fullmatch(f)]
+            if match:
+                return uri, match[0], doc
+        raise LiveFetchError(f"{self.site}{self._path()}/data", f"no edition has a file matching "
+                             f"^{self.file_pattern}$; files seen: {', '.join(seen[:12]) or 'none'}")  # fmt: skip
+
+    def fetch(self, session: Session, out: IO[bytes]) -> dict[str, Any]:
+        polite = session.polite("ons_download")
+        uri, name, doc = self.choose(polite)
+        site = polite.settings.ons_site_base if self.site == ONS_SITE else self.site
+        url = f"{site}/file?uri={uri}/{name}"
+        polite.download(f"{site}/file", out, {"uri": f"{uri}/{name}"})
+        desc = doc.get("description") or {}
+        return {"resolved_url": url, "edition": uri, "file": name, "publisher": PUBLISHER,
+                "release_date": desc.get("releaseDate") if isinstance(desc, dict) else None}  # fmt: skip
