@@ -93,3 +93,14 @@ def people(store: ProgrammeStore) -> dict[str, Account]:
         for name, role, progs in specs:
             out[name] = account_of(s, add_user(s, name, PASSWORD, role, progs, display_name=name.title()))
     return out
+
+
+@pytest.fixture
+def app(store: ProgrammeStore, warehouse_path: Path) -> Any:
+    """The whole site, its programme store being ``store``."""
+    from prosperity.web.app import create_app
+
+    a = create_app(warehouse_path)
+    a.state.programmes_db = store.url
+    a.state.programmes_store = store
+    return a

@@ -71,11 +71,24 @@ def _round(store: ProgrammeStore, wanted: str | None) -> tuple[str | None, list[
     return (wanted or (have[-1] if have else None)), have
 
 
+def published(store: ProgrammeStore) -> set[str] | None:
+    """The programmes the public pages may show: all (None) in a store without accounts (one analyst's machine);
+    in a shared returns service (a store with accounts), those an administrator has marked public."""
+    from sqlalchemy import exists, select
+
+    from prosperity.programmes.service_model import AppUser, PublicProgramme
+
+    with store.session() as s:
+        if not s.scalar(select(exists().where(AppUser.id.is_not(None)))):
+            return None
+        return set(s.scalars(select(PublicProgramme.programme_id)))
+
+
 def _portfolio(store: ProgrammeStore, rid: str | None) -> Portfolio | None:
     if rid is None:
         return None
     with store.session() as s:
-        return review_round(s, rid)
+        return review_round(s, rid, only=published(store))
 
 
 def _programme_rows(store: ProgrammeStore, pf: Portfolio | None) -> list[dict[str, Any]]:
@@ -87,6 +100,8 @@ def _programme_rows(store: ProgrammeStore, pf: Portfolio | None) -> list[dict[st
     with store.session() as s:
         alloc = allocations(s)
         progs = list(s.scalars(select(m.Programme).order_by(m.Programme.id)))
+        shown = published(store)
+        progs = [p for p in progs if shown is None or p.id in shown]
         rows = []
         for p in progs:
             views = pf.by_programme().get(p.id, []) if pf else []
@@ -149,6 +164,9 @@ def _detail(store: ProgrammeStore, code: str, wanted: str | None) -> dict[str, A
             raise NotFound(f"no programme or project {code[:80]!r}")
         thing = prog or proj
         programme = prog or proj.programme  # type: ignore[union-attr]
+        shown = published(store)
+        if shown is not None and programme.id not in shown:
+            raise NotFound(f"no programme or project {code[:80]!r}")
         projects = [(p.id, p.title) for p in programme.projects]
     rid, have = _round(store, wanted)
     pf = _portfolio(store, rid)

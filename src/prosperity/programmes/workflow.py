@@ -261,6 +261,15 @@ def last_approved(s: Session, r: ServiceReturn) -> ServiceReturn | None:
     return s.scalars(q).first()
 
 
+def _begin(s: Session) -> Any:
+    """A transaction for one action; a read the caller left open (autobegun) is ended first."""
+    if s.in_transaction():
+        if s.new or s.dirty or s.deleted:
+            raise RuntimeError("an action runs in its own transaction: commit the session's changes first")
+        s.commit()
+    return s.begin()
+
+
 # ---- changing --------------------------------------------------------------------------------------------------
 def _record(r: ServiceReturn, *, content: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {"state": r.state, "version": r.version, "source": r.source_name}
@@ -305,7 +314,7 @@ def create_return(s: Session, acct: Account, programme: str, round_id: str) -> S
         rnd = parse_round(round_id)
     except (ValueError, ProsperityError) as e:
         raise WorkflowError(f"round {round_id[:20]!r}: {e}") from None
-    with s.begin():
+    with _begin(s):
         open_ = s.scalar(select(ServiceReturn.id).where(ServiceReturn.programme_id == programme,
                                                         ServiceReturn.round_id == rnd.id,
                                                         ServiceReturn.state.in_(OPEN)))  # fmt: skip
@@ -343,7 +352,7 @@ def save_content(s: Session, acct: Account, rid: int, seen: int, content: dict[s
     unknown = [k for k in content if k not in BY_KEY]
     if unknown:
         raise WorkflowError(f"{unknown[0][:40]!r} is not a sheet of the return")
-    with s.begin():
+    with _begin(s):
         r = get_return(s, acct, rid)
         if not acct.submits(r.programme_id):
             raise Forbidden(f"you do not submit returns for programme {r.programme_id}")
@@ -356,7 +365,7 @@ def save_content(s: Session, acct: Account, rid: int, seen: int, content: dict[s
 
 
 def submit(s: Session, acct: Account, rid: int, seen: int) -> ServiceReturn:
-    with s.begin():
+    with _begin(s):
         r = get_return(s, acct, rid)
         if not acct.submits(r.programme_id):
             raise Forbidden(f"you do not submit returns for programme {r.programme_id}")
@@ -385,7 +394,7 @@ def _may_decide(s: Session, acct: Account, r: ServiceReturn) -> None:
 
 def approve(s: Session, acct: Account, rid: int, seen: int, comment: str = "") -> ServiceReturn:
     """Approve a submitted return: it is stored as the programme's submission for its round, in one transaction."""
-    with s.begin():
+    with _begin(s):
         r = get_return(s, acct, rid)
         _may_decide(s, acct, r)
         ret = check_content(s, r, r.content, r.source_name)
@@ -409,7 +418,7 @@ def send_back(s: Session, acct: Account, rid: int, seen: int, comment: str) -> S
     """Return a submitted return to its programme office, saying why."""
     if not comment.strip():
         raise WorkflowError("say why the return goes back: the comment is required")
-    with s.begin():
+    with _begin(s):
         r = get_return(s, acct, rid)
         _may_decide(s, acct, r)
         _apply(s, acct, r, seen, ("submitted",), {"state": "returned", "decided_by": acct.id, "decided_at": now()},
@@ -428,7 +437,7 @@ def _comment(s: Session, acct: Account, r: ServiceReturn, body: str) -> None:
 def add_comment(s: Session, acct: Account, rid: int, body: str) -> None:
     if not body.strip():
         raise WorkflowError("the comment is empty")
-    with s.begin():
+    with _begin(s):
         r = get_return(s, acct, rid)
         if not (acct.submits(r.programme_id) or acct.approves(r.programme_id)):
             raise Forbidden("viewers read returns; they do not comment")
