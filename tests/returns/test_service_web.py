@@ -299,10 +299,12 @@ def test_public_pages_show_only_approved_and_published_programmes(app, store, pe
     assert olly.state(orid)["state"] == "approved"
     # approved but not published: not on the public pages or API
     assert public.get("/api/v1/programmes").json()["data"] == []
+    assert public.get("/api/v1/programmes/rounds").json()["data"] == []
     assert public.get("/programmes/EX-TC").status_code == 404
     assert ada.post("/returns/admin/public", {"programme": "EX-TC", "public": "yes"}).status_code == 303
     data = public.get("/api/v1/programmes").json()["data"]
     assert [d["programme"] for d in data] == ["EX-TC"] and data[0]["spent_to_date_gbp"] > 0
+    assert [r["round"] for r in public.get("/api/v1/programmes/rounds").json()["data"]] == [ROUND]
     assert public.get("/programmes/EX-TC").status_code == 200
     assert public.get("/programmes/EX-OT").status_code == 404
     assert public.get("/api/v1/programmes/EX-OT").status_code == 404

@@ -154,3 +154,33 @@ def test_differences_from_the_last_approved_round(store: ProgrammeStore, people,
     diff = differences(prior.content, r2.content)
     assert [(d.sheet, d.kind, d.row) for d in diff] == [("Return", "changed", ""), ("Progress", "changed", "EX-TC-01")]
     assert diff[1].cells == [("Commentary", "Works on site and on programme.", "Roof on.")]
+
+
+def test_a_crash_mid_approval_leaves_the_last_committed_state(store: ProgrammeStore, people, content,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    import prosperity.programmes.workflow as wf
+
+    sam, ann = people["sam"], people["ann"]
+    with store.session() as s:
+        r = create_return(s, sam, "EX-TC", ROUND)
+    with store.session() as s:
+        r = save_content(s, sam, r.id, r.version, content, "web form")
+    with store.session() as s:
+        r = submit(s, sam, r.id, r.version)
+    real = wf.add_return
+
+    def crash(*args, **kw):  # type: ignore[no-untyped-def]
+        real(*args, **kw)  # the submission's rows are written …
+        raise RuntimeError("the server stopped")  # … and the process dies before the commit
+
+    monkeypatch.setattr(wf, "add_return", crash)
+    with store.session() as s, pytest.raises(RuntimeError):
+        approve(s, ann, r.id, r.version)
+    with store.session() as s:
+        kept = get_return(s, sam, r.id)
+        assert (kept.state, kept.version, kept.submission_id) == ("submitted", r.version, None)
+        assert s.scalars(select(m.Submission)).all() == [] and s.scalars(select(m.Spend)).all() == []
+        assert "approved" not in {e.action for e in s.scalars(select(AuditEntry))}
+    monkeypatch.setattr(wf, "add_return", real)
+    with store.session() as s:
+        assert approve(s, ann, r.id, r.version).state == "approved"

@@ -149,6 +149,22 @@ async def _act(request: Request, action: Any, *, need_csrf: bool = True) -> Resp
             return _error(request, _status(e), str(e), acct)
 
 
+def _signed_in(request: Request, handle: Any) -> Response:
+    """``handle(session, account, csrf)`` for a signed-in user; the sign-in page (or 401) otherwise."""
+    try:
+        store = _store(request)
+    except wf.WorkflowError as e:
+        return _error(request, 503, str(e))
+    with store.session() as s:
+        who = _who(request, s)
+        if who is None:
+            return _sign_in_needed(request)
+        try:
+            return handle(s, *who)
+        except (wf.WorkflowError, Forbidden) as e:
+            return _error(request, _status(e), str(e), who[0])
+
+
 def _version(fields: dict[str, Any]) -> int:
     try:
         return int(str(fields.get("version", "")))
@@ -215,16 +231,8 @@ def _list_ctx(s: Session, acct: Account) -> dict[str, Any]:
 
 @router.get("/returns", include_in_schema=False)
 def returns_page(request: Request) -> Response:
-    try:
-        store = _store(request)
-    except wf.WorkflowError as e:
-        return _error(request, 503, str(e))
-    with store.session() as s:
-        who = _who(request, s)
-        if who is None:
-            return _sign_in_needed(request)
-        acct, csrf = who
-        return _page("returns/list.html", title="Returns", account=acct, csrf=csrf, **_list_ctx(s, acct))
+    return _signed_in(request, lambda s, acct, csrf: _page("returns/list.html", title="Returns", account=acct,
+                                                           csrf=csrf, **_list_ctx(s, acct)))  # fmt: skip
 
 
 @router.post("/returns", include_in_schema=False)
@@ -261,46 +269,34 @@ def edit_page(request: Request, rid: int) -> Response:
     return _read(request, rid, "returns/edit.html")
 
 
-def _read(request: Request, rid: int, template: str, status: int = 200, **extra: Any) -> Response:
-    try:
-        store = _store(request)
-    except wf.WorkflowError as e:
-        return _error(request, 503, str(e))
-    with store.session() as s:
-        who = _who(request, s)
-        if who is None:
-            return _sign_in_needed(request)
-        acct, csrf = who
-        try:
-            r = wf.get_return(s, acct, rid)
-        except wf.WorkflowError as e:
-            return _error(request, 404, str(e), acct)
+def _read(request: Request, rid: int, template: str) -> Response:
+    def handle(s: Session, acct: Account, csrf: str) -> Response:
+        r = wf.get_return(s, acct, rid)
         ctx = _view_ctx(s, acct, r)
         if template == "returns/edit.html" and not ctx["may_edit"]:
             return _error(request, 403, f"this return is {STATE_TEXT[r.state].lower()} and you cannot change it", acct)
-        return _page(template, status, title=f"Return for {r.programme_id}, {r.round_id}", account=acct, csrf=csrf,
-                     sheets=SHEETS, **ctx, **extra)  # fmt: skip
+        return _page(template, title=f"Return for {r.programme_id}, {r.round_id}", account=acct, csrf=csrf,
+                     sheets=SHEETS, **ctx)  # fmt: skip
+
+    return _signed_in(request, handle)
 
 
 @router.get("/returns/{rid}/sheets/{name}", include_in_schema=False)
 def sheet_download(request: Request, rid: int, name: str) -> Response:
     """One sheet of the return as CSV, every text cell neutralised against formula injection."""
     sheet = BY_CSV.get(name.casefold())
-    with _store(request).session() as s:
-        who = _who(request, s)
-        if who is None:
-            return _sign_in_needed(request)
-        try:
-            r = wf.get_return(s, who[0], rid)
-        except wf.WorkflowError as e:
-            return _error(request, 404, str(e), who[0])
+
+    def handle(s: Session, acct: Account, csrf: str) -> Response:
+        r = wf.get_return(s, acct, rid)
         if sheet is None:
             return _error(request, 404, f"no sheet {name[:40]!r}; the sheets are " + ", ".join(x.csv for x in SHEETS))
-        rows = list(csv.reader(io.StringIO(r.content.get(sheet.key, ""))))
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n").writerows([[neutralise(c) for c in row] for row in rows])
-    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8", headers={
-        **NO_STORE, "content-disposition": f'attachment; filename="return-{rid}-{sheet.csv}"'})  # fmt: skip
+        buf = io.StringIO()
+        rows = csv.reader(io.StringIO(r.content.get(sheet.key, "")))
+        csv.writer(buf, lineterminator="\r\n").writerows([[neutralise(c) for c in row] for row in rows])
+        return Response(buf.getvalue(), media_type="text/csv; charset=utf-8", headers={
+            **NO_STORE, "content-disposition": f'attachment; filename="return-{rid}-{sheet.csv}"'})  # fmt: skip
+
+    return _signed_in(request, handle)
 
 
 async def _save(request: Request, rid: int, content_of: Any) -> Response:
@@ -385,24 +381,14 @@ def _return_json(r: Any, content: bool = False) -> dict[str, Any]:
 
 @router.get("/api/v1/returns", include_in_schema=False)
 def api_returns(request: Request) -> Response:
-    with _store(request).session() as s:
-        who = _who(request, s)
-        if who is None:
-            return _sign_in_needed(request)
-        return JSONResponse([_return_json(r) for r in wf.visible_returns(s, who[0])], headers=NO_STORE)
+    return _signed_in(request, lambda s, acct, csrf: JSONResponse([_return_json(r) for r in wf.visible_returns(s, acct)],
+                                                                  headers=NO_STORE))  # fmt: skip
 
 
 @router.get("/api/v1/returns/{rid}", include_in_schema=False)
 def api_return(request: Request, rid: int) -> Response:
-    with _store(request).session() as s:
-        who = _who(request, s)
-        if who is None:
-            return _sign_in_needed(request)
-        try:
-            r = wf.get_return(s, who[0], rid)
-        except wf.WorkflowError as e:
-            return _error(request, 404, str(e))
-        return JSONResponse(_return_json(r, content=True), headers=NO_STORE)
+    return _signed_in(request, lambda s, acct, csrf: JSONResponse(_return_json(wf.get_return(s, acct, rid), content=True),
+                                                                  headers=NO_STORE))  # fmt: skip
 
 
 @router.post("/api/v1/returns/{rid}/content", include_in_schema=False)
@@ -428,13 +414,9 @@ async def api_start(request: Request) -> Response:
 @router.get("/api/v1/returns-session", include_in_schema=False)
 def api_session(request: Request) -> Response:
     """Who is signed in, and the CSRF token their requests must carry (read by the same-origin API client)."""
-    with _store(request).session() as s:
-        who = _who(request, s)
-        if who is None:
-            return _sign_in_needed(request)
-        acct, csrf = who
-        return JSONResponse({"username": acct.username, "role": acct.role, "programmes": sorted(acct.programmes),
-                             "csrf_token": csrf}, headers=NO_STORE)  # fmt: skip
+    return _signed_in(request, lambda s, acct, csrf: JSONResponse({
+        "username": acct.username, "role": acct.role, "programmes": sorted(acct.programmes), "csrf_token": csrf},
+        headers=NO_STORE))  # fmt: skip
 
 
 # ---- administration: the audit log and what is public --------------------------------------------------------------
@@ -459,14 +441,13 @@ def audit_csv(rows: list[dict[str, Any]]) -> str:
 
 @router.get("/returns/admin/audit", include_in_schema=False)
 def audit_page(request: Request, format: str | None = None) -> Response:  # noqa: A002
-    with _store(request).session() as s:
-        who = _who(request, s)
-        if who is None:
-            return _sign_in_needed(request)
-        acct, csrf = who
-        if not acct.admin:
-            return _error(request, 403, "only an administrator reads the audit log", acct)
-        rows = audit_rows(s)
+    return _signed_in(request, lambda s, acct, csrf: _audit(request, s, acct, csrf, format))
+
+
+def _audit(request: Request, s: Session, acct: Account, csrf: str, format: str | None) -> Response:  # noqa: A002
+    if not acct.admin:
+        return _error(request, 403, "only an administrator reads the audit log", acct)
+    rows = audit_rows(s)
     if format == "csv":
         return Response(audit_csv(rows), media_type="text/csv; charset=utf-8",
                         headers={**NO_STORE, "content-disposition": 'attachment; filename="audit-log.csv"'})  # fmt: skip

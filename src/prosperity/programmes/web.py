@@ -63,9 +63,24 @@ def page(template: str, **ctx: Any) -> HTMLResponse:
     return HTMLResponse(env().get_template(template).render(**ctx), headers=NO_STORE)
 
 
-def _round(store: ProgrammeStore, wanted: str | None) -> tuple[str | None, list[str]]:
+def _rounds(store: ProgrammeStore) -> list[Any]:
+    """Reporting rounds with returns (of published programmes only, in a shared returns service)."""
+    shown = published(store)
     with store.session() as s:
-        have = [x.id for x in rounds(s)]
+        have = rounds(s)
+        if shown is not None:
+            from sqlalchemy import select
+
+            from prosperity.programmes import model as m
+
+            used = set(s.scalars(select(m.Submission.round_id).join(m.SubmissionProgramme)
+                                 .where(m.SubmissionProgramme.programme_id.in_(sorted(shown)))))  # fmt: skip
+            have = [x for x in have if x.id in used]
+    return have
+
+
+def _round(store: ProgrammeStore, wanted: str | None) -> tuple[str | None, list[str]]:
+    have = [x.id for x in _rounds(store)]
     if wanted and wanted not in have:
         raise BadParameter("round", f"no returns for round {wanted}; rounds with returns: {', '.join(have) or 'none'}")
     return (wanted or (have[-1] if have else None)), have
@@ -200,9 +215,8 @@ def api_rounds(request: Request, format: Format = None) -> Response:  # noqa: A0
     store = store_of(request)
     data: list[dict[str, Any]] = []
     if store is not None:
-        with store.session() as s:
-            data = [{"round": x.id, "financial_year": x.financial_year, "period_start": x.period_start.isoformat(),
-                     "period_end": x.period_end.isoformat()} for x in rounds(s)]  # fmt: skip
+        data = [{"round": x.id, "financial_year": x.financial_year, "period_start": x.period_start.isoformat(),
+                 "period_end": x.period_end.isoformat()} for x in _rounds(store)]  # fmt: skip
     if wanted_format(request) == "csv":
         return csv_response(data, "rounds", ["round", "financial_year", "period_start", "period_end"])
     return _json({"data": data})
