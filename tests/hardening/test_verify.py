@@ -97,7 +97,8 @@ def as_built_before_hardening(db: Path) -> None:
     for sql in ("DROP TABLE release_digests", "DROP TABLE indicator_versions",
                 "ALTER TABLE releases DROP COLUMN publisher_release_dates",
                 "ALTER TABLE releases DROP COLUMN same_content_as", "ALTER TABLE releases DROP COLUMN notes",
-                "ALTER TABLE rejections DROP COLUMN kind", "DELETE FROM schema_migrations WHERE version BETWEEN 3 AND 5"):
+                "ALTER TABLE rejections DROP COLUMN kind", "DROP TABLE area_names",
+                "DELETE FROM schema_migrations WHERE version >= 3"):
         tamper(db, sql)
 
 

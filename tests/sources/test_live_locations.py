@@ -11,6 +11,7 @@ from prosperity.sources import SOURCES
 
 #: Hosts of publishers (and the publishers' own repositories: ONS's Explore Local Statistics, mySociety's register).
 PUBLISHERS = {"www.nomisweb.co.uk", "api.beta.ons.gov.uk", "www.ons.gov.uk", "fingertips.phe.org.uk", "www.gov.uk",
+              "explore-education-statistics.service.gov.uk", "www.ofcom.org.uk",
               "github:ONSdigital", "github:mysociety"}  # fmt: skip
 #: Not yet publisher-true: the IoD 2025 local authority summaries (a council data lab's CSV of MHCLG's file 10),
 #: whose reader belongs to the IoD module's owner; see README "Publisher files beyond ELS".

@@ -236,14 +236,26 @@ class Assessor:
             return self._deprivation(spec, area, members)
         own = self.published(spec.warehouse, code, spec.breakdown) if members is None else []
         if own:
+            if spec.warehouse in self._derived:  # computed here from two published series, so it says how
+                d = self._derived[spec.warehouse]
+                return Series(own, how=f"{d.formula} (a ratio computed from two published series)",
+                              method={"method": "derived-ratio"})
             return Series(own)
-        members = members if members is not None else self.members(area)
+        parts = rule.parts_of(area) if members is None else []
+        members = members if members is not None else (parts or self.members(area))
         if not members:
             return Series([], reason=f"no figures for this area in {spec.warehouse}")
         if rule.rule == "not_aggregable":
             return Series([], reason=f"the publisher gives no figure for this area, and {spec.warehouse} is not "
                                      f"aggregable from its members ({rule.reason})")  # fmt: skip
-        return self._aggregate(spec, members)
+        if rule.parts_only and not parts:
+            return Series([], reason=f"the publisher gives no figure for this area, and its members' figures in "
+                                     f"{spec.warehouse} do not add up to it ({rule.parts_note})")  # fmt: skip
+        s = self._aggregate(spec, members)
+        if parts and s.points:  # the areas the publisher gives, which together make up this one
+            s.how = (f"the {rule.rule.replace('_', ' ')} of {' and '.join(self.name(p) for p in parts)}"
+                     + (f" ({rule.parts_note})" if rule.parts_note else ""))  # fmt: skip
+        return s
 
     def _aggregate(self, spec: Spec, members: list[str]) -> Series:
         rule = spec.aggregation

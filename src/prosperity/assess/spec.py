@@ -24,12 +24,26 @@ class AggregationSpec:
     reason: str = "a rate, median or index whose denominator the warehouse does not hold"
     #: a total (its size depends on the area's size) even where it cannot be summed from members
     total: bool = False
+    #: where the publisher gives a group's figure as other areas that together make it up exactly (DfT's
+    #: Merseyside ITA and Halton for Liverpool City Region): group code → those areas, used instead of its members
+    parts: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    parts_note: str = ""
+    #: build a group's figure only from declared ``parts``, never from its members (their figures do not add up)
+    parts_only: bool = False
+
+    def parts_of(self, area: str) -> list[str]:
+        return next((list(p) for code, p in self.parts if code == area), [])
+
+
+def _aggregation_spec(v: dict[str, Any]) -> AggregationSpec:
+    parts = tuple((str(k), tuple(str(m) for m in ms)) for k, ms in (v.get("parts") or {}).items())
+    return AggregationSpec(**{**v, "parts": parts})
 
 
 @cache
 def aggregation_rules() -> dict[str, AggregationSpec]:
     text = resources.files("prosperity.assess").joinpath("aggregation.yaml").read_text(encoding="utf-8")
-    return {k: AggregationSpec(**v) for k, v in (load_yaml(text, "prosperity/assess/aggregation.yaml") or {}).items()}
+    return {k: _aggregation_spec(v) for k, v in (load_yaml(text, "prosperity/assess/aggregation.yaml") or {}).items()}
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from prosperity.sources import (
+    ashe,
+    defra,
+    dfe,
+    dft,
+    els,
+    emissions_housing,
+    geography,
+    iod,
+    nomis_tables,
+    ofcom,
+    population,
+    regional_accounts,
+)
 from prosperity.sources import desnz as desnz_files
-from prosperity.sources import els, emissions_housing, geography, iod, nomis_tables, population, regional_accounts
 from prosperity.sources import fingertips as fingertips_files
 from prosperity.sources.base import Dataset, Discovery, FileRef
 from prosperity.sources.live import desnz, fingertips, nomis, ons_api
@@ -24,6 +37,11 @@ SOURCES: dict[str, Callable[[Path | None], Discovery]] = {
     "nomis-local-area-tables": nomis_tables.discover,
     "desnz-workbooks": desnz_files.discover,
     "fingertips-exports": fingertips_files.discover,
+    "dfe": dfe.discover,
+    "dft": dft.discover,
+    "defra": defra.discover,
+    "ofcom": ofcom.discover,
+    "ons-ashe": ashe.discover,
     "nomis": nomis.discover,
     "ons-api": ons_api.discover,
     "fingertips": fingertips.discover,
