@@ -25,9 +25,11 @@ build: $(VENV)/.installed
 	$(VENV)/bin/prosperity build --mirror $(MIRROR)
 
 ## Set up and run the whole test suite (installs Chromium and axe-core for the browser tests if missing).
+## The returns service's tests also run against the PostgreSQL server that scripts/test-deps.sh starts.
+TEST_PG ?= postgresql+psycopg://prosperity:prosperity@127.0.0.1:5432/postgres
 test: $(VENV)/.installed
 	bash scripts/test-deps.sh
-	$(VENV)/bin/python -m pytest
+	PROSPERITY_TEST_PG=$(TEST_PG) $(VENV)/bin/python -m pytest
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests benchmarks

@@ -26,6 +26,7 @@ from prosperity.framework.cli import app as framework_app
 from prosperity.output import Format, emit
 from prosperity.programmes.cli import app as programmes_app
 from prosperity.programmes.cli import review_cmd
+from prosperity.programmes.users_cli import returns_app, users_app
 from prosperity.scenarios.cli import scenario_cmd
 from prosperity.warehouse import Warehouse, default_db
 from prosperity.warehouse.build import STATUSES, BuildOptions, BuildSummary, build
@@ -491,6 +492,8 @@ def report_cmd(
 
 app.command("review")(review_cmd)
 app.add_typer(programmes_app, name="programmes")
+app.add_typer(users_app, name="users")
+app.add_typer(returns_app, name="returns")
 
 
 def main() -> None:

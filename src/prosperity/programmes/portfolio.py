@@ -7,6 +7,7 @@ and is what the review pack, the dashboard pages, the API and the command line r
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -259,10 +260,13 @@ def _s_curve(pics: list[Picture], rnd: Round) -> dict[str, list[tuple[float, flo
     return {"profile": profile, "actual": actual, "forecast": forecast}
 
 
-def review_round(s: Session, round_id: str) -> Portfolio:
-    """Everything the round's submissions report, rated."""
+def review_round(s: Session, round_id: str, only: Collection[str] | None = None) -> Portfolio:
+    """Everything the round's submissions report, rated (only for the programmes in ``only`` when it is given: the
+    public pages of a shared returns service show the programmes an administrator has published)."""
     rnd = parse_round(round_id)
     subs = current_submissions(s, rnd.id)
+    if only is not None:
+        subs = {k: v for k, v in subs.items() if k in only}
     pics = pictures(s, subs.values())
     alloc = allocations(s)
     views = [project_view(p, rnd, alloc.get(AllocationKey(p.project.programme_id, p.project.id), {}))
@@ -271,6 +275,8 @@ def review_round(s: Session, round_id: str) -> Portfolio:
 
     programmes = {p.id: p for p in s.scalars(select(m.Programme).order_by(m.Programme.id).options(
         selectinload(m.Programme.outcomes), selectinload(m.Programme.projects)))}  # loaded now: read after the session
+    if only is not None:
+        programmes = {k: v for k, v in programmes.items() if k in only}
     missing = []
     for pid, prog in programmes.items():
         if pid in subs or prog.status in ("closed", "cancelled"):

@@ -27,13 +27,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from prosperity.errors import ProsperityError
 from prosperity.programmes import model as m
+from prosperity.programmes import service_model as _service  # noqa: F401 - its tables belong to the same schema
 from prosperity.programmes.funds import funds
 from prosperity.programmes.returns import Return, Row
 from prosperity.programmes.years import Round
 
 ENV = "PROSPERITY_PROGRAMMES_DB"
 #: the newest Alembic revision (``migrations/versions``); a store at it opens without loading Alembic
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 DEFAULT_FILE = "programmes.sqlite"
 
 
@@ -174,47 +175,52 @@ def save_return(s: Session, ret: Return, *, received_at: datetime | None = None)
     never reach this function. Programmes and projects it describes are created or their descriptions updated;
     everything it reports is added under the new submission, and nothing earlier is changed.
     """
+    try:
+        with s.begin():
+            return add_return(s, ret, received_at=received_at)
+    except SQLAlchemyError as e:
+        raise StoreError(f"{ret.file}: the return could not be stored, and nothing was changed: {e}") from None
+
+
+def add_return(s: Session, ret: Return, *, received_at: datetime | None = None) -> int:
+    """:func:`save_return` inside the caller's transaction (the returns service approves and stores in one)."""
     if ret.errors:
         raise StoreError(f"{ret.file}: a return with errors is never stored")
     h = ret.header
     assert h is not None
     rnd: Round = h["round"]
-    try:
-        with s.begin():
-            _round(s, rnd)
-            programme_ids = [r["programme_code"] for r in ret.rows("programmes")]
-            previous = latest_submission(s, rnd.id, programme_ids)
-            sub = m.Submission(round_id=rnd.id, fund_id=h["fund"], received_at=received_at or datetime.now(UTC),
-                               file_name=ret.file[:300], file_format=ret.format, file_sha256=ret.sha256,
-                               template_version=h.get("template_version"), organisation=h["organisation"],
-                               submitted_by=h["submitted_by"], sign_off_name=h["sign_off_name"],
-                               sign_off_role=h["sign_off_role"], sign_off_date=h["sign_off_date"],
-                               overall_rag=h["overall_rag"], commentary=h["commentary"],
-                               supersedes_id=previous.id if previous else None)  # fmt: skip
-            s.add(sub)
-            s.flush()
-            for r in ret.rows("programmes"):
-                p = s.get(m.Programme, r["programme_code"]) or m.Programme(id=r["programme_code"], fund_id=h["fund"])
-                _describe(p, r, PROGRAMME_FIELDS, sub.id, ret.file)
-                p.outcomes = [m.ProgrammeOutcome(outcome_id=o) for o in dict.fromkeys(r.get("outcome_ids", []))]
-                s.add(p)
-                sub.programmes.append(m.SubmissionProgramme(programme_id=p.id))
-            s.flush()
-            for r in ret.rows("projects"):
-                p = s.get(m.Project, r["project_code"]) or m.Project(id=r["project_code"])
-                p.programme_id = r["programme_code"]
-                _describe(p, r, PROJECT_FIELDS, sub.id, ret.file)
-                s.add(p)
-            s.flush()
-            _facts(s, ret, sub.id)
-            if ret.warnings:
-                s.execute(insert(m.SubmissionIssue), [
-                    {"submission_id": sub.id, "severity": i.severity, "rule": i.rule, "message": i.message,
-                     "file": i.file[:300], "sheet": i.sheet, "row_number": i.row, "column_name": i.column}
-                    for i in ret.warnings])  # fmt: skip
-            return sub.id
-    except SQLAlchemyError as e:
-        raise StoreError(f"{ret.file}: the return could not be stored, and nothing was changed: {e}") from None
+    _round(s, rnd)
+    programme_ids = [r["programme_code"] for r in ret.rows("programmes")]
+    previous = latest_submission(s, rnd.id, programme_ids)
+    sub = m.Submission(round_id=rnd.id, fund_id=h["fund"], received_at=received_at or datetime.now(UTC),
+                       file_name=ret.file[:300], file_format=ret.format, file_sha256=ret.sha256,
+                       template_version=h.get("template_version"), organisation=h["organisation"],
+                       submitted_by=h["submitted_by"], sign_off_name=h["sign_off_name"],
+                       sign_off_role=h["sign_off_role"], sign_off_date=h["sign_off_date"],
+                       overall_rag=h["overall_rag"], commentary=h["commentary"],
+                       supersedes_id=previous.id if previous else None)  # fmt: skip
+    s.add(sub)
+    s.flush()
+    for r in ret.rows("programmes"):
+        p = s.get(m.Programme, r["programme_code"]) or m.Programme(id=r["programme_code"], fund_id=h["fund"])
+        _describe(p, r, PROGRAMME_FIELDS, sub.id, ret.file)
+        p.outcomes = [m.ProgrammeOutcome(outcome_id=o) for o in dict.fromkeys(r.get("outcome_ids", []))]
+        s.add(p)
+        sub.programmes.append(m.SubmissionProgramme(programme_id=p.id))
+    s.flush()
+    for r in ret.rows("projects"):
+        p = s.get(m.Project, r["project_code"]) or m.Project(id=r["project_code"])
+        p.programme_id = r["programme_code"]
+        _describe(p, r, PROJECT_FIELDS, sub.id, ret.file)
+        s.add(p)
+    s.flush()
+    _facts(s, ret, sub.id)
+    if ret.warnings:
+        s.execute(insert(m.SubmissionIssue), [
+            {"submission_id": sub.id, "severity": i.severity, "rule": i.rule, "message": i.message,
+             "file": i.file[:300], "sheet": i.sheet, "row_number": i.row, "column_name": i.column}
+            for i in ret.warnings])  # fmt: skip
+    return sub.id
 
 
 def _facts(s: Session, ret: Return, sid: int) -> None:

@@ -63,19 +63,47 @@ def page(template: str, **ctx: Any) -> HTMLResponse:
     return HTMLResponse(env().get_template(template).render(**ctx), headers=NO_STORE)
 
 
-def _round(store: ProgrammeStore, wanted: str | None) -> tuple[str | None, list[str]]:
+def _rounds(store: ProgrammeStore) -> list[Any]:
+    """Reporting rounds with returns (of published programmes only, in a shared returns service)."""
+    shown = published(store)
     with store.session() as s:
-        have = [x.id for x in rounds(s)]
+        have = rounds(s)
+        if shown is not None:
+            from sqlalchemy import select
+
+            from prosperity.programmes import model as m
+
+            used = set(s.scalars(select(m.Submission.round_id).join(m.SubmissionProgramme)
+                                 .where(m.SubmissionProgramme.programme_id.in_(sorted(shown)))))  # fmt: skip
+            have = [x for x in have if x.id in used]
+    return have
+
+
+def _round(store: ProgrammeStore, wanted: str | None) -> tuple[str | None, list[str]]:
+    have = [x.id for x in _rounds(store)]
     if wanted and wanted not in have:
         raise BadParameter("round", f"no returns for round {wanted}; rounds with returns: {', '.join(have) or 'none'}")
     return (wanted or (have[-1] if have else None)), have
+
+
+def published(store: ProgrammeStore) -> set[str] | None:
+    """The programmes the public pages may show: all (None) in a store without accounts (one analyst's machine);
+    in a shared returns service (a store with accounts), those an administrator has marked public."""
+    from sqlalchemy import exists, select
+
+    from prosperity.programmes.service_model import AppUser, PublicProgramme
+
+    with store.session() as s:
+        if not s.scalar(select(exists().where(AppUser.id.is_not(None)))):
+            return None
+        return set(s.scalars(select(PublicProgramme.programme_id)))
 
 
 def _portfolio(store: ProgrammeStore, rid: str | None) -> Portfolio | None:
     if rid is None:
         return None
     with store.session() as s:
-        return review_round(s, rid)
+        return review_round(s, rid, only=published(store))
 
 
 def _programme_rows(store: ProgrammeStore, pf: Portfolio | None) -> list[dict[str, Any]]:
@@ -87,6 +115,8 @@ def _programme_rows(store: ProgrammeStore, pf: Portfolio | None) -> list[dict[st
     with store.session() as s:
         alloc = allocations(s)
         progs = list(s.scalars(select(m.Programme).order_by(m.Programme.id)))
+        shown = published(store)
+        progs = [p for p in progs if shown is None or p.id in shown]
         rows = []
         for p in progs:
             views = pf.by_programme().get(p.id, []) if pf else []
@@ -149,6 +179,9 @@ def _detail(store: ProgrammeStore, code: str, wanted: str | None) -> dict[str, A
             raise NotFound(f"no programme or project {code[:80]!r}")
         thing = prog or proj
         programme = prog or proj.programme  # type: ignore[union-attr]
+        shown = published(store)
+        if shown is not None and programme.id not in shown:
+            raise NotFound(f"no programme or project {code[:80]!r}")
         projects = [(p.id, p.title) for p in programme.projects]
     rid, have = _round(store, wanted)
     pf = _portfolio(store, rid)
@@ -182,9 +215,8 @@ def api_rounds(request: Request, format: Format = None) -> Response:  # noqa: A0
     store = store_of(request)
     data: list[dict[str, Any]] = []
     if store is not None:
-        with store.session() as s:
-            data = [{"round": x.id, "financial_year": x.financial_year, "period_start": x.period_start.isoformat(),
-                     "period_end": x.period_end.isoformat()} for x in rounds(s)]  # fmt: skip
+        data = [{"round": x.id, "financial_year": x.financial_year, "period_start": x.period_start.isoformat(),
+                 "period_end": x.period_end.isoformat()} for x in _rounds(store)]  # fmt: skip
     if wanted_format(request) == "csv":
         return csv_response(data, "rounds", ["round", "financial_year", "period_start", "period_end"])
     return _json({"data": data})

@@ -177,6 +177,10 @@ def create_app(db_path: str | Path, framework_path: str | Path | None = None, *,
     from prosperity.evaluate.web import router as evaluations  # imported here, like the scenarios' pages
 
     app.include_router(evaluations)
+    from prosperity.programmes.service_web import MAX_BODY as RETURNS_BODY  # the returns service (sign-in needed)
+    from prosperity.programmes.service_web import router as returns_service
+
+    app.include_router(returns_service)
     app.openapi = lambda: openapi.document(app)  # type: ignore[method-assign]
     data = DataResponses(app, max_bytes=cache_bytes, cache=cache)
 
@@ -185,7 +189,8 @@ def create_app(db_path: str | Path, framework_path: str | Path | None = None, *,
         data.clear()
 
     sites.on_change = changed
-    wrapped: Any = Guard(ApiCors(Admission(data, sites)))
+    larger = {"/returns/": RETURNS_BODY, "/api/v1/returns/": RETURNS_BODY}
+    wrapped: Any = Guard(ApiCors(Admission(data, sites)), larger=larger)
     wrapped.fastapi = app
     wrapped.state = app.state
     wrapped.responses = data

@@ -98,8 +98,10 @@ class BodyTooSlow(Exception):
 class Guard:
     """Adds security headers to every response and refuses requests no endpoint should see."""
 
-    def __init__(self, app: Any, max_body: int = MAX_BODY, body_timeout: float = BODY_TIMEOUT):
+    def __init__(self, app: Any, max_body: int = MAX_BODY, body_timeout: float = BODY_TIMEOUT,
+                 larger: dict[str, int] | None = None):  # fmt: skip
         self.app, self.max_body, self.body_timeout = app, max_body, body_timeout
+        self.larger = larger or {}  # path prefix → a larger body limit (the returns service's uploads)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -132,9 +134,11 @@ class Guard:
         if where is not None:
             await refuse(400, f"{where}: contains a control character (such as a line break); no parameter may")
             return
+        path = scope.get("path", "")
+        max_body = next((n for prefix, n in self.larger.items() if path.startswith(prefix)), self.max_body)
         length = header(scope, b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_body):
-            await refuse(413, f"request body larger than {self.max_body} bytes")
+        if length is not None and (not length.isdigit() or int(length) > max_body):
+            await refuse(413, f"request body larger than {max_body} bytes")
             return
         seen = 0
         loop = asyncio.get_running_loop()
@@ -151,7 +155,7 @@ class Guard:
                 raise BodyTooSlow from None
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_body:
+                if seen > max_body:
                     raise BodyTooLarge
                 if not message.get("more_body"):
                     deadline = None
@@ -163,7 +167,7 @@ class Guard:
             await self.app(scope, limited_receive, send_with_headers)
         except BodyTooLarge:
             if not started:
-                await refuse(413, f"request body larger than {self.max_body} bytes")
+                await refuse(413, f"request body larger than {max_body} bytes")
         except BodyTooSlow:
             if not started:
                 await refuse(408, f"the request body did not arrive within {self.body_timeout:g} seconds")
