@@ -277,6 +277,7 @@ def test_405_says_what_is_allowed(client, method: str, url: str, allow: str) -> 
 
 def test_a_body_that_arrives_too_slowly_is_a_408(warehouse_path: Path) -> None:
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from prosperity.web.middleware import Guard
 
@@ -297,7 +298,9 @@ def test_a_body_that_arrives_too_slowly_is_a_408(warehouse_path: Path) -> None:
 
     scope = {"type": "http", "method": "POST", "path": "/api/v1/groups", "raw_path": b"/api/v1/groups",
              "query_string": b"", "headers": [(b"content-length", b"100")]}  # fmt: skip
-    asyncio.run(Guard(app, body_timeout=0.5)(scope, trickle, send))
+    # in a thread of its own: a browser test's sync Playwright may hold an event loop in this one
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, Guard(app, body_timeout=0.5)(scope, trickle, send)).result()
     assert sent[0]["status"] == 408 and b"did not arrive" in sent[1]["body"]
 
 
