@@ -14,9 +14,25 @@ from prosperity.programmes.auth import add_user
 from prosperity.programmes.store import ProgrammeStore
 from prosperity.programmes.template import example_tables, write_workbook
 from tests.returns.conftest import PASSWORD, ROUND
-from tests.web.conftest import LOOSE, _free_port, axe_script, browser, serve_in_thread  # noqa: F401 - fixtures
+from tests.web.conftest import CHROMIUM, LOOSE, _free_port, axe_script, serve_in_thread
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    """Chromium for this module only (as tests/web's, but closed when the module ends: two sync Playwright sessions
+    cannot be open at once in one thread, and tests/web opens its own)."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"Chromium is not at {CHROMIUM}; .ci/run installs it (apt-get install chromium)")
+        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium); .ci/run installs it")
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu",
+                                                               "--disable-background-networking", "--no-first-run"])
+        yield b
+        b.close()
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +76,7 @@ def audit(page, what: str) -> None:  # type: ignore[no-untyped-def]
     assert page.locator("h1").count() == 1
 
 
-def signed_in(browser, service: str, name: str):  # type: ignore[no-untyped-def]  # noqa: F811
+def signed_in(browser, service: str, name: str):  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
     page = context.new_page()
     page.set_default_timeout(30_000)
@@ -73,7 +89,7 @@ def signed_in(browser, service: str, name: str):  # type: ignore[no-untyped-def]
     return context, page
 
 
-def test_submit_return_resubmit_approve(browser, service: str, tmp_path: Path) -> None:  # noqa: F811
+def test_submit_return_resubmit_approve(browser, service: str, tmp_path: Path) -> None:
     workbook = write_workbook(tmp_path / "example-return.xlsx", example_tables(ROUND))
     bad_sheet = tmp_path / "Progress.csv"
     bad_sheet.write_text("Project code,Delivery status,Delivery rating,Spend rating,Risk rating\n"

@@ -29,6 +29,7 @@ from prosperity.programmes.auth import (
     Account,
     AuthError,
     Forbidden,
+    _aware,
     audit,
     authenticate,
     end_session,
@@ -421,7 +422,7 @@ def api_session(request: Request) -> Response:
 
 # ---- administration: the audit log and what is public --------------------------------------------------------------
 def audit_rows(s: Session) -> list[dict[str, Any]]:
-    return [{"id": e.id, "at": e.at.isoformat(), "actor": e.actor, "action": e.action,
+    return [{"id": e.id, "at": _aware(e.at).isoformat(), "actor": e.actor, "action": e.action,
              "object": f"{e.object_kind} {e.object_id}", "programme": e.programme_id or "",
              "before": json.dumps(e.before, ensure_ascii=False, sort_keys=True) if e.before is not None else "",
              "after": json.dumps(e.after, ensure_ascii=False, sort_keys=True) if e.after is not None else ""}

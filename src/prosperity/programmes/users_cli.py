@@ -53,8 +53,12 @@ def add(username: Annotated[str, typer.Argument(help="Sign-in name, e.g. a.offic
         name: Annotated[str | None, typer.Option("--name", help="Name shown to others [default: the user name].")] = None,
         password_stdin: PasswordStdin = False, db: StoreOption = None) -> None:  # fmt: skip
     """Create an account (the first administrator is made this way)."""
-    from prosperity.programmes.auth import add_user
+    from prosperity.programmes.auth import _check_role, add_user
 
+    try:
+        _check_role(role, programme or [])  # before asking for a password
+    except ProsperityError as e:
+        raise fail(e) from None
     password = _password(password_stdin)
     _run(db, lambda s: add_user(s, username, password, role, programme or [], display_name=name))
     out.print(f"Added {username.strip().lower()} as {role}" + (f" for {', '.join(programme)}" if programme else ""))
