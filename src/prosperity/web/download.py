@@ -11,6 +11,8 @@ downloads are plain file transfers. Text cells are neutralised for spreadsheets 
 from __future__ import annotations
 
 import json
+import os
+import re
 import tempfile
 import threading
 import zipfile
@@ -51,6 +53,17 @@ PRIMARY_KEYS = {"releases": ["release_id"], "indicators": ["indicator_id"], "are
 TYPES = {"VARCHAR": "string", "INTEGER": "integer", "BIGINT": "integer", "SMALLINT": "integer", "DOUBLE": "number",
          "FLOAT": "number", "DECIMAL": "number", "BOOLEAN": "boolean", "DATE": "date", "JSON": "object"}  # fmt: skip
 ZIP_NAME = "prosperity-warehouse.zip"
+
+
+#: DuckDB's memory limit while a bulk CSV is written (a setting, like the server's PROSPERITY_DUCKDB_MEMORY)
+DOWNLOAD_MEMORY = os.environ.get("PROSPERITY_DOWNLOAD_MEMORY") or "2GB"
+
+
+def _memory(text: str) -> str:
+    """A DuckDB memory size such as ``2GB`` or ``488.2 MiB``, checked before it is written into a SET statement."""
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", text.strip()):
+        raise ValueError(f"not a memory size: {text!r}; expected a number and a unit such as 2GB")
+    return text.strip()
 
 
 def _ident(name: str) -> str:
@@ -116,7 +129,14 @@ class Downloads:
             if not path.exists():
                 part = path.with_suffix(".part")
                 target = str(part).replace("'", "''")
-                wh.con.execute(f"COPY ({self.export_sql(wh, table)}) TO '{target}' (FORMAT csv, HEADER true)")
+                # Sorting a whole table (the stored assessments of every area are a few hundred MB of JSON) needs
+                # more than the server's per-request memory limit: lift it for this one copy, then restore it.
+                (limit,) = wh.con.execute("SELECT current_setting('memory_limit')").fetchone()
+                wh.con.execute(f"SET memory_limit = '{_memory(DOWNLOAD_MEMORY)}'")
+                try:
+                    wh.con.execute(f"COPY ({self.export_sql(wh, table)}) TO '{target}' (FORMAT csv, HEADER true)")
+                finally:
+                    wh.con.execute(f"SET memory_limit = '{_memory(limit)}'")
                 part.rename(path)
         return path
 
