@@ -416,7 +416,10 @@ def indicator(site: Site, wh: Warehouse, indicator_id: str, area: str = "E470000
         site.expensive("an indicator as of a date")
     a = site.assessment(wh, area, ind.id, as_of)
     out["assessment"] = a
-    out["meta"] = wh.indicator(spec.warehouse)
+    try:
+        out["meta"] = wh.indicator(spec.warehouse)
+    except NotFound:  # bound to a series this warehouse does not hold (yet): the page says there is no figure
+        return out
     with site.engine(wh, as_of) as assessor:  # what it has read (every area's series) serves later requests
         series = assessor.series(spec, area)
         bench_code = (a or {}).get("benchmark", {}) and a["benchmark"]["area"]

@@ -134,7 +134,7 @@ def open_read_only(path: Path) -> Warehouse:
     """
     if not path.exists():
         raise WarehouseError(f"no warehouse at {path}; build one with `prosperity build --mirror DIR`")
-    con = duckdb.connect(":memory:", config={"memory_limit": DUCKDB_MEMORY, "enable_progress_bar": False})
+    con = duckdb.connect(":memory:", config={"memory_limit": DUCKDB_MEMORY})
     try:
         literal = str(path).replace("'", "''")
         con.execute(f"ATTACH '{literal}' AS {CATALOG} (READ_ONLY)")
