@@ -83,8 +83,12 @@ def test_city_region_recycling_is_disposal_authority_plus_halton(warehouse_path)
     assert a["value"] == pytest.approx(100 * (251910 + 23561) / (724652 + 59883))
     assert a["derivation"]["members"] == [MERSEYSIDE_WDA, HALTON]
     # another combined authority's collection authorities do not add up: no figure, with the reason
-    gm = assessment(warehouse_path, "household-recycling-rate", "E47000001")
-    assert gm["value"] is None and "do not add up" in " ".join(gm["notes"])
+    # (computed here: the build assesses Greater Manchester against the generic framework, which lacks this indicator)
+    from prosperity.assess.run import assess_area
+
+    with Warehouse.open(warehouse_path) as w:
+        (gm,) = assess_area(w, "E47000001", indicator="household-recycling-rate")
+    assert gm.value is None and "do not add up" in " ".join(gm.notes)
 
 
 def test_env18_newer_edition_and_unmatched_region_name(tmp_path, mirror):
