@@ -199,7 +199,12 @@ def _export(db: str | Path, out: Path, framework: str | Path | None, areas: list
         async with app.fastapi.router.lifespan_context(app.fastapi):  # opens and, at the end, closes the warehouse
             return await _export_with(app, out, areas, all_areas, indicators, downloads, base_url.rstrip("/"), progress)
 
-    return asyncio.run(run())
+    # in a thread of its own, so that a caller already running an event loop (a notebook, a test's browser
+    # session) does not stop the export
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
 
 
 async def _export_with(app: Any, out: Path, areas: list[str] | None, all_areas: bool, indicators: list[str] | None,
