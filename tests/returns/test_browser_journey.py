@@ -14,7 +14,7 @@ from prosperity.programmes.auth import add_user
 from prosperity.programmes.store import ProgrammeStore
 from prosperity.programmes.template import example_tables, write_workbook
 from tests.returns.conftest import PASSWORD, ROUND
-from tests.web.conftest import CHROMIUM, LOOSE, _free_port, axe_script, serve_in_thread
+from tests.web.conftest import CHROMIUM, LOOSE, _free_port, serious_axe_violations, serve_in_thread
 
 pytestmark = pytest.mark.browser
 
@@ -59,19 +59,7 @@ def service(warehouse_path: Path, tmp_path_factory: pytest.TempPathFactory) -> I
 
 
 def audit(page, what: str) -> None:  # type: ignore[no-untyped-def]
-    script = axe_script()
-    if script is None:
-        if os.environ.get("CI"):
-            pytest.fail("axe-core is not installed; .ci/run installs it with npm")
-        pytest.skip("axe-core is not installed (npm install axe-core in /tmp/prosperity-axe)")
-    page.add_script_tag(path=str(script))
-    result = page.evaluate("""async () => {
-        const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa',
-                                                                            'wcag22aa', 'best-practice']}});
-        return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                       nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
-    }""")
-    bad = [v for v in result if v["impact"] in ("serious", "critical")]
+    bad = serious_axe_violations(page)
     assert bad == [], (what, bad)
     assert page.locator("h1").count() == 1
 

@@ -6,11 +6,9 @@ the repository). Locally, the tests skip with the reason when Chromium is absent
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from tests.web.conftest import axe_script
+from tests.web.conftest import serious_axe_violations
 from tests.web.test_pages import PAGES
 
 pytestmark = pytest.mark.browser
@@ -98,18 +96,6 @@ def test_keyboard_reaches_skip_link_and_main_navigation(page, live_server) -> No
 
 @pytest.mark.parametrize("name", AUDITED)
 def test_axe_finds_no_serious_or_critical_violations(page, live_server, name: str) -> None:
-    script = axe_script()
-    if script is None:
-        if os.environ.get("CI"):
-            pytest.fail("axe-core is not installed; .ci/run installs it with npm")
-        pytest.skip("axe-core is not installed (npm install axe-core in /tmp/prosperity-axe)")
     page.goto(live_server + PAGES[name])
-    page.add_script_tag(path=str(script))
-    result = page.evaluate("""async () => {
-        const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa',
-                                                                            'wcag22aa', 'best-practice']}});
-        return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                       nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
-    }""")
-    bad = [v for v in result if v["impact"] in ("serious", "critical")]
+    bad = serious_axe_violations(page)
     assert bad == [], bad

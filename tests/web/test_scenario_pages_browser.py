@@ -4,11 +4,9 @@ so that one browser and one server serve both."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from tests.web.conftest import axe_script
+from tests.web.conftest import serious_axe_violations
 
 pytestmark = pytest.mark.browser
 PAGES = ["/scenarios", "/scenarios/growth-plan-productivity-gap", "/scenarios/plan-for-prosperity-rd-claim",
@@ -33,19 +31,7 @@ def test_scenario_pages_load_and_pass_axe(page, live_server, path: str) -> None:
     response = page.goto(live_server + path)
     assert response is not None and response.status == 200
     assert page.locator("h1").count() == 1 and page.errors == []  # no CSP violations, no missing resources
-    script = axe_script()
-    if script is None:
-        if os.environ.get("CI"):
-            pytest.fail("axe-core is not installed; .ci/run installs it with npm")
-        pytest.skip("axe-core is not installed (npm install axe-core in /tmp/prosperity-axe)")
-    page.add_script_tag(path=str(script))
-    result = page.evaluate("""async () => {
-        const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa',
-                                                                            'wcag22aa', 'best-practice']}});
-        return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                       nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
-    }""")
-    bad = [v for v in result if v["impact"] in ("serious", "critical")]
+    bad = serious_axe_violations(page)
     assert bad == [], bad
 
 
