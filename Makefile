@@ -29,7 +29,7 @@ build: $(VENV)/.installed
 TEST_PG ?= postgresql+psycopg://prosperity:prosperity@127.0.0.1:5432/postgres
 test: $(VENV)/.installed
 	bash scripts/test-deps.sh
-	PROSPERITY_TEST_PG=$(TEST_PG) $(VENV)/bin/python -m pytest
+	env -u PROSPERITY_DB PROSPERITY_TEST_PG=$(TEST_PG) $(VENV)/bin/python -m pytest
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests benchmarks

@@ -22,6 +22,9 @@ GVA = "els/gross-value-added"
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # A warehouse named by the environment (``make`` exports PROSPERITY_DB for `make run`) must not leak into
+    # tests: each test names the warehouse it uses, and "no warehouse given" is itself a case under test.
+    os.environ.pop("PROSPERITY_DB", None)
     if not MIRROR.is_dir():
         raise pytest.UsageError(f"the mirror of official statistics is not at {MIRROR}; set PROSPERITY_MIRROR")
 
