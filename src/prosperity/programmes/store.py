@@ -34,7 +34,7 @@ from prosperity.programmes.years import Round
 
 ENV = "PROSPERITY_PROGRAMMES_DB"
 #: the newest Alembic revision (``migrations/versions``); a store at it opens without loading Alembic
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 DEFAULT_FILE = "programmes.sqlite"
 
 
