@@ -287,3 +287,35 @@ def test_a_project_return_survives_export_and_import(store: ProgrammeStore, peop
             assert [(r.project_id, r.state) for r in visible_returns(s, pat)] == [("EX-TC-01", "submitted")]
     finally:
         restored.close()
+
+
+def test_two_project_returns_approved_at_once_both_stand(store: ProgrammeStore, people, content) -> None:
+    """Two approvers approving two projects' returns of a new round at the same moment: the approvals are taken one
+    at a time, so the round's standing submission holds both projects (and the round's row is made once)."""
+    import threading
+
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("the shared deployment's case: on one analyst's embedded store SQLite's own lock serialises writes")
+    first = _project_return(store, people["pat"], "EX-TC-01", content)
+    second = _project_return(store, people["quinn"], "EX-TC-02", content)
+    start, failures = threading.Barrier(2), []
+
+    def decide(who: str, r) -> None:  # type: ignore[no-untyped-def]
+        try:
+            with store.session() as s:
+                start.wait()
+                approve(s, people[who], r.id, r.version)
+        except Exception as e:  # noqa: BLE001 - reported below
+            failures.append(e)
+
+    threads = [threading.Thread(target=decide, args=("ann", first)), threading.Thread(target=decide, args=("abe", second))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert failures == []
+    with store.session() as s:
+        sub = current_submissions(s, ROUND)["EX-TC"]
+        stood = set(s.scalars(select(m.Spend.project_id).where(m.Spend.submission_id == sub.id)))
+        assert s.scalar(select(func.count()).select_from(m.ReportingRound)) == 1
+    assert stood == {"EX-TC-01", "EX-TC-02"}

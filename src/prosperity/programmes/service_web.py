@@ -20,6 +20,7 @@ import secrets
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -167,6 +168,12 @@ def _signed_in(request: Request, handle: Any) -> Response:
             return _error(request, _status(e), str(e), who[0])
 
 
+async def _off(fn: Any, *args: Any) -> Any:
+    """``fn(*args)`` in a worker thread: checking a return takes seconds of work that must not stall the event loop
+    (every other request's reading and writing, and its connections' keep-alive timers, wait on it)."""
+    return await run_in_threadpool(fn, *args)
+
+
 def _version(fields: dict[str, Any]) -> int:
     try:
         return int(str(fields.get("version", "")))
@@ -255,7 +262,7 @@ def returns_page(request: Request) -> Response:
 async def start_return(request: Request) -> Response:
     async def act(s: Session, acct: Account, csrf: str, f: dict[str, Any]) -> Response:
         programme, project = _programme_and_project(str(f.get("programme", "")), str(f.get("project", "")))
-        r = wf.create_return(s, acct, programme, str(f.get("round", "")).strip(), project)
+        r = await _off(wf.create_return, s, acct, programme, str(f.get("round", "")).strip(), project)
         return RedirectResponse(f"/returns/{r.id}/edit", status_code=303, headers=NO_STORE)
 
     return await _act(request, act)
@@ -320,7 +327,7 @@ def sheet_download(request: Request, rid: int, name: str) -> Response:
 async def _save(request: Request, rid: int, content_of: Any) -> Response:
     async def act(s: Session, acct: Account, csrf: str, f: dict[str, Any]) -> Response:
         content, source = await content_of(f)
-        r = wf.save_content(s, acct, rid, _version(f), content, source)
+        r = await _off(wf.save_content, s, acct, rid, _version(f), content, source)
         if _is_api(request):
             return JSONResponse(_return_json(r), headers=NO_STORE)
         n = sum(1 for i in r.issues if i["severity"] == "error")
@@ -350,7 +357,7 @@ async def upload(request: Request, rid: int) -> Response:
         if name.lower().endswith(".csv"):
             key, text = wf.sheet_from_csv(data, name)
             return {key: text}, name
-        return wf.content_from_workbook(data, name), name
+        return await _off(wf.content_from_workbook, data, name), name
 
     return await _save(request, rid, content_of)
 
@@ -359,14 +366,14 @@ def _decision(name: str) -> Any:
     async def act(s: Session, acct: Account, csrf: str, f: dict[str, Any], rid: int, request: Request) -> Response:
         comment = str(f.get("comment", ""))
         if name == "submit":
-            r = wf.submit(s, acct, rid, _version(f))
+            r = await _off(wf.submit, s, acct, rid, _version(f))
         elif name == "approve":
-            r = wf.approve(s, acct, rid, _version(f), comment)
+            r = await _off(wf.approve, s, acct, rid, _version(f), comment)
         elif name == "send-back":
-            r = wf.send_back(s, acct, rid, _version(f), comment)
+            r = await _off(wf.send_back, s, acct, rid, _version(f), comment)
         else:
-            wf.add_comment(s, acct, rid, comment)
-            r = wf.get_return(s, acct, rid)
+            await _off(wf.add_comment, s, acct, rid, comment)
+            r = await _off(wf.get_return, s, acct, rid)
         if _is_api(request):
             return JSONResponse(_return_json(r), headers=NO_STORE)
         return RedirectResponse(f"/returns/{rid}", status_code=303, headers=NO_STORE)
@@ -424,7 +431,7 @@ async def api_save(request: Request, rid: int) -> Response:
 async def api_start(request: Request) -> Response:
     async def act(s: Session, acct: Account, csrf: str, f: dict[str, Any]) -> Response:
         programme, project = _programme_and_project(str(f.get("programme", "")), str(f.get("project") or ""))
-        r = wf.create_return(s, acct, programme, str(f.get("round", "")), project)
+        r = await _off(wf.create_return, s, acct, programme, str(f.get("round", "")), project)
         return JSONResponse(_return_json(r), status_code=201, headers=NO_STORE)
 
     return await _act(request, act)

@@ -13,8 +13,8 @@ A return is a whole programme's (``project_id`` empty) or one project's. A proje
 project's rows (and its programme's row); approving it stores a new submission for the programme's round: what
 stands for the round (every return approved for it, in order: :func:`standing`) with that project's rows replaced
 (:func:`compose`). So the store keeps one whole submission per programme and round, never overwritten, and a
-project's submitter never sees or changes another project's figures. Approvals of one programme's round are taken
-one at a time (rows locked on PostgreSQL, the write lock on SQLite) so that two never compose on the same base.
+project's submitter never sees or changes another project's figures. Approvals of one programme are taken one at a
+time (rows locked on PostgreSQL, the write lock on SQLite) so that two never compose on the same base.
 """
 
 from __future__ import annotations
@@ -526,10 +526,10 @@ def approve(s: Session, acct: Account, rid: int, seen: int, comment: str = "") -
     with _begin(s):
         r = get_return(s, acct, rid)
         _may_decide(s, acct, r)
-        # one approval of this programme's round at a time: lock its returns (PostgreSQL), then write (on SQLite the
-        # write takes the database's lock) before reading what stands, so no two approvals compose on the same base
-        s.scalars(select(ServiceReturn.id).where(ServiceReturn.programme_id == r.programme_id,
-                                                 ServiceReturn.round_id == r.round_id)
+        # one approval of this programme at a time: lock its returns (PostgreSQL), then write (on SQLite the write
+        # takes the database's lock) before reading what stands, so that no two approvals compose on the same base
+        # or both make the programme's and projects' rows
+        s.scalars(select(ServiceReturn.id).where(ServiceReturn.programme_id == r.programme_id)
                   .order_by(ServiceReturn.id).with_for_update()).all()  # fmt: skip
         t = now()
         _apply(s, acct, r, seen, ("submitted",), {"state": "approved", "decided_by": acct.id, "decided_at": t},
