@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import io
 import json
-import threading
 import zipfile
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -18,6 +15,7 @@ from prosperity.sources.live.base import LiveFileRef, fetch_live, provenance_pat
 from prosperity.sources.live.client import LiveSettings, RateLimiter
 from prosperity.sources.live.ees import EesDataSetFetcher
 from prosperity.sources.live.ofcom import OfcomDownloadFetcher
+from tests.live.conftest import LiveServer, Reply
 
 CLA_CSV = ("time_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name,"
            "new_la_code,la_name,population_count,number,rate_per_10000\n"
@@ -25,43 +23,25 @@ CLA_CSV = ("time_period,time_identifier,geographic_level,country_code,country_na
            "Children looked after at 31 March each year,1530,150\n")  # fmt: skip
 
 
-class Replay:
-    """Serves fixed responses by path (and query values, where given); 404 for anything else."""
+class Replay(LiveServer):
+    """The live tests' loopback server (``tests/live/conftest.py``) with fixed responses by path; a path may list
+    alternatives by query value (the pages of a paged listing). Anything else is a 404."""
 
     def __init__(self, responses: dict[str, tuple[dict[str, str], bytes] | list[tuple[dict[str, str], bytes]]]):
-        self.responses = responses
-        self.requests: list[str] = []
-        replay = self
+        super().__init__()
+        self.base = f"http://127.0.0.1:{self.port}"
+        for path, found in responses.items():
+            alternatives = found if isinstance(found, list) else [found]
 
-        class H(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
+            def answer(query: dict[str, str], alternatives=alternatives) -> Reply:
+                hit = next((b for q, b in alternatives if all(query.get(k) == v for k, v in q.items())), None)
+                return Reply(404, b"not found") if hit is None else Reply(200, hit)
 
-            def do_GET(self) -> None:  # noqa: N802
-                parts = urlsplit(self.path)
-                replay.requests.append(self.path)
-                query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-                found = replay.responses.get(parts.path)
-                alternatives = found if isinstance(found, list) else [found] if found else []
-                hit = next((a for a in alternatives if all(query.get(k) == v for k, v in a[0].items())), None)
-                if hit is None:
-                    self.send_response(404)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                body = hit[1].replace(b"{base}", replay.base.encode())
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+            self.route("127.0.0.1", path, answer)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    @property
+    def paths(self) -> list[str]:
+        return [f"{p}?{'&'.join(f'{k}={v}' for k, v in q.items())}" for _h, p, q, _ in self.requests]
 
 
 @pytest.fixture
@@ -112,7 +92,7 @@ def test_ees_finds_the_publication_by_slug_and_the_data_set_by_title_across_page
         prov = json.loads(provenance_path(dest).read_text(encoding="utf-8"))
         assert prov["data_set_id"] == "ds-cla" and prov["version"] == "2.0"
         assert prov["release_date"].startswith("2025-11-20") and prov["publisher"] == "Department for Education"
-        assert any("page=2" in r for r in replay.requests)
+        assert any("page=2" in r for r in replay.paths)
     finally:
         replay.close()
 
@@ -178,7 +158,7 @@ def test_ofcom_takes_the_newest_reports_newest_file_and_opens_its_zip(tmp_path, 
         assert dest.read_text(encoding="utf-8") == OFCOM_CSV
         prov = json.loads(provenance_path(dest).read_text(encoding="utf-8"))
         assert prov["file"] == "202409_fixed_laua_coverage_r02.csv" and prov["page"].endswith("data-downloads-2024")
-        assert not any("2023" in r for r in replay.requests)  # the newest report had the file
+        assert not any("2023" in r for r in replay.paths)  # the newest report had the file
     finally:
         replay.close()
 
