@@ -189,6 +189,7 @@ class Assessor:
         base._read_places()
         self._names, self._levels_all, self._members_all = base._names, base._levels_all, base._members_all
         self._neighbours_all, self._ids, self._meta = base._neighbours_all, base._ids, base._meta
+        self._releases = base._releases  # a release's record is the same whenever it is read
         self._ca = base.combined_authorities()
 
     def _read_places(self) -> None:
@@ -597,6 +598,11 @@ class Assessor:
         key = (warehouse_id, breakdown, level, kind)
         hit = self._newest_cache.get(key)
         if hit is not None:
+            return hit
+        if self._same_in_base(warehouse_id):  # the same figures at the base's moment: its tally
+            assert self.base is not None
+            self.base.wh = self.wh
+            hit = self._newest_cache[key] = self.base._last_periods(warehouse_id, breakdown, level, kind)
             return hit
         levels = self._levels_all or {}
         tally: dict[str, int] = {}
