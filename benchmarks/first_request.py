@@ -9,17 +9,28 @@ each kind it records the wall time of every request (p50 and p99), and the serve
 (from /proc, so that a machine shared with other work still gives comparable figures). ``--repeat`` starts a
 fresh server each time; the figures pool every run.
 
-Usage: python benchmarks/first_request.py --db prosperity.duckdb [--repeat 3] [--write benchmarks/RESULTS.md]
+With ``--mirror DIR --revise N`` it first makes a warehouse with a past edition: a copy of ``--db`` built again
+from a copy of the mirror (under a temporary folder, deleted afterwards; the mirror itself is only read) in which N
+Explore Local Statistics files are revised (every figure and its 95% limits multiplied by 1.001), so the copy holds
+two editions of those datasets; the ``as_of`` requests then ask for the warehouse as it stood before the revision
+(a genuinely past moment), and the first of them is the first request at that moment.
+
+Usage: python benchmarks/first_request.py --db prosperity.duckdb [--repeat 3] [--mirror DIR --revise 5]
+       [--write benchmarks/RESULTS.md]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import csv
 import os
 import platform
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from datetime import UTC, datetime
@@ -47,7 +58,46 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def plan(db: Path, per_kind: int) -> list[tuple[str, str]]:
+def past_edition(db: Path, mirror: Path, revise: int, work: Path) -> tuple[Path, str, list[str]]:
+    """A copy of ``db`` with a second edition of ``revise`` ELS datasets (see the module's docstring): the copy's
+    path, the moment of the first edition (its last load) and the revised datasets."""
+    mirror = mirror.resolve()
+    copy = work / "mirror"
+    for path in mirror.rglob("*"):  # the same tree, every file a link to the mirror's
+        target = copy / path.relative_to(mirror)
+        if path.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(path)
+    folders = sorted(p for p in (mirror / "els").iterdir() if p.is_dir() and any(p.glob("*.csv")))
+    chosen = [folders[(i * 7) % len(folders)] for i in range(min(revise, len(folders)))]
+    chosen = list(dict.fromkeys(chosen))
+    for folder in chosen:
+        for src in folder.glob("*.csv"):
+            out = copy / src.relative_to(mirror)
+            out.unlink()
+            with src.open(encoding="utf-8-sig", newline="") as fin, out.open("w", encoding="utf-8", newline="") as fo:
+                reader, writer = csv.DictReader(fin), None
+                for row in reader:
+                    if writer is None:
+                        writer = csv.DictWriter(fo, fieldnames=reader.fieldnames or [])
+                        writer.writeheader()
+                    for col in ("observation", "lci_95", "uci_95"):
+                        with contextlib.suppress(KeyError, TypeError, ValueError):  # a marker or an empty cell stays
+                            row[col] = f"{float(row[col]) * 1.001:.6g}"
+                    writer.writerow(row)
+    new_db = work / "two-editions.duckdb"
+    shutil.copyfile(db, new_db)
+    con = duckdb.connect(str(new_db), read_only=True)
+    first = con.execute("SELECT max(loaded_at) FROM releases").fetchone()[0]
+    con.close()
+    subprocess.run([sys.executable, "-m", "prosperity.cli", "build", "--mirror", str(copy), "--db", str(new_db)],
+                   check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    return new_db, first.isoformat(), [f.name for f in chosen]
+
+
+def plan(db: Path, per_kind: int, as_of: str | None = None) -> list[tuple[str, str]]:
     """(kind, URL) pairs: every page type and endpoint, with areas from every level and far from Liverpool."""
     con = duckdb.connect(str(db), read_only=True)
 
@@ -115,10 +165,13 @@ def plan(db: Path, per_kind: int) -> list[tuple[str, str]]:
             for k, g in enumerate(groups)]  # fmt: skip
     out += [("same 50 members, another name and order", "/api/v1/groups?" + urlencode(
         {"name": "The same fifty", "members": ",".join(reversed(groups[0]))}))]  # fmt: skip
-    as_of = loaded.isoformat()
+    as_of = as_of or loaded.isoformat()
     out += [("as_of: area page", f"/areas/{a}?" + urlencode({"as_of": as_of})) for a in [HOME, *members[:2]]]
     out += [("as_of: API assessments", "/api/v1/assessments?" + urlencode({"area": a, "as_of": as_of}))
             for a in [members[2], *far["as_of"][:2]]]  # fmt: skip
+    out += [("as_of: group of 50 areas (API)", "/api/v1/groups?" + urlencode({"name": "Fifty places then",
+                                                                              "members": ",".join(groups[1]),
+                                                                              "as_of": as_of}))]  # fmt: skip
     out += [("as_of: indicator page", f"/indicators/{i}?" + urlencode({"area": HOME, "as_of": as_of})) for i in inds[:3]]
     return out
 
@@ -191,10 +244,20 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=600)
     ap.add_argument("--label", default="", help="a word for the heading, e.g. before or after")
     ap.add_argument("--write", type=Path, help="append the results as a Markdown section to this file")
+    ap.add_argument("--mirror", type=Path, help="the mirror --db was built from (for --revise)")
+    ap.add_argument("--revise", type=int, default=0, help="make a past edition: revise this many ELS datasets")
     args = ap.parse_args()
-    urls = plan(args.db, args.per_kind)
     load0 = os.getloadavg()[0]
-    runs = [one_run(args.db, urls, args.timeout) for _ in range(args.repeat)]
+    with tempfile.TemporaryDirectory(prefix="first-request-") as tmp:
+        db, as_of, revised = args.db, None, []
+        if args.revise:
+            if args.mirror is None:
+                raise SystemExit("--revise needs --mirror")
+            db, as_of, revised = past_edition(args.db, args.mirror, args.revise, Path(tmp))
+            load0 = os.getloadavg()[0]
+        urls = plan(db, args.per_kind, as_of)
+        runs = [one_run(db, urls, args.timeout) for _ in range(args.repeat)]
+        size = db.stat().st_size / 2**20
     pooled: dict[str, list[tuple[float, float, int]]] = defaultdict(list)
     for run in runs:
         for kind, xs in run.items():
@@ -203,11 +266,13 @@ def main() -> None:
         f"### {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — {platform.node()}{' — ' + args.label if args.label else ''}",
         "",
         f"Machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}. Warehouse: "
-        f"`{args.db.name}`, {args.db.stat().st_size / 2**20:.0f} MiB. {len(urls)} distinct URLs, each asked once per "
+        f"`{args.db.name}`, {size:.0f} MiB. {len(urls)} distinct URLs, each asked once per "
         f"fresh server; {args.repeat} servers; every figure pools all runs. Wall time is what the client waited; "
         f"CPU is the server's own user + system time for the request (10 ms resolution), which other work on a "
         f"shared machine does not inflate. Load average at the start: {load0:.1f}, at the end: "
-        f"{os.getloadavg()[0]:.1f}.",
+        f"{os.getloadavg()[0]:.1f}."
+        + (f" The `as_of` requests ask for {as_of} (before a second edition of {len(revised)} datasets: "
+           f"{', '.join(revised)})." if revised else " The `as_of` requests ask for the day of the last load."),
         "",
         "| kind | requests | wall p50 | wall p99 | CPU p50 | CPU p99 | not 200 |",
         "|---|---|---|---|---|---|---|",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -61,10 +62,16 @@ class Point:
 
     @property
     def year(self) -> int:
-        p = parse_period(self.period)
-        if p.unit == "Y" and (p.count or 1) > 1:
-            return p.end.year - 1
-        return p.start.year
+        return _year_of(self.period)
+
+
+@lru_cache(maxsize=65536)
+def _year_of(period: str) -> int:
+    """The year a period is counted as: its start, or for a span of several years its last year."""
+    p = parse_period(period)
+    if p.unit == "Y" and (p.count or 1) > 1:
+        return p.end.year - 1
+    return p.start.year
 
 
 @dataclass
@@ -124,7 +131,7 @@ class Assessment:
 
     def to_json(self) -> str:
         """The assessment as JSON text (what :meth:`as_dict` parses), written once for storing."""
-        return json.dumps(self.__dict__, default=_plain)
+        return json.dumps(self.__dict__, default=_plain, check_circular=False)  # a tree of plain values
 
 
 def _plain(v: Any) -> Any:
@@ -144,13 +151,20 @@ def _finite(x: float | None) -> float | None:
 
 
 class Assessor:
-    """Assesses specs for areas against one warehouse (optionally as it stood at ``as_of``)."""
+    """Assesses specs for areas against one warehouse (optionally as it stood at ``as_of``).
 
-    def __init__(self, wh: Warehouse, as_of: str | None = None):
+    ``base`` is an engine of the same warehouse at another moment (the served site's current one): a series whose
+    rows come from the same releases at both moments is the same series, so it is taken from ``base`` (read there
+    once) instead of read again. Only the indicators of releases loaded between the two moments are read anew.
+    """
+
+    def __init__(self, wh: Warehouse, as_of: str | None = None, *, base: Assessor | None = None):
         from prosperity.warehouse.schema import end_of
 
         self.wh = wh
         self.as_of = end_of(as_of) if as_of else None
+        self.base = base if base is not None and base.as_of != self.as_of else None
+        self._differs: set[str] | None = None  # indicators whose rows differ between this moment and the base's
         self._meta: dict[str, dict[str, Any] | None] = {}
         self._ids: set[str] | None = None
         self._ca: list[str] | None = None
@@ -164,6 +178,32 @@ class Assessor:
         self._newest_cache: dict[tuple[Any, ...], list[tuple[str, int]]] = {}
         self._lsoas_read = False
         self._derived: dict[str, Any] = {}  # derived series id → its DerivedBinding (framework/model.py)
+        self._lasts: dict[tuple[str, str], dict[str, dict[tuple[Any, ...], str]]] = {}
+        self._at_period: dict[tuple[str, str], dict[str, dict[str, Point]]] = {}
+        if self.base is not None:  # what is the same at every moment is read once, by the base
+            self._adopt_places(self.base)
+
+    def _adopt_places(self, base: Assessor) -> None:
+        """Share the base's names, levels, members, neighbours and indicator metadata (read now if not yet)."""
+        base.wh = self.wh
+        base._read_places()
+        self._names, self._levels_all, self._members_all = base._names, base._levels_all, base._members_all
+        self._neighbours_all, self._ids, self._meta = base._neighbours_all, base._ids, base._meta
+        self._releases = base._releases  # a release's record is the same whenever it is read
+        self._ca = base.combined_authorities()
+
+    def _read_places(self) -> None:
+        """Every area's name and level, every area's members and neighbours, every indicator's metadata."""
+        if not self._names:
+            self._names = dict(self.wh.con.execute("SELECT code, name FROM areas").fetchall())
+        if self._levels_all is None:
+            self._levels_all = dict(self.wh.con.execute("SELECT code, level FROM areas").fetchall())
+        self.members("")
+        self.neighbours("")
+        if self._ids is None:
+            for row in self.wh.query("SELECT * FROM indicators"):
+                self._meta.setdefault(row["indicator_id"], row)
+            self._ids = self.wh.indicator_ids()
 
     # ---- reading ------------------------------------------------------------------------------------------
     def meta(self, warehouse_id: str) -> dict[str, Any] | None:
@@ -175,10 +215,35 @@ class Assessor:
             self._meta[warehouse_id] = derived_meta(d, self.meta(d.numerator.warehouse),
                                                     self.meta(d.denominator.warehouse))  # fmt: skip
         if warehouse_id not in self._meta:
-            ids = self._ids if self._ids is not None else self.wh.indicator_ids()
-            self._ids = ids
-            self._meta[warehouse_id] = self.wh.indicator(warehouse_id) if warehouse_id in ids else None
+            if self._ids is None:  # every indicator's metadata in one query (as Warehouse.indicator gives it)
+                for row in self.wh.query("SELECT * FROM indicators"):
+                    self._meta.setdefault(row["indicator_id"], row)
+                self._ids = self.wh.indicator_ids()
+            if warehouse_id not in self._meta:
+                self._meta[warehouse_id] = self.wh.indicator(warehouse_id) if warehouse_id in self._ids else None
         return self._meta[warehouse_id]
+
+    def read_many(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Read many (indicator, breakdown) series for every area in one query, as :meth:`published` reads each
+        (the same rows, each area's in the same order): assessing every area reads every framework series."""
+        wanted = {k for k in keys if k not in self._cache and k[0] not in self._derived and not self._same_in_base(k[0])}
+        if not wanted:
+            return
+        found: dict[tuple[str, str], dict[str, list[Point]]] = {k: {} for k in wanted}
+        keys_ = sorted(wanted)
+        cur = self.wh.con.execute(
+            f"""SELECT o.indicator_id, o.breakdown, o.area_code, o.period, o.value, o.lci_95, o.uci_95, o.release_id
+                FROM {self._obs()} o SEMI JOIN (SELECT unnest($inds) AS i, unnest($brks) AS b) k
+                     ON k.i = o.indicator_id AND k.b = o.breakdown
+                WHERE o.value IS NOT NULL AND isfinite(o.value)
+                ORDER BY o.indicator_id, o.breakdown, o.area_code, o.period_start, o.period_end""",
+            {"inds": [k[0] for k in keys_], "brks": [k[1] for k in keys_],
+             **({"as_of": self.as_of} if self.as_of else {})},
+        )  # fmt: skip
+        while rows := cur.fetchmany(100_000):
+            for ind, brk, code, period, value, lci, uci, rel in rows:
+                found[(ind, brk)].setdefault(code, []).append(Point(period, value, _finite(lci), _finite(uci), (rel,)))
+        self._cache.update(found)
 
     def published(self, warehouse_id: str, area: str, breakdown: str) -> list[Point]:
         """An area's published values, read with every other area's in one query per indicator and breakdown."""
@@ -190,6 +255,12 @@ class Assessor:
                                 self.published(d.denominator.warehouse, d.denominator.area_for(area),
                                                d.denominator.breakdown), Point)  # fmt: skip
         key = (warehouse_id, breakdown)
+        if key not in self._cache and self._same_in_base(warehouse_id):
+            base = self.base
+            assert base is not None
+            base.wh = self.wh  # the base reads (if it must) through this request's cursor
+            base.published(warehouse_id, "", breakdown)
+            self._cache[key] = base._cache[key]
         if key not in self._cache:
             by_area: dict[str, list[Point]] = {}
             rows = self.wh.con.execute(
@@ -202,6 +273,25 @@ class Assessor:
                 by_area.setdefault(code, []).append(Point(period, value, _finite(lci), _finite(uci), (rel,)))
             self._cache[key] = by_area
         return self._cache[key].get(area, [])
+
+    def releases_visible(self) -> set[int]:
+        """The releases this engine reads: each dataset's newest loaded by ``as_of`` (or now)."""
+        rows = self.wh.con.execute(
+            "SELECT max(release_id) FROM releases WHERE $as_of IS NULL OR loaded_at <= CAST($as_of AS TIMESTAMP) "
+            "GROUP BY dataset_id", {"as_of": self.as_of}).fetchall()  # fmt: skip
+        return {r[0] for r in rows}
+
+    def _same_in_base(self, *warehouse_ids: str) -> bool:
+        """Do these indicators' rows come from the same releases at this moment and at the base's?"""
+        if self.base is None:
+            return False
+        if self._differs is None:
+            self.base.wh = self.wh
+            changed = sorted(self.releases_visible() ^ self.base.releases_visible())
+            self._differs = {r[0] for r in self.wh.con.execute(
+                "SELECT DISTINCT indicator_id FROM observations WHERE list_contains($ids, release_id)",
+                {"ids": changed}).fetchall()} if changed else set()  # fmt: skip
+        return not any(i in self._differs for i in warehouse_ids)
 
     def name(self, code: str) -> str:
         if not self._names:  # every area's name in one query (assessing every area asks for hundreds)
@@ -312,6 +402,11 @@ class Assessor:
 
     def _lsoas(self, domain: str) -> dict[str, list[tuple[LsoaRecord, str, tuple[int, ...]]]]:
         """Every IoD 2019 LSOA record of a domain, grouped by local authority (one query for all domains)."""
+        if not self._lsoas_read and self._same_in_base("iod2019-decile", "iod2019-rank", "iod2019-population"):
+            assert self.base is not None
+            self.base.wh = self.wh
+            self.base._lsoas(domain)
+            self._lsoa_cache, self._lsoas_read = self.base._lsoa_cache, True
         if not self._lsoas_read:
             self._lsoas_read = True
             rows = self.wh.con.execute(
@@ -474,11 +569,28 @@ class Assessor:
         except NotFound:
             return None
 
+    def _last_by_kind(self, warehouse_id: str, breakdown: str) -> dict[str, dict[tuple[Any, ...], str]]:
+        """Each area's last period of each kind (period_kind's first three parts), in one pass over its figures."""
+        key = (warehouse_id, breakdown)
+        hit = self._lasts.get(key)
+        if hit is None:
+            if self._same_in_base(warehouse_id):
+                assert self.base is not None
+                self.base.wh = self.wh
+                hit = self._lasts[key] = self.base._last_by_kind(warehouse_id, breakdown)
+                return hit
+            self.published(warehouse_id, "", breakdown)  # fills the cache of every area's figures
+            hit = {}
+            for area, pts in self._cache.get(key, {}).items():
+                last: dict[tuple[Any, ...], str] = {}
+                for p in pts:  # in period order: the last of each kind stays
+                    last[period_kind(p.period)[:3]] = p.period
+                hit[area] = last
+            self._lasts[key] = hit
+        return hit
+
     def _last_of_kind(self, warehouse_id: str, breakdown: str, code: str, kind: tuple[Any, ...]) -> str | None:
-        self.published(warehouse_id, code, breakdown)  # fills the cache of every area's figures
-        pts = self._cache.get((warehouse_id, breakdown), {}).get(code, [])
-        same = [p for p in pts if period_kind(p.period)[:3] == kind]
-        return same[-1].period if same else None
+        return self._last_by_kind(warehouse_id, breakdown).get(code, {}).get(kind)
 
     def _last_periods(self, warehouse_id: str, breakdown: str, level: str | None,
                       kind: tuple[Any, ...]) -> list[tuple[str, int]]:  # fmt: skip
@@ -487,27 +599,42 @@ class Assessor:
         hit = self._newest_cache.get(key)
         if hit is not None:
             return hit
+        if self._same_in_base(warehouse_id):  # the same figures at the base's moment: its tally
+            assert self.base is not None
+            self.base.wh = self.wh
+            hit = self._newest_cache[key] = self.base._last_periods(warehouse_id, breakdown, level, kind)
+            return hit
         levels = self._levels_all or {}
-        self.published(warehouse_id, "", breakdown)
         tally: dict[str, int] = {}
-        for other, pts in self._cache.get((warehouse_id, breakdown), {}).items():
+        for other, last in self._last_by_kind(warehouse_id, breakdown).items():
             if levels.get(other) != level:
                 continue
-            same = [p for p in pts if period_kind(p.period)[:3] == kind]
-            if same:
-                tally[same[-1].period] = tally.get(same[-1].period, 0) + 1
+            period = last.get(kind)
+            if period is not None:
+                tally[period] = tally.get(period, 0) + 1
         # max() over the periods in first-seen order kept the first of equal starts: a stable sort does the same
         ranked = sorted(tally.items(), key=lambda kv: parse_period(kv[0]).start, reverse=True)
         self._newest_cache[key] = ranked
         return ranked
 
+    def _at(self, warehouse_id: str, area: str, breakdown: str, period: str) -> Point | None:
+        """An area's first published point for ``period`` (as a scan of its series finds it), by an index."""
+        if warehouse_id in self._derived:
+            return next((p for p in self.published(warehouse_id, area, breakdown) if p.period == period), None)
+        by_area = self._at_period.setdefault((warehouse_id, breakdown), {})
+        by_period = by_area.get(area)
+        if by_period is None:
+            by_period = by_area[area] = {}
+            for p in self.published(warehouse_id, area, breakdown):
+                by_period.setdefault(p.period, p)
+        return by_period.get(period)
+
     def _benchmark(self, spec: Spec, latest: Point, segment: list[Point], used: set[int]) -> dict[str, Any] | None:
         for code in BENCHMARKS:
-            bench = self.published(spec.warehouse, code, spec.breakdown)
-            match = [b for b in bench if b.period == latest.period]
-            if not match:
+            b = self._at(spec.warehouse, code, spec.breakdown, latest.period)
+            if b is None:
                 continue
-            b = match[0]
+            bench = self.published(spec.warehouse, code, spec.breakdown)
             used.update(b.release_ids)
             c = compare_with_benchmark(latest.value, b.value, spec.polarity, lower_95=latest.lci_95,
                                        upper_95=latest.uci_95)  # fmt: skip
@@ -602,11 +729,10 @@ class Assessor:
         for c in codes:
             if c == area:
                 continue
-            match = [p for p in self.published(spec.warehouse, spec.area_map.get(c, c), spec.breakdown)
-                     if p.period == latest.period]  # fmt: skip
-            if match:
-                values[c] = match[0].value
-                used.update(match[0].release_ids)
+            match = self._at(spec.warehouse, spec.area_map.get(c, c), spec.breakdown, latest.period)
+            if match is not None:
+                values[c] = match.value
+                used.update(match.release_ids)
         values[area] = latest.value
         present = {c: v for c, v in values.items() if v is not None}
         if len(present) < 3:

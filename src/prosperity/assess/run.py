@@ -83,11 +83,8 @@ def areas_to_assess(wh: Warehouse) -> list[str]:
         {"levels": list(ASSESSED_LEVELS)},
     ).fetchall()  # fmt: skip
     found = dict.fromkeys([CITY_REGION, *wh.members(CITY_REGION), *assessor.combined_authorities(), *(r[0] for r in rows)])
-    return [c for c in found if _known(wh, c)]
-
-
-def _known(wh: Warehouse, code: str) -> bool:
-    return wh.con.execute("SELECT count(*) FROM areas WHERE code = ?", [code]).fetchone()[0] > 0
+    known = {r[0] for r in wh.con.execute("SELECT code FROM areas WHERE list_contains(?, code)", [list(found)]).fetchall()}
+    return [c for c in found if c in known]
 
 
 def assessment_plan(wh: Warehouse, framework_path: Path) -> dict[Path, list[str]]:
@@ -138,8 +135,9 @@ def store_assessments(con: duckdb.DuckDBPyConnection, db_path: Path, framework_p
     rows: list[tuple[Any, ...]] = []
     seen: set[tuple[str, str]] = set()
     con.execute("DELETE FROM assessments")
-    for fw_path, areas in assessment_plan(wh, path).items():
-        specs, fw = load_specs(fw_path)
+    plan = {fw_path: (areas, *load_specs(fw_path)) for fw_path, areas in assessment_plan(wh, path).items()}
+    assessor.read_many(key for _, specs, _ in plan.values() for spec in specs for key in spec_series(spec))
+    for areas, specs, fw in plan.values():
         errors += len(fw.errors)
         for area in areas:
             for spec in specs:
@@ -154,6 +152,14 @@ def store_assessments(con: duckdb.DuckDBPyConnection, db_path: Path, framework_p
     con.execute("INSERT OR REPLACE INTO meta VALUES ('assessments_digest', ?)", [assessment_digest(con, path)])
     con.execute("INSERT OR REPLACE INTO meta VALUES ('framework_errors', ?)", [str(errors)])
     return stored
+
+
+def spec_series(spec: Spec) -> list[tuple[str, str]]:
+    """The (indicator, breakdown) series an indicator's assessment reads for every area: its own, and those its
+    aggregation rule builds a group's figure from (others, such as real-terms series, are read as they are met)."""
+    rule = spec.aggregation
+    return [(spec.warehouse, spec.breakdown), *((ind, "") for ind in (rule.numerator, rule.denominator, rule.weight)
+                                                 if ind)]  # fmt: skip
 
 
 #: assessments written per statement: bounded, so memory does not grow with the number of areas

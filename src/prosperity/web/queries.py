@@ -599,9 +599,9 @@ def area(site: Site, wh: Warehouse, code: str, as_of: str | None = None) -> dict
                           WHERE p.child = ? AND p.depth = 1 ORDER BY a.code""", [code])  # fmt: skip
     members = wh.query("SELECT code, name, level FROM areas WHERE list_contains(?, code) ORDER BY name",
                        [wh.members(code)])  # fmt: skip
-    assessor = Assessor(wh)
     if row["level"] == "combined-authority":
-        peer_codes, peer_kind = [c for c in assessor.combined_authorities() if c != code], "the other combined authorities"
+        every = site.derived.get_or(("combined-authorities",), lambda: Assessor(wh).combined_authorities())
+        peer_codes, peer_kind = [c for c in every if c != code], "the other combined authorities"
     else:
         peer_codes, peer_kind = wh.neighbours(code, "global"), "ONS's 20 most similar local authorities"
     names = {r["code"]: r["name"] for r in wh.query("SELECT code, name FROM areas WHERE list_contains(?, code)",
