@@ -145,6 +145,11 @@ def as_image(svg: str) -> str:
     title = re.search(r"<title[^>]*>(.*?)</title>", svg, re.S)
     desc = re.search(r"<desc[^>]*>(.*?)</desc>", svg, re.S)
     alt = " ".join(x.group(1).strip() for x in (title, desc) if x)
+    note = ""
+    floor = axis_floor(svg)
+    if floor is not None and floor > 0 and "not at zero" not in alt:  # a chart drawn elsewhere: say it here
+        note = f"The vertical axis starts at {floor:,g}, not at zero."
+        alt = f"{alt} {note}"
     if "<style>" not in svg:
         box = re.search(r'viewBox="0 0 ([\d.]+) ', svg)
         width = float(box.group(1)) if box else LINE_WIDTH
@@ -152,4 +157,21 @@ def as_image(svg: str) -> str:
         svg = str(styled(svg, LINE_STYLE.replace(f"font-size:{FONT}px", f"font-size:{size}px")))
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     cls = "map" if 'class="map"' in svg[:200] else "bars" if 'class="bars"' in svg[:200] else "chart"
-    return f'<img class="{cls}" alt="{alt}" src="data:image/svg+xml;base64,{data}">'
+    image = f'<img class="{cls}" alt="{alt}" src="data:image/svg+xml;base64,{data}">'
+    return image + (f'<span class="axis-note">{note}</span>' if note else "")
+
+
+def axis_floor(svg: str) -> float | None:
+    """Where a line chart's vertical axis starts: its lowest tick (the labels set against the axis), or None for
+    a chart that is not a line chart (bars start at zero; a map has no axis)."""
+    import re
+
+    if not re.match(r'<svg class="chart"', svg.lstrip()) or "<polyline" not in svg:
+        return None
+    ticks = []
+    for label in re.findall(r'<text class="tick"[^>]*text-anchor="end"[^>]*>([^<]*)</text>', svg):
+        try:
+            ticks.append(float(label.replace(",", "")))
+        except ValueError:
+            continue
+    return min(ticks) if ticks else None
