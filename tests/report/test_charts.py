@@ -9,6 +9,7 @@ viewBox width), read from the typesetter's layout of the same HTML.
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import re
 import xml.etree.ElementTree as ET
@@ -43,22 +44,20 @@ def _rules(root: ET.Element) -> list[tuple[list[set[str]], dict[str, str]]]:
 
 
 def _style(el: ET.Element, ancestors: list[ET.Element], rules: list, prop: str) -> str | None:
-    """A property of an element: its own attribute, else a stylesheet rule matching its classes or an ancestor's
-    (descendant selectors such as ``.grid line`` are read as "an element inside .grid"), else inherited."""
-    for node in [el, *reversed(ancestors)]:
-        if node.get(prop):
-            return node.get(prop)
-        own = set((node.get("class") or "").split())
-        chain = own | {c for a in ancestors for c in (a.get("class") or "").split()}
-        found = None
-        for sels, decls in rules:
-            if prop in decls and any(s and s <= (own if node is not el else chain) | own for s in sels):
-                found = decls[prop]
-        if found:
-            return found
-        if prop not in ("font-size", "fill", "font-family"):
-            return None
-    return None
+    """A property of an element: its own attribute; else the last stylesheet rule whose classes it has (or, for a
+    descendant selector such as ``.grid line``, it and its ancestors have); else, for an inherited property, its
+    parent's."""
+    if el.get(prop):
+        return el.get(prop)
+    own = set((el.get("class") or "").split())
+    around = own | {c for a in ancestors for c in (a.get("class") or "").split()}
+    found = None
+    for selectors, decls in rules:
+        if prop in decls and any(s and (s <= own or s <= around) for s in selectors):
+            found = decls[prop]
+    if found or prop not in ("font-size", "fill") or not ancestors:
+        return found
+    return _style(ancestors[-1], ancestors[:-1], rules, prop)
 
 
 def _walk(el: ET.Element, ancestors: list[ET.Element]):
@@ -139,9 +138,8 @@ def test_no_text_in_the_printed_report_is_under_8_points(lcr_report: ReportResul
         def visit(text: str, cm: list[float], tm: list[float], font: object, size: float, n: int = n) -> None:
             if not text.strip():
                 return
-            # the vertical scale of text space in points: Tm × CTM
-            a, b, c, d = tm[0] * cm[0] + tm[1] * cm[2], tm[0] * cm[1] + tm[1] * cm[3], \
-                tm[2] * cm[0] + tm[3] * cm[2], tm[2] * cm[1] + tm[3] * cm[3]  # fmt: skip
+            # the vertical scale of text space in points: the second row of Tm × CTM
+            c, d = tm[2] * cm[0] + tm[3] * cm[2], tm[2] * cm[1] + tm[3] * cm[3]
             printed = size * (c * c + d * d) ** 0.5
             if printed < SMALLEST_PT - 0.05:
                 smallest.append((round(printed, 2), n, text.strip()[:40]))
@@ -186,8 +184,7 @@ def _data_colours(svg: str) -> set[str]:
         if "band" in classes or "outline" in classes:
             continue  # a line's interval is the line's colour, lighter; an outline is the black of the page
         for prop in ("stroke", "fill"):
-            colour = _style(el, ancestors, rules, prop) if prop == "fill" else (el.get(prop) or next(
-                (d[prop] for s, d in rules if prop in d and any(x and x <= classes for x in s)), None))
+            colour = _style(el, ancestors, rules, prop)
             if colour and _hex(colour) and not NEUTRAL_TEXT.match(colour) and colour.lower() not in ("#e3e3e3", "#dddddd"):
                 if tag == "line" and prop == "stroke" and not el.get("stroke-dasharray"):
                     continue  # axis and tick lines
@@ -210,7 +207,8 @@ def test_chart_colours_are_told_apart_with_any_colour_vision(lcr_report: ReportR
                     space = {"name": "sRGB1+CVD", "cvd_type": vision, "severity": 100}
                     a, b = (cspace_convert(c, space, "sRGB1").clip(0, 1) for c in (a, b))
                 d = float(deltaE(a, b, input_space="sRGB1"))
-                assert d >= SMALLEST_DELTA_E, f"{one} and {two} differ by ΔE′ {d:.1f} ({vision or 'normal vision'}) in {alt[:80]}"
+                seen = vision or "normal vision"
+                assert d >= SMALLEST_DELTA_E, f"{one} and {two} differ by ΔE′ {d:.1f} ({seen}) in {alt[:80]}"
     assert checked >= 10
 
 
@@ -232,10 +230,8 @@ def _y_ticks(svg: str) -> list[float]:
     out = []
     for el in root.iter(f"{SVG}text"):
         if "tick" in (el.get("class") or "") and el.get("text-anchor") == "end":
-            try:
+            with contextlib.suppress(ValueError):
                 out.append(float("".join(el.itertext()).replace(",", "")))
-            except ValueError:
-                pass
     return out
 
 
