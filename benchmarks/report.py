@@ -3,10 +3,11 @@
 The command (``prosperity report --area E47000004``) runs in a fresh process each time, so wall time, CPU time
 (user + system) and peak resident memory are its own (from ``wait4``). The stages are then timed in this process,
 once warmed: gathering (framework, assessments, series for the charts), the sections other packages provide
-(evaluation, scenarios), writing the HTML, and typesetting the PDF with WeasyPrint. With ``--chromium``, the same
-HTML is also printed by Chromium (Playwright's ``page.pdf(tagged=True, outline=True)``), for comparison only.
+(evaluation, scenarios), writing the HTML, and printing the PDF with Chromium (as the command does); with
+``--weasyprint``, the same HTML is also typeset by WeasyPrint (the route without Chromium), for comparison. The
+command's CPU time includes its children's (the browser's), as ``wait4`` reports it.
 
-Usage: python benchmarks/report.py --db prosperity.duckdb [--repeat 3] [--chromium] [--write benchmarks/RESULTS.md]
+Usage: python benchmarks/report.py --db prosperity.duckdb [--repeat 3] [--weasyprint] [--write benchmarks/RESULTS.md]
 (build the warehouse first: prosperity build --mirror ../shared/data --db prosperity.duckdb)
 """
 
@@ -37,11 +38,12 @@ def run(cmd: list[str]) -> tuple[float, float, float]:
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def stages(db: Path, out: Path, chromium: str | None = None) -> dict[str, float]:
+def stages(db: Path, out: Path, weasyprint: bool = False) -> dict[str, float]:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     from prosperity.framework import load_framework
     from prosperity.report import framework_for, package_sections, typeset
     from prosperity.report.data import build_report
+    from prosperity.report.pdf import Printer, chromium
     from prosperity.report.render import render_html
     from prosperity.warehouse import Warehouse
 
@@ -58,34 +60,17 @@ def stages(db: Path, out: Path, chromium: str | None = None) -> dict[str, float]
     t = time.perf_counter()
     html = render_html(report)
     times["html"] = time.perf_counter() - t
-    t = time.perf_counter()
-    times["pages"] = typeset(html, out / "report.pdf", title="benchmark")
-    times["pdf"] = time.perf_counter() - t
-    if chromium:
-        times.update(print_with_chromium(html, out / "chromium.pdf", chromium))
+    executable = chromium()
+    if executable:
+        t = time.perf_counter()
+        with Printer(executable) as printer:
+            times["pages"], _ = printer.print(html, out / "report.pdf", title="benchmark")
+        times["chromium"] = time.perf_counter() - t
+    if weasyprint or not executable:
+        t = time.perf_counter()
+        times["pages_weasyprint"] = typeset(html, out / "weasyprint.pdf", title="benchmark")
+        times["weasyprint"] = time.perf_counter() - t
     return times
-
-
-def print_with_chromium(html: str, target: Path, executable: str) -> dict[str, float]:
-    """The same HTML printed by Chromium as a tagged PDF with an outline: seconds to start the browser, to load
-    the page, and to print it; and the pages printed."""
-    from playwright.sync_api import sync_playwright
-    from pypdf import PdfReader
-
-    t = time.perf_counter()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        started = time.perf_counter()
-        page = browser.new_page()
-        page.set_content(html, wait_until="load")
-        page.emulate_media(media="print")
-        loaded = time.perf_counter()
-        page.pdf(path=str(target), format="A4", tagged=True, outline=True, prefer_css_page_size=True,
-                 print_background=True)  # fmt: skip
-        printed = time.perf_counter()
-        browser.close()
-    return {"chromium_start": started - t, "chromium_load": loaded - started, "chromium_pdf": printed - loaded,
-            "chromium_pages": len(PdfReader(target).pages)}
 
 
 def main() -> None:
@@ -93,8 +78,8 @@ def main() -> None:
     ap.add_argument("--db", type=Path, required=True)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--write", type=Path, help="append the results as a Markdown section to this file")
-    ap.add_argument("--chromium", nargs="?", const="/usr/bin/chromium", default=None,
-                    help="also print the same HTML with this Chromium (default /usr/bin/chromium), for comparison")
+    ap.add_argument("--weasyprint", action="store_true",
+                    help="also typeset the same HTML with WeasyPrint, for comparison")
     args = ap.parse_args()
     exe = [sys.executable, "-m", "prosperity.cli"]
     whole, parts = [], []
@@ -104,7 +89,7 @@ def main() -> None:
             whole.append(run([*exe, "report", "--area", AREA, "--out", str(Path(tmp) / f"r{i}"), "--db", str(args.db)]))
         stages(args.db, Path(tmp))  # warm
         for _ in range(args.repeat):
-            parts.append(stages(args.db, Path(tmp), args.chromium))
+            parts.append(stages(args.db, Path(tmp), args.weasyprint))
         html_kib = (Path(tmp) / "r0" / "index.html").stat().st_size / 1024
         pdf_kib = (Path(tmp) / "r0" / "report.pdf").stat().st_size / 1024
 
@@ -127,16 +112,18 @@ def main() -> None:
         "| measurement | seconds | notes |",
         "|---|---|---|",
         f"| `prosperity report --area {AREA}` (fresh process) | {wall:.1f} wall, {cpu:.1f} CPU | peak RSS "
-        f"{rss:.0f} MiB; {int(med('pages'))} pages, HTML {html_kib:,.0f} KiB, PDF {pdf_kib:,.0f} KiB |",
+        f"{rss:.0f} MiB; HTML {html_kib:,.0f} KiB, PDF {pdf_kib:,.0f} KiB |",
         f"| gather: framework, assessments, chart series | {med('gather'):.1f} | in process, warmed |",
         f"| sections of other packages: evaluation (stored), scenarios | {med('sections'):.1f} | |",
         f"| write the HTML (Jinja2) | {med('html'):.2f} | |",
-        f"| typeset the PDF (WeasyPrint, tagged PDF/UA-1) | {med('pdf'):.1f} | |",
     ]
-    if args.chromium:
-        lines.append(f"| for comparison: Chromium prints the same HTML (tagged, outline) | {med('chromium_pdf'):.1f} | "
-                     f"start {med('chromium_start'):.1f} s, load {med('chromium_load'):.1f} s; "
-                     f"{int(med('chromium_pages'))} pages |")
+    if "chromium" in parts[0]:
+        lines.append(f"| print the PDF: Chromium (tagged, outline), finished for PDF/UA-1 | {med('chromium'):.1f} | "
+                     f"starting the browser, loading the page, printing, finishing (the command starts the browser "
+                     f"while the report is gathered); {int(med('pages'))} pages |")  # fmt: skip
+    if "weasyprint" in parts[0]:
+        lines.append(f"| typeset the same HTML with WeasyPrint (tagged PDF/UA-1) | {med('weasyprint'):.1f} | "
+                     f"{int(med('pages_weasyprint'))} pages |")  # fmt: skip
     lines.append("")
     text = "\n".join(lines)
     print(text)

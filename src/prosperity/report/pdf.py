@@ -23,6 +23,7 @@ import re
 import shutil
 import threading
 from pathlib import Path
+from typing import Any
 
 from prosperity.errors import ProsperityError
 
@@ -129,6 +130,7 @@ def finish(raw: Path, target: Path, *, html: str, title: str, lang: str, produce
         info.Producer = pikepdf.String(producer)
         _outline_titles(pdf, html)
         _figures_with_alt(root.StructTreeRoot)
+        _stable_ids(pdf)
         pdf.save(target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
         return len(pdf.pages)
 
@@ -178,3 +180,40 @@ def _figures_with_alt(tree: object) -> None:
             stack.extend(kids)
         elif isinstance(kids, pikepdf.Dictionary):
             stack.append(kids)
+
+
+def _stable_ids(pdf: Any) -> None:
+    """Chromium names the structure elements that table cells refer to (each header cell's /ID, and each data
+    cell's /Headers) by the browser's own node numbers, which differ from one run to the next: here they are
+    numbered in the structure tree's reading order, and the tree's index of them is made again, so that the same
+    HTML gives the same bytes (as WeasyPrint's tags are made stable in :func:`prosperity.report.typeset`)."""
+    import pikepdf
+
+    tree = pdf.Root.StructTreeRoot
+    names: dict[bytes, str] = {}
+    nodes: list[Any] = []
+    stack = [tree]
+    while stack:  # depth first, in reading order
+        node = stack.pop()
+        if not isinstance(node, pikepdf.Dictionary):
+            continue
+        nodes.append(node)
+        if "/ID" in node:
+            names.setdefault(bytes(node.ID), f"node{len(names) + 1:08d}")
+        kids = node.get("/K")
+        if isinstance(kids, pikepdf.Array):
+            stack.extend(reversed(list(kids)))
+        elif isinstance(kids, pikepdf.Dictionary):
+            stack.append(kids)
+    if not names:
+        return
+    index = pikepdf.NameTree.new(pdf)
+    for node in nodes:
+        if "/ID" in node:
+            node.ID = pikepdf.String(names[bytes(node.ID)])
+            index[str(node.ID)] = node
+        attributes = node.get("/A")
+        for a in attributes if isinstance(attributes, pikepdf.Array) else [attributes]:
+            if isinstance(a, pikepdf.Dictionary) and "/Headers" in a:
+                a.Headers = pikepdf.Array([pikepdf.String(names.get(bytes(h), str(h))) for h in a.Headers])
+    tree.IDTree = index.obj
