@@ -164,14 +164,16 @@ def as_image(svg: str) -> str:
 
 #: the width a chart is printed at (the text column of an A4 page, in points), and the smallest size its text may
 #: print at when a chart is widened to hold its labels
-PRINT_WIDTH, SMALLEST_PRINT = 510, 8.5
+PRINT_WIDTH, SMALLEST_PRINT = 510, 8.1
+CHAR = 0.55  # a character's mean width in DejaVu Sans, as a share of the font size
 
 
 def _room_for_labels(svg: str, size: float) -> str:
     """A chart drawn for the dashboard, whose labels set against its left edge would be cut off at the print size
-    of its text: long labels set on two or three lines, and the drawing widened to the left to hold them, never so
-    far that its text prints under :data:`SMALLEST_PRINT` points (the chart tests check that it does not). A
-    label's width is estimated at 0.6 of the font size a character, about the mean advance of DejaVu Sans."""
+    of its text: long labels set on two lines (three if they must), and the drawing widened to the left to hold
+    them, never so far that its text prints under :data:`SMALLEST_PRINT` points (the chart tests check that it
+    does not). A label's width is estimated at 0.55 of the font size a character, about the mean advance of
+    DejaVu Sans in words."""
     import html
     import re
     import textwrap
@@ -186,12 +188,13 @@ def _room_for_labels(svg: str, size: float) -> str:
     def wrap(m: re.Match[str]) -> str:
         nonlocal left
         x, label = float(m.group(2)), m.group(3)
-        per_line = max(8, int((x + most - 4) / (0.6 * size)))
-        lines = textwrap.wrap(html.unescape(label), per_line)[:3] if len(html.unescape(label)) > per_line else []
-        if not lines:
-            left = min(left, x - 0.6 * size * len(html.unescape(label)))
+        text = html.unescape(label)
+        per_line = max(8, int((x + most - 4) / (CHAR * size)))
+        if len(text) <= per_line:
+            left = min(left, x - CHAR * size * len(text))
             return m.group(0)
-        left = min(left, x - 0.6 * size * max(len(t) for t in lines))
+        lines = textwrap.wrap(text, per_line)
+        left = min(left, x - CHAR * size * max(len(t) for t in lines))
         first = -(len(lines) - 1) / 2 * 1.05
         spans = "".join(f'<tspan x="{m.group(2)}" dy="{first if i == 0 else 1.05:g}em">{html.escape(t)}</tspan>'
                         for i, t in enumerate(lines))  # fmt: skip
