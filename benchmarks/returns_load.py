@@ -280,6 +280,10 @@ def main() -> None:
                               for k, v in sorted(st.latency.items())},
                "p99_ms_window": round(percentile([x for k, v in st.latency.items() if "setup" not in k for x in v],
                                                  0.99) or 0)}  # fmt: skip
+        if st.errors:  # what the server said about them (its log is removed with the temporary folder)
+            log_lines = (tmp / "server.log").read_text(errors="replace").splitlines()
+            out["server_log"] = [x for x in log_lines if any(w in x for w in ("ERROR", "WARNING", "Error", "Traceback",
+                                                                              "Timeout", "408", "503", "500"))][-20:]
         print(json.dumps(out, indent=2))
     finally:
         if server is not None:

@@ -85,13 +85,17 @@ def content() -> dict[str, str]:
 
 @pytest.fixture
 def people(store: ProgrammeStore) -> dict[str, Account]:
-    """A submitter and two approvers for EX-TC, a submitter for EX-OT, and an administrator."""
-    specs = [("sam", "submitter", ["EX-TC"]), ("ann", "approver", ["EX-TC"]), ("abe", "approver", ["EX-TC"]),
-             ("olly", "submitter", ["EX-OT"]), ("ada", "administrator", []), ("vic", "viewer", ["EX-TC"])]  # fmt: skip
+    """A submitter and two approvers for EX-TC, a submitter for EX-OT, an administrator, a viewer, and a submitter
+    for each of EX-TC's two projects only (pat: EX-TC-01, quinn: EX-TC-02)."""
+    specs = [("sam", "submitter", ["EX-TC"], []), ("ann", "approver", ["EX-TC"], []),
+             ("abe", "approver", ["EX-TC"], []), ("olly", "submitter", ["EX-OT"], []), ("ada", "administrator", [], []),
+             ("vic", "viewer", ["EX-TC"], []), ("pat", "submitter", [], ["EX-TC:EX-TC-01"]),
+             ("quinn", "submitter", [], ["EX-TC:EX-TC-02"])]  # fmt: skip
     out = {}
     with store.session() as s, s.begin():
-        for name, role, progs in specs:
-            out[name] = account_of(s, add_user(s, name, PASSWORD, role, progs, display_name=name.title()))
+        for name, role, progs, projects in specs:
+            out[name] = account_of(s, add_user(s, name, PASSWORD, role, progs, projects=projects,
+                                               display_name=name.title()))  # fmt: skip
     return out
 
 

@@ -71,9 +71,9 @@ def test_the_shift_share_page_runs_and_says_where_labour_is_counted(client):
 
 def test_api_json_and_csv(client):
     listing = client.get("/api/v1/scenarios").json()
-    assert listing["ok"] and listing["total"] == 5
+    assert listing["ok"] and listing["total"] == 6
     runs = {row["id"]: row["runs"] for row in listing["data"]}
-    assert all(runs[s] for s in RUNS) and runs["lis-productivity-shift-share"]
+    assert all(runs[s] for s in RUNS) and runs["lis-productivity-shift-share"] and runs["level-3-qualifications-gap"]
     assert not runs["lis-level-4-qualifications-gap"]
     rows = list(csv.DictReader(io.StringIO(client.get("/api/v1/scenarios?format=csv").text)))
     assert {r["id"] for r in rows} == set(runs)

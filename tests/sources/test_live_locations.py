@@ -11,7 +11,7 @@ from prosperity.sources import SOURCES
 
 #: Hosts of publishers (and the publishers' own repositories: ONS's Explore Local Statistics, mySociety's register).
 PUBLISHERS = {"www.nomisweb.co.uk", "api.beta.ons.gov.uk", "www.ons.gov.uk", "fingertips.phe.org.uk", "www.gov.uk",
-              "explore-education-statistics.service.gov.uk", "www.ofcom.org.uk",
+              "explore-education-statistics.service.gov.uk", "api.education.gov.uk", "www.ofcom.org.uk",
               "github:ONSdigital", "github:mysociety"}  # fmt: skip
 #: Not yet publisher-true: none (the IoD 2025 summaries, once a council data lab's CSV, are MHCLG's File 10).
 KNOWN_GAPS: set[str] = set()

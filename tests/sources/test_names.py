@@ -65,3 +65,33 @@ def test_name_key_rules():
     assert name_key("King's Lynn and West Norfolk") == name_key("Kings Lynn & West Norfolk")
     assert name_key("Stoke-on-Trent") == name_key("STOKE ON TRENT")
     assert name_key("  Bristol,  City   of ") == "city of bristol"
+
+
+def test_the_code_current_for_the_period_wins():
+    """One name, two codes (a boundary change): recorded years rule a code out for a period; among the rest a code
+    in use wins over an ended one, and the register's current code over one it lists only as former."""
+    idx = AreaNames([Entry("Fife", "S12000015", "council-area", ended=True, end_year=2017),
+                     Entry("Fife", "S12000047", "council-area"),
+                     Entry("Gateshead", "E08000020", "metropolitan-district", former=True),
+                     Entry("Gateshead", "E08000037", "metropolitan-district"),
+                     Entry("Newtown", "E07000901", "non-metropolitan-district", end_year=2019, ended=True),
+                     Entry("Newtown", "E07000902", "non-metropolitan-district", start_year=2020)])  # fmt: skip
+    assert idx.resolve("Fife", year=2021) == "S12000047"
+    assert idx.resolve("Fife") == "S12000047"
+    assert idx.resolve("Gateshead", year=2012) == idx.resolve("Gateshead") == "E08000037"
+    assert idx.resolve("Newtown", year=2018) == "E07000901"  # the new code did not exist yet
+    assert idx.resolve("Newtown", year=2021) == "E07000902"
+    res = idx.resolve_all(["Newtown"], year=None)
+    assert res.codes == {"Newtown": "E07000902"}
+
+
+def test_authorities_with_old_and_new_codes_resolve_on_the_real_register(names):
+    """The register keeps former GSS codes (boundary changes) beside current ones, with no end year; ONS's
+    geography gives end years for some (Fife's S12000015 ended 2017). Each name resolves to one code."""
+    expected = {"East Hertfordshire": "E07000242", "St Albans": "E07000240", "Stevenage": "E07000243",
+                "Welwyn Hatfield": "E07000241", "Gateshead": "E08000037", "Northumberland": "E06000057",
+                "East Dunbartonshire": "S12000045", "Fife": "S12000047", "Glasgow City": "S12000049",
+                "North Lanarkshire": "S12000050", "Perth and Kinross": "S12000048"}  # fmt: skip
+    for year in (2017, 2019, 2022):
+        res = names.resolve_all(expected, year=year)
+        assert res.codes == expected and not res.ambiguous and not res.unmatched, year

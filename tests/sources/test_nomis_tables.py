@@ -88,3 +88,20 @@ def test_another_download_with_one_more_year_is_a_new_release(built, tmp_path):
     with Warehouse.open(db) as wh:
         assert len(wh.releases(DS)) == 2
         assert obs(wh, "aps-nvq4-plus-16-64", "E08000012", "2025-01-01/P1Y") is not None
+
+
+def test_councils_with_a_former_code_resolve_to_one_code(built):
+    """Six English and five Scottish councils whose codes changed with their boundaries were dropped as matching two
+    codes; each now resolves to the code of the table's geography, and only areas with no GSS code (LEPs, LSIPs)
+    are reported."""
+    _, db, res = built
+    text = " ".join(res.warnings)
+    assert "'ladu:'" not in text
+    for name in ("East Hertfordshire", "Gateshead", "Glasgow City", "Fife"):
+        assert name not in text
+    with Warehouse.open(db) as wh:
+        for code in ("E07000242", "E07000240", "E07000241", "E07000243", "E08000037", "E06000057", "S12000049"):
+            assert obs(wh, "aps-qualifications-nvq-16-64", code, "2021-01-01/P1Y", "NVQ4+") is not None, code
+        for old in ("E07000097", "E08000020", "S12000046", "S12000043"):
+            assert not wh.query("SELECT 1 FROM latest_observations WHERE area_code = ? AND indicator_id LIKE 'aps-%'",
+                                [old]), old  # fmt: skip

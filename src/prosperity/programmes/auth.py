@@ -9,9 +9,10 @@
   message never says whether the name exists (an unknown name costs a hash too).
 
 Roles (:data:`~prosperity.programmes.service_model.ROLES`): a *viewer* reads the returns of its programmes; a
-*submitter* also drafts, edits and submits them; an *approver* reads them and approves or returns what others
-submitted; an *administrator* does everything, manages accounts, reads and exports the audit log and marks
-programmes public.
+*submitter* also drafts, edits and submits them, for named programmes (all their projects, and the whole
+programme's return) or for named projects (only those projects' returns); an *approver* reads the returns of its
+programmes and approves or returns what others submitted; an *administrator* does everything, manages accounts,
+reads and exports the audit log and marks programmes public.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from prosperity.errors import ProsperityError
+from prosperity.programmes import model as m
 from prosperity.programmes.columns import CODE
-from prosperity.programmes.service_model import ROLES, AppUser, AuditEntry, UserProgramme, UserSession
+from prosperity.programmes.service_model import ROLES, AppUser, AuditEntry, UserProgramme, UserProject, UserSession
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
@@ -78,47 +80,99 @@ def audit(s: Session, actor: str, action: str, kind: str, object_id: object, *, 
 # ---- accounts ----------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Account:
-    """The signed-in user as a request sees it."""
+    """The signed-in user as a request sees it.
+
+    ``programmes``: programmes it works on as a whole (every project, and the programme's own return);
+    ``projects``: (programme, project) pairs a submitter works on one by one. Every check takes the return's
+    programme and project (None for a whole programme's return).
+    """
 
     id: int
     username: str
     display_name: str
     role: str
     programmes: frozenset[str]
+    projects: frozenset[tuple[str, str]] = frozenset()
 
     @property
     def admin(self) -> bool:
         return self.role == "administrator"
 
-    def reads(self, programme: str) -> bool:
-        return self.admin or programme in self.programmes
+    def reads(self, programme: str, project: str | None = None) -> bool:
+        return self.admin or programme in self.programmes or (project is not None
+                                                               and (programme, project) in self.projects)
 
-    def submits(self, programme: str) -> bool:
-        return self.admin or (self.role == "submitter" and programme in self.programmes)
+    def submits(self, programme: str, project: str | None = None) -> bool:
+        return self.admin or (self.role == "submitter" and self.reads(programme, project))
 
-    def approves(self, programme: str) -> bool:
+    def approves(self, programme: str, project: str | None = None) -> bool:
         return self.admin or (self.role == "approver" and programme in self.programmes)
+
+    def projects_of(self, programme: str) -> list[str]:
+        """The projects of ``programme`` this account is named for one by one."""
+        return sorted(p for g, p in self.projects if g == programme)
 
 
 def account_of(s: Session, user: AppUser) -> Account:
     progs = frozenset(s.scalars(select(UserProgramme.programme_id).where(UserProgramme.user_id == user.id)))
-    return Account(user.id, user.username, user.display_name, user.role, progs)
+    projs = frozenset((g, p) for g, p in s.execute(select(UserProject.programme_id, UserProject.project_id)
+                                                   .where(UserProject.user_id == user.id)))  # fmt: skip
+    return Account(user.id, user.username, user.display_name, user.role, progs, projs)
+
+
+def scope_text(programmes: list[str] | frozenset[str], projects: list[tuple[str, str]] | frozenset[tuple[str, str]]) -> str:
+    """Programmes and projects as a listing shows them: ``EX-OT, EX-TC-01 (project of EX-TC)``."""
+    return ", ".join([*sorted(programmes), *(f"{p} (project of {g})" for g, p in sorted(projects, key=lambda x: x[::-1]))])
 
 
 def _snapshot(s: Session, u: AppUser) -> dict:
-    progs = sorted(s.scalars(select(UserProgramme.programme_id).where(UserProgramme.user_id == u.id)))
+    a = account_of(s, u)
     return {"username": u.username, "display_name": u.display_name, "role": u.role, "disabled": u.disabled,
-            "programmes": progs}  # fmt: skip
+            "programmes": sorted(a.programmes), "projects": [f"{g}:{p}" for g, p in sorted(a.projects)]}  # fmt: skip
 
 
-def _check_role(role: str, programmes: list[str]) -> None:
+PROJECT_HINT = "name its programme too, as PROGRAMME:PROJECT (for example TD-RCN:TD-RCN-01)"
+
+
+def _check_role(role: str, programmes: list[str], projects: list[str] | None = None) -> None:
+    projects = projects or []
     if role not in ROLES:
         raise AuthError(f"role {role!r} is not one of {', '.join(ROLES)}")
     bad = [p for p in programmes if not CODE.match(p)]
     if bad:
         raise AuthError(f"programme code {bad[0][:80]!r} is not a code such as TD-RCN (letters, digits, . _ / -)")
-    if role in ("viewer", "submitter", "approver") and not programmes:
-        raise AuthError(f"a {role} works on named programmes: give at least one --programme")
+    for text in projects:
+        if not all(CODE.match(part) for part in text.split(":", 1)) or text.count(":") > 1:
+            raise AuthError(f"project {text[:80]!r} is not a project code such as TD-RCN-01, or {PROJECT_HINT}")
+    if projects and role != "submitter":
+        raise AuthError(f"only a submitter works on named projects; a{'n' if role[0] in 'aeiou' else ''} {role} works "
+                        "on named programmes (--programme)")  # fmt: skip
+    if role in ("viewer", "approver") and not programmes:
+        raise AuthError(f"a{'n' if role[0] in 'aeiou' else ''} {role} works on named programmes: give at least one "
+                        "--programme")  # fmt: skip
+    if role == "submitter" and not programmes and not projects:
+        raise AuthError("a submitter works on named programmes or projects: give at least one --programme or --project")
+
+
+def _resolve_projects(s: Session, projects: list[str]) -> list[tuple[str, str]]:
+    """(programme, project) for each ``PROJECT`` (its programme read from the store) or ``PROGRAMME:PROJECT``."""
+    out: dict[str, str] = {}
+    for text in projects:
+        given, _, code = text.rpartition(":")
+        stored = s.get(m.Project, code)
+        if stored is None and not given:
+            raise AuthError(f"project {code[:80]} is not in the programme store yet: {PROJECT_HINT}")
+        if stored is not None and given and stored.programme_id != given:
+            raise AuthError(f"project {code} belongs to programme {stored.programme_id}, not {given}")
+        out[code] = given or stored.programme_id  # type: ignore[union-attr]
+    return [(g, p) for p, g in out.items()]
+
+
+def _grant(s: Session, u: AppUser, programmes: list[str], projects: list[tuple[str, str]]) -> None:
+    for p in dict.fromkeys(programmes):
+        s.add(UserProgramme(user_id=u.id, programme_id=p))
+    for g, p in projects:
+        s.add(UserProject(user_id=u.id, project_id=p, programme_id=g))
 
 
 def check_password(password: str) -> None:
@@ -129,21 +183,22 @@ def check_password(password: str) -> None:
 
 
 def add_user(s: Session, username: str, password: str, role: str, programmes: list[str], *,
-             display_name: str | None = None, actor: str = "command line") -> AppUser:  # fmt: skip
-    """Create an account (in the caller's transaction)."""
+             projects: list[str] | None = None, display_name: str | None = None,
+             actor: str = "command line") -> AppUser:  # fmt: skip
+    """Create an account (in the caller's transaction). ``projects``: ``PROJECT`` or ``PROGRAMME:PROJECT`` each."""
     username = username.strip().lower()
     if not USERNAME.match(username):
         raise AuthError(f"user name {username[:80]!r} must be 2-80 lower-case letters, digits or . _ @ -")
-    _check_role(role, programmes)
+    _check_role(role, programmes, projects)
     check_password(password)
     if s.scalar(select(AppUser.id).where(AppUser.username == username)) is not None:
         raise AuthError(f"user {username} already exists (use `prosperity users set-role` to change it)")
+    pairs = _resolve_projects(s, projects or [])
     u = AppUser(username=username, display_name=(display_name or username)[:200], password_hash=hasher().hash(password),
                 role=role, disabled=False, failed_logins=0, created_at=now())  # fmt: skip
     s.add(u)
     s.flush()
-    for p in dict.fromkeys(programmes):
-        s.add(UserProgramme(user_id=u.id, programme_id=p))
+    _grant(s, u, programmes, pairs)
     s.flush()
     audit(s, actor, "user added", "user", username, after=_snapshot(s, u))
     return u
@@ -156,14 +211,18 @@ def _user(s: Session, username: str) -> AppUser:
     return u
 
 
-def set_role(s: Session, username: str, role: str, programmes: list[str], *, actor: str = "command line") -> AppUser:
-    _check_role(role, programmes)
+def set_role(s: Session, username: str, role: str, programmes: list[str], *, projects: list[str] | None = None,
+             actor: str = "command line") -> AppUser:  # fmt: skip
+    """Replace an account's role, programmes and projects (audited before and after; its sessions end)."""
+    _check_role(role, programmes, projects)
     u = _user(s, username)
+    pairs = _resolve_projects(s, projects or [])
     before = _snapshot(s, u)
     u.role = role
     s.execute(delete(UserProgramme).where(UserProgramme.user_id == u.id))
-    for p in dict.fromkeys(programmes):
-        s.add(UserProgramme(user_id=u.id, programme_id=p))
+    s.execute(delete(UserProject).where(UserProject.user_id == u.id))
+    s.flush()
+    _grant(s, u, programmes, pairs)
     s.execute(delete(UserSession).where(UserSession.user_id == u.id))  # a changed role signs in again
     s.flush()
     audit(s, actor, "role changed", "user", u.username, before=before, after=_snapshot(s, u))

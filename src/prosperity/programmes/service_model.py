@@ -1,4 +1,4 @@
-"""The returns service's tables: accounts, their programmes, sessions, returns in their workflow, comments, the
+"""The returns service's tables: accounts, their programmes and projects, sessions, returns in their workflow, comments, the
 audit log and what is published. Same declarative base (and Alembic history) as the programme store.
 
 A return in the service (``service_return``) holds its content as the template's CSV bundle (sheet key → CSV text)
@@ -42,6 +42,16 @@ class UserProgramme(Base):
     programme_id: Mapped[str] = mapped_column(Code, primary_key=True)
 
 
+class UserProject(Base):
+    """A single project a submitter works on (migration 0003), with its programme: such a submitter reads, drafts
+    and submits that project's returns only, never its programme's other projects or the whole programme's return."""
+
+    __tablename__ = "user_project"
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), primary_key=True)
+    project_id: Mapped[str] = mapped_column(Code, primary_key=True)
+    programme_id: Mapped[str] = mapped_column(Code)
+
+
 class UserSession(Base):
     """A signed-in browser: the SHA-256 of its cookie's random token (the token itself is never stored)."""
 
@@ -57,6 +67,8 @@ class ServiceReturn(Base):
     __tablename__ = "service_return"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     programme_id: Mapped[str] = mapped_column(Code, index=True)
+    #: a return for one project of the programme; None for the whole programme's return (migration 0003)
+    project_id: Mapped[str | None] = mapped_column(Code)
     round_id: Mapped[str] = mapped_column(String(12))
     state: Mapped[str] = mapped_column(String(12))
     version: Mapped[int] = mapped_column(Integer)
@@ -109,4 +121,6 @@ class PublicProgramme(Base):
 
 
 Index("ix_service_return_programme_round", ServiceReturn.programme_id, ServiceReturn.round_id)
+Index("ix_service_return_programme_project_round", ServiceReturn.programme_id, ServiceReturn.project_id,
+      ServiceReturn.round_id)
 Index("ix_audit_entry_object", AuditEntry.object_kind, AuditEntry.object_id)

@@ -6,7 +6,8 @@ users (``/api/v1/returns…``). Nothing here is public: every page and endpoint 
 - CSRF: every state-changing request carries the session's token, as the form field ``csrf_token`` or the header
   ``X-CSRF-Token``, compared in constant time; the sign-in form, before a session exists, uses a double-submit
   cookie. A request without it is refused (403) and changes nothing.
-- A return of a programme the user does not work on answers exactly as a return that does not exist (404).
+- A return of a programme (or, for a submitter named for projects, of a project) the user does not work on answers
+  exactly as a return that does not exist (404).
 - Responses are ``no-store``: a shared cache never keeps one user's page for another.
 """
 
@@ -19,6 +20,7 @@ import secrets
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -166,6 +168,12 @@ def _signed_in(request: Request, handle: Any) -> Response:
             return _error(request, _status(e), str(e), who[0])
 
 
+async def _off(fn: Any, *args: Any) -> Any:
+    """``fn(*args)`` in a worker thread: checking a return takes seconds of work that must not stall the event loop
+    (every other request's reading and writing, and its connections' keep-alive timers, wait on it)."""
+    return await run_in_threadpool(fn, *args)
+
+
 def _version(fields: dict[str, Any]) -> int:
     try:
         return int(str(fields.get("version", "")))
@@ -226,8 +234,22 @@ def _list_ctx(s: Session, acct: Account) -> dict[str, Any]:
     rows = wf.visible_returns(s, acct)
     public = set(s.scalars(select(PublicProgramme.programme_id)))
     return {"returns": rows, "states": STATE_TEXT, "public": sorted(public),
-            "may_start": sorted(acct.programmes) if acct.role == "submitter" else [],
+            "may_start": _startable(acct),
             "people": wf.names(s, {r.updated_by for r in rows})}  # fmt: skip
+
+
+def _startable(acct: Account) -> list[tuple[str, str]]:
+    """(value, label) of what a submitter may start a return for: whole programmes, and single projects."""
+    if acct.role != "submitter":
+        return []
+    return [*((p, f"{p} (the whole programme)") for p in sorted(acct.programmes)),
+            *((f"{g}:{p}", f"Project {p} of {g}") for g, p in sorted(acct.projects))]
+
+
+def _programme_and_project(value: str, project: str) -> tuple[str, str | None]:
+    """The form's choice ``PROGRAMME`` or ``PROGRAMME:PROJECT`` (or a separate ``project`` field, as the API takes)."""
+    programme, _, part = value.strip().partition(":")
+    return programme.strip(), (part or project).strip() or None
 
 
 @router.get("/returns", include_in_schema=False)
@@ -239,7 +261,8 @@ def returns_page(request: Request) -> Response:
 @router.post("/returns", include_in_schema=False)
 async def start_return(request: Request) -> Response:
     async def act(s: Session, acct: Account, csrf: str, f: dict[str, Any]) -> Response:
-        r = wf.create_return(s, acct, str(f.get("programme", "")).strip(), str(f.get("round", "")).strip())
+        programme, project = _programme_and_project(str(f.get("programme", "")), str(f.get("project", "")))
+        r = await _off(wf.create_return, s, acct, programme, str(f.get("round", "")).strip(), project)
         return RedirectResponse(f"/returns/{r.id}/edit", status_code=303, headers=NO_STORE)
 
     return await _act(request, act)
@@ -251,13 +274,13 @@ def _view_ctx(s: Session, acct: Account, r: Any) -> dict[str, Any]:
     comments = wf.comments(s, r)
     people = wf.names(s, {r.created_by, r.updated_by, r.submitted_by, r.decided_by, *(c.user_id for c in comments)})
     issues = wf.issue_objects(r)
-    return {"r": r, "prior": prior, "diff": wf.differences(prior.content, r.content) if prior else None,
+    return {"r": r, "prior": prior, "diff": wf.differences(wf.prior_content(s, r, prior), r.content) if prior else None,
             "comments": comments, "people": people, "states": STATE_TEXT,
             "errors": [i for i in issues if i.severity == "error"],
             "warnings": [i for i in issues if i.severity == "warning"],
-            "may_edit": acct.submits(r.programme_id) and r.state in wf.EDITABLE,
+            "may_edit": acct.submits(r.programme_id, r.project_id) and r.state in wf.EDITABLE,
             "may_decide": acct.approves(r.programme_id) and r.state == "submitted" and r.submitted_by != acct.id,
-            "may_comment": acct.submits(r.programme_id) or acct.approves(r.programme_id)}  # fmt: skip
+            "may_comment": acct.submits(r.programme_id, r.project_id) or acct.approves(r.programme_id)}  # fmt: skip
 
 
 @router.get("/returns/{rid}", include_in_schema=False)
@@ -276,7 +299,8 @@ def _read(request: Request, rid: int, template: str) -> Response:
         ctx = _view_ctx(s, acct, r)
         if template == "returns/edit.html" and not ctx["may_edit"]:
             return _error(request, 403, f"this return is {STATE_TEXT[r.state].lower()} and you cannot change it", acct)
-        return _page(template, title=f"Return for {r.programme_id}, {r.round_id}", account=acct, csrf=csrf,
+        what = f"project {r.project_id} of {r.programme_id}" if r.project_id else r.programme_id
+        return _page(template, title=f"Return for {what}, {r.round_id}", account=acct, csrf=csrf,
                      sheets=SHEETS, **ctx)  # fmt: skip
 
     return _signed_in(request, handle)
@@ -303,7 +327,7 @@ def sheet_download(request: Request, rid: int, name: str) -> Response:
 async def _save(request: Request, rid: int, content_of: Any) -> Response:
     async def act(s: Session, acct: Account, csrf: str, f: dict[str, Any]) -> Response:
         content, source = await content_of(f)
-        r = wf.save_content(s, acct, rid, _version(f), content, source)
+        r = await _off(wf.save_content, s, acct, rid, _version(f), content, source)
         if _is_api(request):
             return JSONResponse(_return_json(r), headers=NO_STORE)
         n = sum(1 for i in r.issues if i["severity"] == "error")
@@ -333,7 +357,7 @@ async def upload(request: Request, rid: int) -> Response:
         if name.lower().endswith(".csv"):
             key, text = wf.sheet_from_csv(data, name)
             return {key: text}, name
-        return wf.content_from_workbook(data, name), name
+        return await _off(wf.content_from_workbook, data, name), name
 
     return await _save(request, rid, content_of)
 
@@ -342,14 +366,14 @@ def _decision(name: str) -> Any:
     async def act(s: Session, acct: Account, csrf: str, f: dict[str, Any], rid: int, request: Request) -> Response:
         comment = str(f.get("comment", ""))
         if name == "submit":
-            r = wf.submit(s, acct, rid, _version(f))
+            r = await _off(wf.submit, s, acct, rid, _version(f))
         elif name == "approve":
-            r = wf.approve(s, acct, rid, _version(f), comment)
+            r = await _off(wf.approve, s, acct, rid, _version(f), comment)
         elif name == "send-back":
-            r = wf.send_back(s, acct, rid, _version(f), comment)
+            r = await _off(wf.send_back, s, acct, rid, _version(f), comment)
         else:
-            wf.add_comment(s, acct, rid, comment)
-            r = wf.get_return(s, acct, rid)
+            await _off(wf.add_comment, s, acct, rid, comment)
+            r = await _off(wf.get_return, s, acct, rid)
         if _is_api(request):
             return JSONResponse(_return_json(r), headers=NO_STORE)
         return RedirectResponse(f"/returns/{rid}", status_code=303, headers=NO_STORE)
@@ -372,8 +396,8 @@ for _name in ("submit", "approve", "send-back", "comment"):
 
 # ---- the JSON API for signed-in users ----------------------------------------------------------------------------
 def _return_json(r: Any, content: bool = False) -> dict[str, Any]:
-    out = {"id": r.id, "programme": r.programme_id, "round": r.round_id, "state": r.state, "version": r.version,
-           "source": r.source_name, "issues": r.issues, "submission": r.submission_id,
+    out = {"id": r.id, "programme": r.programme_id, "project": r.project_id, "round": r.round_id, "state": r.state,
+           "version": r.version, "source": r.source_name, "issues": r.issues, "submission": r.submission_id,
            "updated_at": r.updated_at.isoformat() if r.updated_at else None}  # fmt: skip
     if content:
         out["content"] = r.content
@@ -406,7 +430,8 @@ async def api_save(request: Request, rid: int) -> Response:
 @router.post("/api/v1/returns", include_in_schema=False)
 async def api_start(request: Request) -> Response:
     async def act(s: Session, acct: Account, csrf: str, f: dict[str, Any]) -> Response:
-        r = wf.create_return(s, acct, str(f.get("programme", "")), str(f.get("round", "")))
+        programme, project = _programme_and_project(str(f.get("programme", "")), str(f.get("project") or ""))
+        r = await _off(wf.create_return, s, acct, programme, str(f.get("round", "")), project)
         return JSONResponse(_return_json(r), status_code=201, headers=NO_STORE)
 
     return await _act(request, act)
@@ -416,7 +441,8 @@ async def api_start(request: Request) -> Response:
 def api_session(request: Request) -> Response:
     """Who is signed in, and the CSRF token their requests must carry (read by the same-origin API client)."""
     return _signed_in(request, lambda s, acct, csrf: JSONResponse({
-        "username": acct.username, "role": acct.role, "programmes": sorted(acct.programmes), "csrf_token": csrf},
+        "username": acct.username, "role": acct.role, "programmes": sorted(acct.programmes),
+        "projects": [{"programme": g, "project": p} for g, p in sorted(acct.projects)], "csrf_token": csrf},
         headers=NO_STORE))  # fmt: skip
 
 

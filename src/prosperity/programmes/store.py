@@ -34,7 +34,7 @@ from prosperity.programmes.years import Round
 
 ENV = "PROSPERITY_PROGRAMMES_DB"
 #: the newest Alembic revision (``migrations/versions``); a store at it opens without loading Alembic
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 DEFAULT_FILE = "programmes.sqlite"
 
 
@@ -134,8 +134,19 @@ class ProgrammeStore:
 
 # ---- writing a return ------------------------------------------------------------------------------------
 def _round(s: Session, r: Round) -> None:
-    if s.get(m.ReportingRound, r.id) is None:
-        s.add(m.ReportingRound(id=r.id, financial_year=r.fy, period_start=r.start, period_end=r.end))
+    """The reporting round's row, made if missing. Two approvals of a new round's first returns may run at once on
+    PostgreSQL: there the insert skips a row another transaction made (``ON CONFLICT DO NOTHING``, waiting for it)."""
+    if s.get(m.ReportingRound, r.id) is not None:
+        return
+    values = {"id": r.id, "financial_year": r.fy, "period_start": r.start, "period_end": r.end}
+    dialect = s.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(m.ReportingRound)
+        s.execute(ins.values(**values).on_conflict_do_nothing(index_elements=["id"]))
+    else:
+        s.add(m.ReportingRound(**values))
 
 
 def _describe(obj: Any, row: Row, keys: Iterable[str], submission_id: int, file: str) -> None:

@@ -25,6 +25,10 @@ returns_app = typer.Typer(help="The returns service's data: export and import ev
 out = Console(width=None if sys.stdout.isatty() else 160)
 ProgrammesOption = Annotated[list[str] | None, typer.Option("--programme", "-p", help="A programme code this user works "
                                                             "on (repeat for several); not for administrators.")]
+ProjectsOption = Annotated[list[str] | None, typer.Option("--project", help="A single project this submitter works on "
+                                                          "(repeat for several): its code, e.g. TD-RCN-01, or "
+                                                          "PROGRAMME:PROJECT for a project not in the store yet. Only "
+                                                          "that project's returns, not its programme's others.")]
 PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help="Read the password from the first line of "
                                              "standard input instead of asking for it.")]  # fmt: skip
 
@@ -49,29 +53,38 @@ def _run(url: str | None, action) -> object:  # type: ignore[no-untyped-def]
 @users_app.command("add")
 def add(username: Annotated[str, typer.Argument(help="Sign-in name, e.g. a.officer@wirral.gov.uk.")],
         role: Annotated[str, typer.Option("--role", help="viewer, submitter, approver or administrator.")],
-        programme: ProgrammesOption = None,
+        programme: ProgrammesOption = None, project: ProjectsOption = None,
         name: Annotated[str | None, typer.Option("--name", help="Name shown to others [default: the user name].")] = None,
         password_stdin: PasswordStdin = False, db: StoreOption = None) -> None:  # fmt: skip
     """Create an account (the first administrator is made this way)."""
     from prosperity.programmes.auth import _check_role, add_user
 
     try:
-        _check_role(role, programme or [])  # before asking for a password
+        _check_role(role, programme or [], project)  # before asking for a password
     except ProsperityError as e:
         raise fail(e) from None
     password = _password(password_stdin)
-    _run(db, lambda s: add_user(s, username, password, role, programme or [], display_name=name))
-    out.print(f"Added {username.strip().lower()} as {role}" + (f" for {', '.join(programme)}" if programme else ""))
+    u = _run(db, lambda s: _scope(s, add_user(s, username, password, role, programme or [], projects=project,
+                                              display_name=name)))  # fmt: skip
+    out.print(f"Added {username.strip().lower()} as {role}" + (f" for {u}" if u else ""), highlight=False)
+
+
+def _scope(s, user) -> str:  # type: ignore[no-untyped-def]
+    from prosperity.programmes.auth import account_of, scope_text
+
+    a = account_of(s, user)
+    return scope_text(a.programmes, a.projects)
 
 
 @users_app.command("set-role")
 def set_role_cmd(username: str, role: Annotated[str, typer.Argument(help="viewer, submitter, approver or administrator.")],
-                 programme: ProgrammesOption = None, db: StoreOption = None) -> None:  # fmt: skip
-    """Change an account's role and programmes (its sessions end: it signs in again)."""
+                 programme: ProgrammesOption = None, project: ProjectsOption = None,
+                 db: StoreOption = None) -> None:  # fmt: skip
+    """Change an account's role, programmes and projects (all replaced; its sessions end: it signs in again)."""
     from prosperity.programmes.auth import set_role
 
-    _run(db, lambda s: set_role(s, username, role, programme or []))
-    out.print(f"{username} is now {role}" + (f" for {', '.join(programme)}" if programme else ""))
+    u = _run(db, lambda s: _scope(s, set_role(s, username, role, programme or [], projects=project)))
+    out.print(f"{username} is now {role}" + (f" for {u}" if u else ""), highlight=False)
 
 
 @users_app.command("disable")
@@ -104,10 +117,10 @@ def password_cmd(username: str, password_stdin: PasswordStdin = False, db: Store
 
 @users_app.command("list")
 def list_users(db: StoreOption = None) -> None:
-    """Every account with its role, programmes and whether it is disabled."""
+    """Every account with its role, programmes (and single projects) and whether it is disabled."""
     from sqlalchemy import select
 
-    from prosperity.programmes.auth import account_of
+    from prosperity.programmes.auth import account_of, scope_text
     from prosperity.programmes.service_model import AppUser
 
     def rows(s):  # type: ignore[no-untyped-def]
@@ -115,7 +128,7 @@ def list_users(db: StoreOption = None) -> None:
 
     for u, a in _run(db, rows):  # type: ignore[union-attr]
         state = "disabled" if u.disabled else "active"
-        typer.echo(f"{u.username}\t{u.role}\t{', '.join(sorted(a.programmes)) or '-'}\t{state}")
+        typer.echo(f"{u.username}\t{u.role}\t{scope_text(a.programmes, a.projects) or '-'}\t{state}")
 
 
 @returns_app.command("export")

@@ -8,6 +8,13 @@ transaction as its approval and its audit entry.
 
 Every change is an ``UPDATE … WHERE id = :id AND version = :seen``: a second person saving what the first has
 already changed is refused (:class:`Conflict`) with who changed it and when, never silently overwritten.
+
+A return is a whole programme's (``project_id`` empty) or one project's. A project's return holds only that
+project's rows (and its programme's row); approving it stores a new submission for the programme's round: what
+stands for the round (every return approved for it, in order: :func:`standing`) with that project's rows replaced
+(:func:`compose`). So the store keeps one whole submission per programme and round, never overwritten, and a
+project's submitter never sees or changes another project's figures. Approvals of one programme are taken one at a
+time (rows locked on PostgreSQL, the write lock on SQLite) so that two never compose on the same base.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from prosperity.errors import ProsperityError
@@ -204,9 +211,10 @@ def read_content(content: dict[str, str], source: str) -> Return:
     return ret
 
 
-def check_content(s: Session, r: ServiceReturn, content: dict[str, str], source: str) -> Return:
-    """Every message for this content: the import's layers, then this service's own rule that a return speaks only
-    for its programme and round."""
+def check_content(s: Session, r: ServiceReturn, content: dict[str, str], source: str, *, whole: bool = False) -> Return:
+    """Every message for this content: the import's layers, then this service's own rules that a return speaks only
+    for its programme and round, and a project's return only for its project (``whole``: the content is the whole
+    programme's, as a project's return composes it on approval)."""
     ret = read_content(content, source)
     ret = check_return(ret, s, _framework())
     h = ret.header
@@ -218,7 +226,100 @@ def check_content(s: Session, r: ServiceReturn, content: dict[str, str], source:
             if row["programme_code"] not in (None, r.programme_id):
                 ret.issue("error", "service.programme", f"this return is for programme {r.programme_id}; it cannot "
                           f"report on programme {row['programme_code']}", row, "programme_code")  # fmt: skip
+    if r.project_id is not None and not whole:
+        _project_rules(ret, r.project_id)
     return ret
+
+
+def _project_rules(ret: Return, project: str) -> None:
+    """A project's return speaks only for its project (other projects' absence is no concern of it)."""
+    ret.issues = [i for i in ret.issues if i.rule != "fund.missing-project"]
+    for sheet in PROJECT_SHEETS:
+        for row in ret.rows(sheet.key):
+            code = row["project_code"]
+            if code is None and sheet.key == "risks":
+                ret.issue("error", "service.project", f"this return is for project {project}: a risk to the whole "
+                          "programme belongs in the programme's own return", row, "project_code")  # fmt: skip
+            elif code is not None and code != project:
+                ret.issue("error", "service.project", f"this return is for project {project}; it cannot report on "
+                          f"project {code}", row, "project_code")  # fmt: skip
+
+
+# ---- a project's part of a programme's content, and a programme's content with a project's part in it ----------
+PROJECT_SHEETS = tuple(s for s in SHEETS if any(c.key == "project_code" for c in s.columns))
+
+
+def _table(text: str) -> list[list[str]]:
+    return [r for r in csv.reader(io.StringIO(text or ""))]
+
+
+def _column(key: str, labels: list[str], column: str) -> int | None:
+    want = norm_header(BY_KEY[key].column(column).label)
+    return next((i for i, h in enumerate(labels) if norm_header(h) == want), None)
+
+
+def _of(row: list[str], i: int | None, project: str) -> bool:
+    return i is not None and i < len(row) and row[i].strip() == project
+
+
+def project_part(content: dict[str, str], project: str) -> dict[str, str]:
+    """``content`` with only ``project``'s rows on the sheets that name a project (others whole)."""
+    out = dict(content)
+    for sheet in PROJECT_SHEETS:
+        rows = _table(content.get(sheet.key, ""))
+        if rows:
+            i = _column(sheet.key, rows[0], "project_code")
+            out[sheet.key] = _csv_text([rows[0], *(r for r in rows[1:] if _of(r, i, project))])
+    return out
+
+
+def compose(base: dict[str, str] | None, part: dict[str, str], project: str) -> dict[str, str]:
+    """A programme's content: ``base`` (what stands for the round) with ``project``'s rows replaced by ``part``'s.
+
+    The Return sheet is ``part``'s (who returns this, and who signed it off); the Programmes sheet stays ``base``'s
+    (a project's return does not redescribe its programme) unless ``base`` has none. ``part``'s columns are matched
+    to ``base``'s by heading, so a workbook with its columns in another order composes the same."""
+    if not base:
+        return dict(part)
+    out = {**base, "return": part.get("return", "")}
+    if not any(any(c.strip() for c in r) for r in _table(base.get("programmes", ""))[1:]):
+        out["programmes"] = part.get("programmes", "")
+    for sheet in PROJECT_SHEETS:
+        old, new = _table(base.get(sheet.key, "")), _table(part.get(sheet.key, ""))
+        if not old:
+            out[sheet.key] = part.get(sheet.key, "")
+            continue
+        labels, i = old[0], _column(sheet.key, old[0], "project_code")
+        kept = [r for r in old[1:] if not _of(r, i, project)]
+        added: list[list[str]] = []
+        if new:
+            heads = [norm_header(h) for h in new[0]]
+            where = [heads.index(norm_header(h)) if norm_header(h) in heads else None for h in labels]
+            added = [[(r[j] if j is not None and j < len(r) else "") for j in where] for r in new[1:]
+                     if any(c.strip() for c in r)]  # fmt: skip
+        out[sheet.key] = _csv_text([labels, *kept, *added])
+    return out
+
+
+def standing(s: Session, programme: str, round_id: str, *, upto: int | None = None) -> dict[str, str] | None:
+    """What stands for ``programme`` in ``round_id``: every return approved for it in the order they were stored
+    (a whole programme's replaces all, a project's replaces its project's rows); as it stood after submission
+    ``upto`` if given. None if nothing is approved for that round."""
+    q = select(ServiceReturn).where(ServiceReturn.programme_id == programme, ServiceReturn.round_id == round_id,
+                                    ServiceReturn.state == "approved", ServiceReturn.submission_id.is_not(None))
+    if upto is not None:
+        q = q.where(ServiceReturn.submission_id <= upto)
+    out: dict[str, str] | None = None
+    for x in s.scalars(q.order_by(ServiceReturn.submission_id)):
+        out = dict(x.content) if x.project_id is None else compose(out, x.content, x.project_id)
+    return out
+
+
+def prior_content(s: Session, r: ServiceReturn, prior: ServiceReturn) -> dict[str, str]:
+    """What ``r`` is compared with (and a new draft starts from): the programme's content as it stood once ``prior``
+    was approved, only ``r``'s project's part if ``r`` is a project's return."""
+    whole = standing(s, prior.programme_id, prior.round_id, upto=prior.submission_id) or dict(prior.content)
+    return project_part(whole, r.project_id) if r.project_id else whole
 
 
 def issue_dicts(ret: Return) -> list[dict[str, Any]]:
@@ -229,7 +330,7 @@ def issue_dicts(ret: Return) -> list[dict[str, Any]]:
 def get_return(s: Session, acct: Account, rid: int) -> ServiceReturn:
     """The return if this account may read it; the same "no such return" otherwise, so that ids tell nothing."""
     r = s.get(ServiceReturn, rid)
-    if r is None or not acct.reads(r.programme_id):
+    if r is None or not acct.reads(r.programme_id, r.project_id):
         raise WorkflowError(f"no return {rid} that you can see")
     return r
 
@@ -237,7 +338,8 @@ def get_return(s: Session, acct: Account, rid: int) -> ServiceReturn:
 def visible_returns(s: Session, acct: Account) -> list[ServiceReturn]:
     q = select(ServiceReturn).order_by(ServiceReturn.round_id.desc(), ServiceReturn.programme_id, ServiceReturn.id.desc())
     if not acct.admin:
-        q = q.where(ServiceReturn.programme_id.in_(sorted(acct.programmes)))
+        one_by_one = [and_(ServiceReturn.programme_id == g, ServiceReturn.project_id == p) for g, p in sorted(acct.projects)]
+        q = q.where(or_(ServiceReturn.programme_id.in_(sorted(acct.programmes)), *one_by_one))
     return list(s.scalars(q))
 
 
@@ -253,11 +355,13 @@ def comments(s: Session, r: ServiceReturn) -> list[ReturnComment]:
 
 
 def last_approved(s: Session, r: ServiceReturn) -> ServiceReturn | None:
-    """The programme's latest approved return other than ``r`` (its last approved round)."""
-    q = (select(ServiceReturn).where(ServiceReturn.programme_id == r.programme_id, ServiceReturn.state == "approved",
-                                     ServiceReturn.id != r.id)
-         .order_by(ServiceReturn.round_id.desc(), ServiceReturn.decided_at.desc(), ServiceReturn.id.desc())
-         .limit(1))  # fmt: skip
+    """The programme's latest approved return other than ``r`` (its last approved round); for a project's return,
+    the latest approved that covers its project (the whole programme's, or that project's)."""
+    q = select(ServiceReturn).where(ServiceReturn.programme_id == r.programme_id, ServiceReturn.state == "approved",
+                                    ServiceReturn.id != r.id)
+    if r.project_id is not None:
+        q = q.where(or_(ServiceReturn.project_id.is_(None), ServiceReturn.project_id == r.project_id))
+    q = q.order_by(ServiceReturn.round_id.desc(), ServiceReturn.decided_at.desc(), ServiceReturn.id.desc()).limit(1)
     return s.scalars(q).first()
 
 
@@ -273,6 +377,8 @@ def _begin(s: Session) -> Any:
 # ---- changing --------------------------------------------------------------------------------------------------
 def _record(r: ServiceReturn, *, content: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {"state": r.state, "version": r.version, "source": r.source_name}
+    if r.project_id is not None:
+        out["project"] = r.project_id
     if content:
         out["content"] = dict(r.content)
     return out
@@ -304,30 +410,45 @@ def _apply(s: Session, acct: Account, r: ServiceReturn, seen: int, states: tuple
     return r
 
 
-def create_return(s: Session, acct: Account, programme: str, round_id: str) -> ServiceReturn:
-    """A new draft for ``programme`` and ``round_id``, starting from the programme's last approved return."""
+def create_return(s: Session, acct: Account, programme: str, round_id: str, project: str | None = None) -> ServiceReturn:
+    """A new draft for ``programme`` (or one ``project`` of it) and ``round_id``, starting from what was last
+    approved for it.
+
+    One open return at a time for a programme's round: either the whole programme's, or one per project."""
+    project = project or None
     if not CODE.match(programme or ""):
         raise WorkflowError(f"programme code {programme[:80]!r} is not a code such as TD-RCN")
-    if not acct.submits(programme):
-        raise Forbidden(f"you do not submit returns for programme {programme}")
+    if project is not None and not CODE.match(project):
+        raise WorkflowError(f"project code {project[:80]!r} is not a code such as TD-RCN-01")
+    if not acct.submits(programme, project):
+        what = f"project {project} of programme {programme}" if project else f"programme {programme} as a whole"
+        mine = acct.projects_of(programme)
+        hint = f" (you submit for {', '.join(mine)}: choose one of those projects)" if mine and not project else ""
+        raise Forbidden(f"you do not submit returns for {what}{hint}")
     try:
         rnd = parse_round(round_id)
     except (ValueError, ProsperityError) as e:
         raise WorkflowError(f"round {round_id[:20]!r}: {e}") from None
     with _begin(s):
-        open_ = s.scalar(select(ServiceReturn.id).where(ServiceReturn.programme_id == programme,
-                                                        ServiceReturn.round_id == rnd.id,
-                                                        ServiceReturn.state.in_(OPEN)))  # fmt: skip
-        if open_ is not None:
-            raise WorkflowError(f"programme {programme} already has an open return for {rnd.id} (return {open_}); "
-                                "continue that one")  # fmt: skip
+        q = select(ServiceReturn.id, ServiceReturn.project_id).where(
+            ServiceReturn.programme_id == programme, ServiceReturn.round_id == rnd.id, ServiceReturn.state.in_(OPEN))
+        for open_, its_project in s.execute(q.order_by(ServiceReturn.id)):
+            if its_project is None:
+                raise WorkflowError(f"programme {programme} already has an open return for {rnd.id} (return {open_}, "
+                                    "for the whole programme); continue that one")  # fmt: skip
+            if project is None:
+                raise WorkflowError(f"programme {programme} has open project returns for {rnd.id} (return {open_}, "
+                                    f"for project {its_project}): they are approved or returned first")  # fmt: skip
+            if its_project == project:
+                raise WorkflowError(f"project {project} already has an open return for {rnd.id} (return {open_}); "
+                                    "continue that one")  # fmt: skip
         t = now()
-        r = ServiceReturn(programme_id=programme, round_id=rnd.id, state="draft", version=1, content=empty_content(),
-                          source_name=WEB_FORM, issues=[], created_by=acct.id, created_at=t, updated_by=acct.id,
-                          updated_at=t)  # fmt: skip
+        r = ServiceReturn(programme_id=programme, project_id=project, round_id=rnd.id, state="draft", version=1,
+                          content=empty_content(), source_name=WEB_FORM, issues=[], created_by=acct.id, created_at=t,
+                          updated_by=acct.id, updated_at=t)  # fmt: skip
         prior = last_approved(s, r)
         if prior is not None:
-            r.content = _with_round(dict(prior.content), rnd.id)
+            r.content = _with_round(prior_content(s, r, prior), rnd.id)
         r.issues = issue_dicts(check_content(s, r, r.content, r.source_name))
         s.add(r)
         s.flush()
@@ -354,8 +475,7 @@ def save_content(s: Session, acct: Account, rid: int, seen: int, content: dict[s
         raise WorkflowError(f"{unknown[0][:40]!r} is not a sheet of the return")
     with _begin(s):
         r = get_return(s, acct, rid)
-        if not acct.submits(r.programme_id):
-            raise Forbidden(f"you do not submit returns for programme {r.programme_id}")
+        _may_submit(acct, r)
         merged = {**r.content, **content}
         issues = issue_dicts(check_content(s, r, merged, source))
         if r.state not in EDITABLE:
@@ -367,14 +487,22 @@ def save_content(s: Session, acct: Account, rid: int, seen: int, content: dict[s
 def submit(s: Session, acct: Account, rid: int, seen: int) -> ServiceReturn:
     with _begin(s):
         r = get_return(s, acct, rid)
-        if not acct.submits(r.programme_id):
-            raise Forbidden(f"you do not submit returns for programme {r.programme_id}")
+        _may_submit(acct, r)
         errors = [i for i in r.issues if i["severity"] == "error"]
         if errors:
             raise WorkflowError(f"this return has {len(errors)} error(s) to correct before it can be submitted; "
                                 "each is listed with its sheet, row and column")  # fmt: skip
         return _apply(s, acct, r, seen, EDITABLE, {"state": "submitted", "submitted_by": acct.id, "submitted_at": now()},
                       "submitted")  # fmt: skip
+
+
+def _may_submit(acct: Account, r: ServiceReturn) -> None:
+    if not acct.submits(r.programme_id, r.project_id):
+        raise Forbidden(f"you do not submit returns for {_what(r)}")
+
+
+def _what(r: ServiceReturn) -> str:
+    return f"project {r.project_id} of programme {r.programme_id}" if r.project_id else f"programme {r.programme_id}"
 
 
 def _edited_by(s: Session, r: ServiceReturn, username: str) -> bool:
@@ -393,17 +521,29 @@ def _may_decide(s: Session, acct: Account, r: ServiceReturn) -> None:
 
 
 def approve(s: Session, acct: Account, rid: int, seen: int, comment: str = "") -> ServiceReturn:
-    """Approve a submitted return: it is stored as the programme's submission for its round, in one transaction."""
+    """Approve a submitted return: it is stored as the programme's submission for its round, in one transaction (a
+    project's return composed into what stands for the round: :func:`compose`)."""
     with _begin(s):
         r = get_return(s, acct, rid)
         _may_decide(s, acct, r)
-        ret = check_content(s, r, r.content, r.source_name)
-        if ret.errors:
-            raise WorkflowError(f"this return now has {len(ret.errors)} error(s) (the stored figures changed since it "
-                                "was submitted); return it so they can be corrected")  # fmt: skip
+        # one approval of this programme at a time: lock its returns (PostgreSQL), then write (on SQLite the write
+        # takes the database's lock) before reading what stands, so that no two approvals compose on the same base
+        # or both make the programme's and projects' rows
+        s.scalars(select(ServiceReturn.id).where(ServiceReturn.programme_id == r.programme_id)
+                  .order_by(ServiceReturn.id).with_for_update()).all()  # fmt: skip
         t = now()
         _apply(s, acct, r, seen, ("submitted",), {"state": "approved", "decided_by": acct.id, "decided_at": t},
                "approved", extra={"comment": comment[:MAX_COMMENT]} if comment else None)  # fmt: skip
+        if r.project_id is None:
+            ret = check_content(s, r, r.content, r.source_name)
+        else:
+            whole = compose(standing(s, r.programme_id, r.round_id), r.content, r.project_id)
+            ret = check_content(s, r, whole, r.source_name, whole=True)
+        if ret.errors:
+            shown = "; ".join(str(i) for i in ret.errors[:3])
+            raise WorkflowError(f"this return now has {len(ret.errors)} error(s) (the stored figures changed since it "
+                                f"was submitted, or the programme's other approved figures conflict with it): {shown}; "
+                                "return it so they can be corrected")  # fmt: skip
         ret.file = f"{r.source_name} (return {r.id})"
         sid = add_return(s, ret, received_at=_aware(r.submitted_at))
         s.execute(update(ServiceReturn).where(ServiceReturn.id == r.id).values(submission_id=sid)
@@ -439,7 +579,7 @@ def add_comment(s: Session, acct: Account, rid: int, body: str) -> None:
         raise WorkflowError("the comment is empty")
     with _begin(s):
         r = get_return(s, acct, rid)
-        if not (acct.submits(r.programme_id) or acct.approves(r.programme_id)):
+        if not (acct.submits(r.programme_id, r.project_id) or acct.approves(r.programme_id)):
             raise Forbidden("viewers read returns; they do not comment")
         _comment(s, acct, r, body)
 

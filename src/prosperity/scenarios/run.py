@@ -305,8 +305,9 @@ def _run_people_gap(run: Run) -> dict[str, Any]:
     per_year = gap.people_per_year(pg.people, year, spec.horizon)
     history = sorted((p.year, q.value - p.value) for p in area_s.points for q in bench_s.points if p.year == q.year)
     trend = gap.linear_gap_trend(history[-6:])
+    few = len(history[-6:]) < 3  # two years: a change, not a trend to project
     closes = None
-    if trend is not None and trend < 0 and pg.people > 0:
+    if trend is not None and trend < 0 and pg.people > 0 and not few:
         closes = year + math.ceil((brate - rate) / -trend - 1e-9)
     aname, bname = area_s.area_name, bench_s.area_name
     s = [f"In {a_pt.label} {pct(rate / 100)} of {den_s.label.lower()} in {aname} had {area_s.label.lower()}, "
@@ -319,10 +320,16 @@ def _run_people_gap(run: Run) -> dict[str, Any]:
         if per_year is not None:
             s.append(f"Closing that gap by {spec.horizon} means {number(per_year)} more {counted} a year, holding "
                      f"the population at its {d_pt.label} size.")  # fmt: skip
-        if trend is not None:
+        if trend is not None and few:
+            s.append(f"Between {history[-2][0]} and {history[-1][0]} the gap changed by "
+                     f"{history[-1][1] - history[-2][1]:+.2f} percentage points; two years are too few to say where "
+                     "it is heading.")  # fmt: skip
+        elif trend is not None:
             pace = f"at that pace it closes in {closes}" if closes else "at that pace it does not close"
             s.append(f"Over {history[-6:][0][0]} to {history[-1][0]} the gap changed by {trend:+.2f} percentage points "
                      f"a year: {pace}.")  # fmt: skip
+    if spec.notes:  # what the figures are and are not (the survey, its basis, its sampling error): said with them
+        run.caveats.append(" ".join(spec.notes.split()))
     paths = [{"series": f"{bname} minus {aname}", "role": "main", "year": t, "value": v} for t, v in history]
     results = {"year": year, "rate": rate, "benchmark_rate": brate, "denominator": denominator,
                "denominator_year": d_pt.year, "people": pg.people, "people_rounded": pg.people_rounded,

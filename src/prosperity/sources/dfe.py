@@ -35,8 +35,14 @@ is counted at the end of March.
 Figures DfE publishes only as percentages are kept with the counts they are computed from, so that a combined
 authority's figure can be built as a ratio of sums (``assess/aggregation.yaml``).
 
-Live location: each file's EES release page. EES gives each release's download a release-specific address, so a
-build without a mirror reports these datasets as unavailable and names the page (:class:`ManualDownload`).
+Live location: the publisher's own service. Where DfE serves the file as a data set of the Explore Education
+Statistics public API, a build without a mirror finds its newest version there (the publication by its slug, the
+data set by an anchored title pattern: :mod:`prosperity.sources.live.ees`), so a new release is found with no code
+change. The titles are written from the files' own descriptions and are not yet checked against the live service:
+a title that does not match stops the fetch with the titles the publication has. Files that are a release's whole
+"download all data" bundle (key stage 2 and 4, NEET by characteristic), the one-year NEET scorecards and the
+2018/19 profile on GOV.UK are not API data sets: a build without a mirror reports them as unavailable and names the
+page (:class:`ManualDownload`).
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ from typing import Any
 from prosperity.errors import ValidationError
 from prosperity.sources.base import Dataset, Discovery, FileRef
 from prosperity.sources.live.base import LiveFileRef
+from prosperity.sources.live.ees import EesDataSetFetcher
 from prosperity.sources.published import ManualDownload, editions, keep_newest_edition, unclaimed
 from prosperity.sources.workbooks import extracted, zip_members
 from prosperity.warehouse.loading import IndicatorMeta, LoadContext
@@ -128,6 +135,8 @@ class Publication:
     all_editions: bool = False
     other_levels: str = "only England, regions and local authorities are read"
     derive: Any = None  # optional step after staging: derive(ctx)
+    #: the title of the file's data set in the EES public API (an anchored pattern), where DfE serves it there
+    api_data_set: str | None = None
 
 
 def _ind(ind: str, label: str, unit: str, dp: int, description: str, page: str, *, kind: str | None = None,
@@ -143,7 +152,8 @@ _EY_CAVEAT = ("The profile was reformed in September 2021: results from 2021/22 
               "years, which are kept as separate indicators. Local authority figures are by school location.")
 EYFSP = Publication(
     id="dfe/eyfsp", folder="dfe-early-years",
-    live_name="1_eyfsp_headline_measures.csv", pattern=re.compile(r"\d+_eyfsp_headline_measures_(\d{4})\.csv"),
+    live_name="1_eyfsp_headline_measures.csv", api_data_set=r"(?:EYFSP )?headline measures\b.*",
+    pattern=re.compile(r"\d+_eyfsp_headline_measures_(\d{4})\.csv"),
     title="Early years foundation stage profile results: headline measures (2021 framework)", page=EYFSP_PAGE,
     other_levels="local authority district rows (by the child's home district) are not read; the local authority "
                  "rows, by school location, are",
@@ -522,6 +532,7 @@ _CLA_CAVEAT = ("Year ending 31 March. Rates are per 10,000 children aged under 1
 CLA = Publication(
     id="dfe/children-looked-after", folder="dfe-childrens-social-care",
     live_name="cla_number_and_rate_per_10k_children.csv",
+    api_data_set=r"(?:Children looked after|CLA)\b.*\bnumber and rate per 10,?000 children\b.*",
     pattern=re.compile(r"cla_number_and_rate_per_10k_children(?:_(\d{4}))?\.csv"),
     title="Children looked after in England: number and rate per 10,000 children, by local authority", page=CLA_PAGE,
     tables=(Table(period="reporting", columns=("population_count",), measures=(
@@ -568,7 +579,7 @@ _CL_CAVEAT = ("Care leavers who were looked after for at least 13 weeks after th
               "year to 31 March.")
 CARE_LEAVERS = Publication(
     id="dfe/care-leavers-activity", folder="dfe-childrens-social-care",
-    live_name="la_care_leavers_activity.csv",
+    live_name="la_care_leavers_activity.csv", api_data_set=r"(?:LA )?care leavers\b.*\bactivity\b.*",
     pattern=re.compile(r"la_care_leavers_activity(?:_(\d{4}))?\.csv"),
     title="Care leavers aged 17 to 18 and 19 to 21 by activity, by local authority", page=CLA_PAGE,
     tables=(Table(period="reporting", columns=("age", "activity"), measures=(
@@ -602,6 +613,7 @@ CARE_LEAVERS = Publication(
 CARE_LEAVERS_ACCOMMODATION = Publication(
     id="dfe/care-leavers-accommodation", folder="dfe-childrens-social-care",
     live_name="la_care_leavers_accommodation_suitability.csv",
+    api_data_set=r"(?:LA )?care leavers\b.*\baccommodation\b.*",
     pattern=re.compile(r"la_care_leavers_accommodation_suitability(?:_(\d{4}))?\.csv"),
     title="Care leavers aged 17 to 18 and 19 to 21 in suitable accommodation, by local authority", page=CLA_PAGE,
     tables=(Table(period="reporting", columns=("age", "accommodation_suitability"), measures=(
@@ -631,7 +643,7 @@ _CIN_CAVEAT = ("Pupils in state-funded schools who were children in need (CINO: 
                "12 months at 31 March (CLA 12 months).")
 CIN_KS2 = Publication(
     id="dfe/outcomes-children-in-need-ks2", folder="dfe-childrens-social-care",
-    live_name="ks2_la.csv",
+    live_name="ks2_la.csv", api_data_set=r".*\bkey stage 2\b.*\blocal authorit(?:y|ies)\b.*",
     pattern=re.compile(r"ks2_la(?:_(\d{4}))?\.csv"), page=CIN_PAGE,
     title="Outcomes for children in need, including children looked after: key stage 2 by local authority",
     tables=(Table(period="academic", note=PROVISIONAL_NOTE, columns=("social_care_group", "version"), measures=(
@@ -659,7 +671,7 @@ CIN_KS2 = Publication(
 
 CIN_KS4 = Publication(
     id="dfe/outcomes-children-in-need-ks4", folder="dfe-childrens-social-care",
-    live_name="ks4_la.csv",
+    live_name="ks4_la.csv", api_data_set=r".*\bkey stage 4\b.*\blocal authorit(?:y|ies)\b.*",
     pattern=re.compile(r"ks4_la(?:_(\d{4}))?\.csv"), page=CIN_PAGE,
     title="Outcomes for children in need, including children looked after: key stage 4 by local authority",
     tables=(Table(period="academic", note=PROVISIONAL_NOTE, columns=("social_care_group", "version"), measures=(
@@ -700,13 +712,21 @@ def _dataset(pub: Publication, refs: tuple[FileRef, ...]) -> Dataset:
                    load=lambda ctx: load(ctx, pub))  # fmt: skip
 
 
+def live_ref(pub: Publication) -> LiveFileRef:
+    """Where a build without a mirror gets the publication's file: the EES public API, or a person."""
+    path = f"{pub.folder}/{pub.live_name}"
+    if pub.api_data_set and pub.page.startswith(f"{EES}/"):
+        slug = pub.page.removeprefix(f"{EES}/").split("/", 1)[0]
+        return LiveFileRef(path, pub.page, fetcher=EesDataSetFetcher(slug, pub.api_data_set))
+    return LiveFileRef(path, pub.page, fetcher=ManualDownload(pub.page, path))
+
+
 def discover(mirror: Path | None) -> Discovery:
     found = Discovery()
     claimed: set[str] = set()
     for pub in PUBLICATIONS:
         if mirror is None:
-            path = f"{pub.folder}/{pub.live_name}"
-            found.datasets.append(_dataset(pub, (LiveFileRef(path, pub.page, fetcher=ManualDownload(pub.page, path)),)))
+            found.datasets.append(_dataset(pub, (live_ref(pub),)))
             continue
         files = editions(mirror, pub.folder, pub.pattern)
         if not files:

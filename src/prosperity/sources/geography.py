@@ -119,6 +119,11 @@ def _rows(ctx: LoadContext, ref: FileRef, required: list[str]) -> list[dict[str,
     return rows
 
 
+def _year_of(value: object) -> int | None:
+    """A start or end year as geo-metadata gives it (an integer year), else ``None``."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and 1900 <= value <= 2200 else None
+
+
 def load_els_geography(ctx: LoadContext) -> None:
     files = {f.path.rsplit("/", 1)[-1]: f for f in ctx.dataset.files}
     areas_list = ctx.read_json(files["areas-list.json"])
@@ -142,8 +147,12 @@ def load_els_geography(ctx: LoadContext) -> None:
     for code, item in meta.items():
         level = level_of_code(code)
         prev = areas.get(code)
-        areas[code] = (code, item.get("areanm") or (prev[1] if prev else code), level,
-                       prev[3] if prev else None, prev[4] if prev else None, ctx.dataset.id)  # fmt: skip
+        # the areas list's years first; geo-metadata gives them too for codes the list no longer holds (Fife's
+        # S12000015, ended 2017), which is what tells a name's old code from its new one
+        start = prev[3] if prev and prev[3] is not None else _year_of(item.get("start"))
+        end = prev[4] if prev and prev[4] is not None else _year_of(item.get("end"))
+        areas[code] = (code, item.get("areanm") or (prev[1] if prev else code), level, start, end,
+                       ctx.dataset.id)  # fmt: skip
         for depth, parent in enumerate(item.get("parents") or [], start=1):
             edges.add((code, parent, depth))
     ctx.write_reference("areas", ["code", "name", "level", "start_year", "end_year", "registered_by"],

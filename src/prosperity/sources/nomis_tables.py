@@ -208,33 +208,51 @@ def prepare(ds: Dataset, local: dict[str, Path]) -> Tables:
     return out
 
 
-def _resolve(cells: list[Cell], names: AreaNames) -> tuple[dict[tuple[str, str], str], list[str]]:
-    """Codes for (kind, name) pairs, and a sentence for each kind of name that was not matched."""
-    by_kind: dict[str, set[str]] = {}
+def _year(period_name: str) -> int | None:
+    try:
+        return int(nomis_period(period_name)[:4])
+    except (ValueError, ValidationError):
+        return None
+
+
+def _resolve(cells: list[Cell], names: AreaNames) -> tuple[dict[tuple[str, str, int | None], str], list[str]]:
+    """Codes for (kind, name, year) triples, and a sentence for each kind of name that was not matched.
+
+    Each name is resolved for the year of each block it appears in (:mod:`prosperity.sources.names`), so that an
+    authority whose code changed resolves to the code current for that period, as far as the register records it.
+    """
+    by_kind: dict[str, set[tuple[str, int | None]]] = {}
     for c in cells:
         if c.code is None:
-            by_kind.setdefault(c.area_kind, set()).add(c.area_name)
-    codes: dict[tuple[str, str], str] = {}
+            by_kind.setdefault(c.area_kind, set()).add((c.area_name, _year(c.period_name)))
+    codes: dict[tuple[str, str, int | None], str] = {}
     messages = []
     for kind, found in sorted(by_kind.items()):
         k = kind.lower()
+        years = sorted({y for _, y in found}, key=lambda y: (y is None, y or 0))
         if k == "user defined geography":
-            mca = {n: m.group("name") for n in found if (m := _UDG.match(n))}
-            res = names.resolve_all(sorted(set(mca.values())), ["combined-authority"])
-            codes.update({(kind, n): res.codes[v] for n, v in mca.items() if v in res.codes})
-            unmatched = sorted(n for n in found if (kind, n) not in codes)
+            mca = {n: m.group("name") for n, _ in found if (m := _UDG.match(n))}
+            levels: tuple[str, ...] | None = ("combined-authority",)
         else:
+            mca = {}
             levels = {"ladu": LOCAL_AUTHORITY_LEVELS, "country": ("nation",), "gor": ("region",),
                       "rgn": ("region",)}.get(k)  # fmt: skip
-            if levels is None:
-                unmatched = sorted(found)
-            else:
-                res = names.resolve_all(sorted(found), levels)
-                codes.update({(kind, n): c for n, c in res.codes.items()})
-                unmatched = sorted([*res.unmatched, *res.ambiguous])
+        bad: dict[str, str] = {}  # name -> why
+        if levels is not None:
+            for year in years:
+                named = sorted({n for n, y in found if y == year})
+                lookup = {n: mca[n] for n in named if n in mca} if mca else {n: n for n in named}
+                res = names.resolve_all(sorted(set(lookup.values())), levels, year)
+                for n, v in lookup.items():
+                    if v in res.codes:
+                        codes[(kind, n, year)] = res.codes[v]
+                    elif v in res.ambiguous:
+                        bad.setdefault(n, f"{n!r} ({' or '.join(res.ambiguous[v])} for {year})")
+        unmatched = sorted({n for n, y in found if (kind, n, y) not in codes})
         if unmatched:
-            messages.append(f"{len(unmatched)} '{kind}:' area name(s) not in the area register, so not loaded: "
-                            + "; ".join(repr(n) for n in unmatched))  # fmt: skip
+            listed = "; ".join(bad.get(n, repr(n)) for n in unmatched)
+            messages.append(f"{len(unmatched)} '{kind}:' area name(s) not in the area register or matching more "
+                            f"than one area, so not loaded: {listed}")  # fmt: skip
     return codes, messages
 
 
@@ -256,7 +274,7 @@ def load(ctx: LoadContext) -> None:
     where: dict[tuple[str, str, str], tuple[str, int, str]] = {}
     off_calendar = 0
     for c in tables.cells:
-        code = c.code or codes.get((c.area_kind, c.area_name))
+        code = c.code or codes.get((c.area_kind, c.area_name, _year(c.period_name)))
         if code is None:
             continue
         period = nomis_period(c.period_name)

@@ -11,8 +11,10 @@ The ``YYYYMM`` of the file name is the month of the data (``202105``: May 2021, 
 the mirror is loaded). Because Ofcom gives the numbers of premises, a combined authority's coverage is a ratio of
 sums (``assess/aggregation.yaml``).
 
-Live location: Ofcom's Connected Nations data downloads page; Ofcom's file addresses change with each report, so
-a build without a mirror names the page (:class:`~prosperity.sources.published.ManualDownload`).
+Live location: Ofcom's own Connected Nations pages. Ofcom's file addresses change with each report, so a build
+without a mirror finds the newest local authority coverage file from the Connected Nations hub page, through the
+newest report's data downloads page (:mod:`prosperity.sources.live.ofcom`); the data month is then the fetched
+file's own name, recorded beside it.
 """
 
 from __future__ import annotations
@@ -22,14 +24,18 @@ from pathlib import Path
 
 from prosperity.errors import ValidationError
 from prosperity.sources.base import Dataset, Discovery, FileRef
-from prosperity.sources.live.base import LiveFileRef
-from prosperity.sources.published import ManualDownload, discover_newest
+from prosperity.sources.live.base import LiveFileRef, read_provenance
+from prosperity.sources.live.ofcom import OfcomDownloadFetcher
+from prosperity.sources.published import discover_newest
 from prosperity.warehouse.loading import IndicatorMeta, LoadContext
 
 OFCOM = "Ofcom"
 PAGE = "https://www.ofcom.org.uk/research-and-data/multi-sector-research/infrastructure-research/connected-nations"
 FOLDER = "ofcom-broadband"
 FILE = re.compile(r"(\d{6})_fixed_laua_coverage_r(\d{2})\.csv")
+HUB = "/research-and-data/multi-sector-research/infrastructure-research/connected-nations"
+LIVE_PATH = f"{FOLDER}/fixed_laua_coverage.csv"
+FETCHER = OfcomDownloadFetcher(HUB, r"(\d{6})_fixed_laua_coverage_r(\d{2})")
 # (indicator, label, the file's % column, the file's number column)
 MEASURES = (
     ("superfast-broadband-availability", "Premises with superfast broadband available (30 Mbit/s or more)",
@@ -52,8 +58,7 @@ PREMISES = "All Premises"
 
 def discover(mirror: Path | None) -> Discovery:
     if mirror is None:
-        path = f"{FOLDER}/fixed_laua_coverage.csv"
-        return Discovery(datasets=[_dataset(LiveFileRef(path, PAGE, fetcher=ManualDownload(PAGE, path)))])
+        return Discovery(datasets=[_dataset(LiveFileRef(LIVE_PATH, PAGE, fetcher=FETCHER))])
     return discover_newest(mirror, FOLDER, FILE, "ofcom/fixed-coverage-la", lambda path: _dataset(FileRef(path, PAGE)),
                            "an Ofcom Connected Nations")
 
@@ -67,7 +72,10 @@ def _dataset(ref: FileRef) -> Dataset:
 def load(ctx: LoadContext) -> None:
     ref = ctx.dataset.main_file
     file = ref.path
-    m = FILE.fullmatch(file.rsplit("/", 1)[-1])
+    name = file.rsplit("/", 1)[-1]
+    if file == LIVE_PATH:  # fetched live: the data month is in the name Ofcom gave the file
+        name = str(read_provenance(ctx, ref).get("file") or name)
+    m = FILE.fullmatch(name)
     if m is None or not 1 <= int(m.group(1)[4:]) <= 12:
         raise ValidationError(file, "the file name does not begin with the data's year and month (YYYYMM_…); "
                               "expected Ofcom's name such as 202105_fixed_laua_coverage_r01.csv")  # fmt: skip

@@ -7,9 +7,10 @@ in the mirror is loaded and the older ones are reported as not loaded. Where a p
 (:func:`keep_newest_edition`). Either way a new edition is a new release of the same dataset, with no code change.
 
 **Live locations.** Each dataset names the publisher's own page or file. Where the publisher gives each release
-its own download address that cannot be worked out in advance (Explore Education Statistics, Ofcom), the file is
-a :class:`ManualDownload`: a build without a mirror reports it as unavailable, naming the page to download it
-from, rather than fetching something else.
+its own download address, the newest is found through the publisher's own listing (the EES public API, Ofcom's
+Connected Nations pages, GOV.UK's content API, ONS dataset pages). Where no listing can find it (a DfE release's
+whole "download all data" bundle), the file is a :class:`ManualDownload`: a build without a mirror reports it as
+unavailable, naming the page to download it from, rather than fetching something else.
 
 **Areas.** A file may register a well-formed GSS code of a geography the register lacks (Merseyside's waste
 disposal authority) that it names and places in a geography (``loading.file_declared_area``). Figures for a

@@ -92,6 +92,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ons_site_base", "https://www.ons.gov.uk", "Root of the ONS website (dataset pages and their files)."),
     Setting("fingertips_base", "https://fingertips.phe.org.uk/api", "Root of the OHID Fingertips API."),
     Setting("govuk_base", "https://www.gov.uk", "Root of the GOV.UK content API."),
+    Setting("ees_api_base", "https://api.education.gov.uk/statistics", "Root of the Explore Education Statistics "
+            "public API (DfE)."),  # fmt: skip
+    Setting("ofcom_base", "https://www.ofcom.org.uk", "Root of Ofcom's website (Connected Nations data pages)."),
 )
 
 
@@ -122,6 +125,8 @@ class LiveSettings:
     ons_site_base: str = "https://www.ons.gov.uk"
     fingertips_base: str = "https://fingertips.phe.org.uk/api"
     govuk_base: str = "https://www.gov.uk"
+    ees_api_base: str = "https://api.education.gov.uk/statistics"
+    ofcom_base: str = "https://www.ofcom.org.uk"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> LiveSettings:
@@ -159,6 +164,8 @@ SERVICE_HOSTS: dict[str, str] = {
     "fingertips.phe.org.uk": "fingertips",
     "www.gov.uk": "govuk",
     "assets.publishing.service.gov.uk": "govuk",
+    "api.education.gov.uk": "ees",
+    "www.ofcom.org.uk": "ofcom",
 }
 
 
