@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -93,3 +94,23 @@ def test_a_report_for_another_place_is_free_of_liverpools_strategies(warehouse_p
     assert "Child Friendly City" not in html and "Plan for Prosperity" not in html
     assert "Explore Local Statistics" in html and name in html
     assert "England" in html  # judged against England
+
+
+def test_without_chromium_the_pdf_is_typeset_by_weasyprint_and_still_tagged(warehouse_path: Path, tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch):  # fmt: skip
+    """Where no Chromium is installed the report is typeset by WeasyPrint (more slowly), says so, and is the same
+    kind of document: tagged PDF/UA-1 with the language, an outline, and alternative text for every chart."""
+    from pypdf import PdfReader
+
+    monkeypatch.setenv("PROSPERITY_CHROMIUM", str(tmp_path / "no-chromium-here"))
+    with Warehouse.open(warehouse_path) as wh:
+        result = write_report(wh, PRESTON, tmp_path / "preston")
+    assert result.pdf is not None and result.pages >= 5
+    assert any("typeset by WeasyPrint" in m and "no Chromium was found" in m for m in result.messages)
+    manifest = json.loads(result.edition.read_text(encoding="utf-8"))
+    assert manifest["printed_by"].startswith("WeasyPrint ")
+    reader = PdfReader(result.pdf)
+    root = reader.trailer["/Root"]
+    assert str(root["/Lang"]) == "en-GB" and bool(root["/MarkInfo"]["/Marked"]) and "/StructTreeRoot" in root
+    assert "pdfuaid" in root["/Metadata"].get_object().get_data().decode("utf-8")
+    assert reader.outline and "WeasyPrint" in (reader.metadata.producer or "")

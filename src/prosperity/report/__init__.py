@@ -8,7 +8,8 @@
 58
 
 ``DIR/index.html`` is self-contained (inline CSS and SVG charts); ``DIR/report.pdf`` is the same document
-typeset by WeasyPrint, charts as vector graphics; ``DIR/edition.json`` records what the edition used (area,
+printed as a tagged PDF by Chromium, or typeset by WeasyPrint where no Chromium is installed (see
+:mod:`prosperity.report.pdf`), charts as vector graphics; ``DIR/edition.json`` records what the edition used (area,
 strategy, as-of, the framework's digest, every release with its checksum), so that ``--as-of`` regenerates it
 exactly after newer data arrive.
 """
@@ -23,11 +24,12 @@ import shlex
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from prosperity import __version__
 from prosperity.errors import ProsperityError
@@ -64,16 +66,15 @@ def write_report(wh: Warehouse, area: str, out: Path, *, strategy: str | None = 
     :param as_of: use only the releases loaded by this date or timestamp (regenerates an old edition)
     :param framework: the framework folder (default: the shipped one)
     :param commentary: the analyst's commentary file (default: ``<framework>/commentary/<area>.yaml``)
-    :param pdf: also typeset the PDF (WeasyPrint)
+    :param pdf: also print the PDF (Chromium, else WeasyPrint: :func:`print_report`)
     :param now: the time recorded as ``generated_at`` (default: now, UTC)
     :param previous: the previous edition (its folder or its ``edition.json``), for "change since the previous
         edition"
     :param programmes: the programme store (a file or database URL) for the programmes section (default: none)
     """
-    from prosperity.assess.run import framework_digest
     from prosperity.framework import load_framework
-    from prosperity.report.data import build_report, framework_root
-    from prosperity.report.render import render_html
+    from prosperity.report.data import build_report
+    from prosperity.report.editions import load_previous
     from prosperity.warehouse.schema import end_of
 
     started = time.perf_counter()
@@ -82,11 +83,28 @@ def write_report(wh: Warehouse, area: str, out: Path, *, strategy: str | None = 
     fw_path = Path(framework) if framework else framework_for(area)
     fw = load_framework(fw_path)
     notes = load_commentary(commentary or default_path(fw_path, area), area)
-    from prosperity.report.editions import load_previous
-
     before = load_previous(Path(previous)) if previous is not None else None
-    report = build_report(wh, fw, area, strategy=strategy, as_of=as_of, commentary=notes, previous=before)
-    report.sections = package_sections(wh, fw, fw_path, as_of, programmes=programmes)
+    with contextlib.ExitStack() as stack:
+        # Chromium starts, and the other packages' sections are read on a cursor of their own, while the rest is
+        # gathered (two cores: the browser and the database each work while Python waits)
+        printer = stack.enter_context(start_printer()) if pdf else None
+        side = Warehouse(wh.con.cursor(), wh.path)
+        stack.callback(side.close)
+        pool = stack.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="sections"))
+        pending = pool.submit(package_sections, side, fw, fw_path, as_of, programmes=programmes)
+        report = build_report(wh, fw, area, strategy=strategy, as_of=as_of, commentary=notes, previous=before)
+        report.sections = pending.result()
+        return _write(report, area, out, fw, fw_path, notes, printer, strategy=strategy, framework=framework,
+                      now=now, as_of=as_of, started=started)
+
+
+def _write(report: Any, area: str, out: Path, fw: Any, fw_path: Path, notes: Commentary, printer: Any, *,
+           strategy: str | None, framework: Path | None, now: dt.datetime | None, as_of: str | None,
+           started: float) -> ReportResult:  # fmt: skip
+    from prosperity.assess.run import framework_digest
+    from prosperity.report.data import framework_root
+    from prosperity.report.render import render_html
+
     report.regenerate = regenerate_command(area, report, strategy=strategy,
                                            framework=str(framework) if framework else None)  # fmt: skip
     messages = list(notes.problems)
@@ -102,10 +120,13 @@ def write_report(wh: Warehouse, area: str, out: Path, *, strategy: str | None = 
     out.mkdir(parents=True, exist_ok=True)
     html_path = out / "index.html"
     html_path.write_text(html, encoding="utf-8")
-    pdf_path, pages = None, 0
-    if pdf:
+    pdf_path, pages, printed_by = None, 0, None
+    if printer is not None:
         pdf_path = out / "report.pdf"
-        pages = typeset(html, pdf_path, title=f"{TITLE}: {report.area_name}")
+        pages, printed_by, why = print_report(html, pdf_path, title=f"{report.title}: {report.area_name}",
+                                              printer=printer)  # fmt: skip
+        if why:
+            messages.append(why)
     figures = html.count("<img ")  # every chart and map is an image with its alternative text (render.as_images)
     root = framework_root(fw_path)
     manifest = {
@@ -128,6 +149,7 @@ def write_report(wh: Warehouse, area: str, out: Path, *, strategy: str | None = 
         "assessments": report.records,
         "files": {p.name: _sha256(p) for p in (html_path, pdf_path) if p is not None},
         "pages": pages or None,
+        "printed_by": printed_by,
         "messages": messages,
     }  # fmt: skip
     edition = out / "edition.json"
@@ -159,6 +181,42 @@ def framework_for(area: str) -> Path:
         raise ProsperityError(f"no framework applies to area {area}: none in {shipped_frameworks_root()} names it "
                               "and none applies by default; give one with --framework")  # fmt: skip
     return found[0]
+
+
+@contextlib.contextmanager
+def start_printer() -> Iterator[Any]:
+    """The printer of the report's PDF, started: a Chromium (:class:`prosperity.report.pdf.Printer`) where one and
+    Playwright are installed, else WeasyPrint (the string "weasyprint", with why)."""
+    from prosperity.report import pdf
+
+    executable = pdf.chromium()
+    missing = [name for name in ("playwright", "pikepdf") if not _importable(name)]
+    if executable is None or missing:
+        yield ("weasyprint", "no Chromium was found (install Debian's chromium, or name one with PROSPERITY_CHROMIUM)"
+               if executable is None else f"{' and '.join(missing)} not installed")  # fmt: skip
+        return
+    with pdf.Printer(executable) as printer:
+        yield printer
+
+
+def print_report(html: str, target: Path, *, title: str, printer: Any) -> tuple[int, str, str]:
+    """Print the report's HTML as a tagged PDF with the printer :func:`start_printer` started: Chromium (about
+    five times faster: see :mod:`prosperity.report.pdf`), else WeasyPrint. The number of pages, the printer's
+    name and version, and a note for the reader of the command line when WeasyPrint was used instead."""
+    if isinstance(printer, tuple):
+        import weasyprint
+
+        pages = typeset(html, target, title=title)
+        return pages, f"WeasyPrint {weasyprint.__version__}", (f"the PDF was typeset by WeasyPrint, which takes "
+                                                                f"about five times as long as Chromium: {printer[1]}")
+    pages, version = printer.print(html, target, title=title)
+    return pages, version, ""
+
+
+def _importable(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
 
 
 def typeset(html: str, target: Path, *, title: str) -> int:
@@ -209,7 +267,11 @@ def package_sections(wh: Warehouse, fw: Any, fw_path: Path, as_of: str | None, *
                      programmes: Path | None = None) -> list[dict[str, Any]]:  # fmt: skip
     """The report sections other packages provide, each from its own section function and Jinja partial, for this
     framework's own files only: programmes (from the programme store named by ``programmes``), evaluation (stored
-    results only: an evaluation takes minutes, so a report never computes one) and scenarios."""
+    results only: an evaluation takes minutes, so a report never computes one) and scenarios.
+
+    Each is a dict: ``id``, ``title``, ``kind``, ``html`` (the package's own partial) and, for evaluation and
+    scenarios, ``data`` (what the partial shows): the main body then gives a summary of each (the report's
+    template) and the package's partial goes, as it is, into an appendix."""
     folder = fw_path if fw_path.is_dir() else fw_path.parent
     sections: list[dict[str, Any]] = []
     if programmes is not None:
@@ -222,7 +284,8 @@ def package_sections(wh: Warehouse, fw: Any, fw_path: Path, as_of: str | None, *
 
         data = report_section(wh, as_of=as_of, folder=folder / "scenarios", framework=fw)
         if data["scenarios"]:
-            sections.append({"id": "scenarios", "title": data["title"], "html": Markup(render_section(data))})
+            sections.append({"id": "scenarios", "kind": "scenarios", "title": data["title"], "data": data,
+                             "html": Markup(render_section(data))})  # fmt: skip
     return sections
 
 
@@ -248,7 +311,8 @@ def programmes_section(wh: Warehouse, fw: Any, store_path: Path) -> dict[str, An
             html = Markup(env.from_string(report_partial()).render(section=data, money=money))
     finally:
         store.close()
-    return {"id": "programmes-section", "title": "Programmes and the outcomes they claim", "html": html}
+    return {"id": "programmes-section", "kind": "programmes", "title": "Programmes and the outcomes they claim",
+            "html": html, "data": None}
 
 
 def evaluation_section(wh: Warehouse, folder: Path, as_of: str | None) -> dict[str, Any] | None:
@@ -263,24 +327,22 @@ def evaluation_section(wh: Warehouse, folder: Path, as_of: str | None) -> dict[s
         return None
     stored = getattr(ev_report, "report_section", None)
     render = getattr(ev_report, "render_report_section", None)
-    intro = ("<h2 id=\"evaluation-h\">Evaluation: what the interventions changed</h2>"
-             "<p>Each evaluation asks what an intervention changed, compares the places it reached with places it "
-             "did not, and grades the strength of the evidence.</p>")  # fmt: skip
     if stored is not None and render is not None:
-        body = render(stored(wh, folder, as_of))
-    else:
-        parts = []
-        for f in files:
-            try:
-                spec = load_spec(f).spec
-            except SpecError:
-                continue  # a broken file: `prosperity evaluate check` names the line; the report shows the rest
-            parts.append(f"<section class=\"evaluation\"><h3>{escape(spec.title)}</h3><p>{escape(spec.question)}</p>"
-                         "<p>Not computed for this edition: an evaluation takes a minute or more, so it is computed "
-                         "once when the figures are updated and never while a report is written, and no stored "
-                         "result was available.</p></section>")  # fmt: skip
-        body = Markup("\n".join(parts))
-    return {"id": "evaluation", "title": "Evaluation: what the interventions changed", "html": Markup(intro) + body}
+        data = stored(wh, folder, as_of)
+        return {"id": "evaluation", "kind": "evaluation", "title": "Evaluation: what the interventions changed",
+                "data": data, "html": render(data)}  # fmt: skip
+    parts = []
+    for f in files:
+        try:
+            spec = load_spec(f).spec
+        except SpecError:
+            continue  # a broken file: `prosperity evaluate check` names the line; the report shows the rest
+        parts.append({"status": "not stored", "id": spec.id, "title": spec.title, "question": spec.question,
+                      "message": "Not computed for this edition: an evaluation takes a minute or more, so it is "
+                                 "computed once when the figures are updated and never while a report is written, "
+                                 "and no stored result was available."})  # fmt: skip
+    return {"id": "evaluation", "kind": "evaluation", "title": "Evaluation: what the interventions changed",
+            "data": parts, "html": None}
 
 
 def _sha256(path: Path) -> str:

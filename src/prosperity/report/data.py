@@ -18,7 +18,7 @@ from typing import Any
 from markupsafe import Markup
 
 from prosperity.assess import status as st
-from prosperity.assess.engine import Assessment, Assessor, latest_segment, period_kind
+from prosperity.assess.engine import Assessment, Assessor, Point, latest_segment, period_kind
 from prosperity.assess.sentences import short_unit
 from prosperity.assess.spec import Spec, specs_from_framework
 from prosperity.errors import NotFound
@@ -179,7 +179,8 @@ class Report:
     headline_figures: list[Figure] = field(default_factory=list)
     inequality: Inequality | None = None
     quality: list[tuple[str, str, list[str]]] = field(default_factory=list)
-    sections: list[Markup] = field(default_factory=list)  # programmes, evaluation, scenarios: their own partials
+    sections: list[dict[str, Any]] = field(default_factory=list)  # programmes, evaluation, scenarios (see
+    # prosperity.report.package_sections)
     title: str = "State of the City Region"
     records: list[dict[str, Any]] = field(default_factory=list)  # what the manifest keeps for the next edition
     edition_id: str = ""
@@ -224,14 +225,40 @@ def _x(period: str) -> float:
     return mid.year + (mid.timetuple().tm_yday - 1) / 365.25
 
 
+class SeriesOf:
+    """Each indicator's series for the report's area, read once: its chart, the check that it has two periods to
+    chart, and the edition's record of its figures all use the same points."""
+
+    def __init__(self, assessor: Assessor, area: str) -> None:
+        self.assessor, self.area = assessor, area
+        self._points: dict[str, list[Point]] = {}
+
+    def __call__(self, it: Item) -> list[Point]:
+        if it.spec is None:
+            return []
+        if it.id not in self._points:
+            a = it.assessment
+            if it.spec.aggregation.rule == "lsoa_deprivation" and a is not None:
+                # a summary of the neighbourhoods of one edition of the Indices of Deprivation is one figure, the
+                # one its assessment states (Assessor.series gives that single point), so England's
+                # neighbourhoods are not read again to find it
+                self._points[it.id] = [Point(a.period, a.value)] if a.value is not None and a.period else []
+            else:
+                self._points[it.id] = self.assessor.series(it.spec, self.area).points
+        return self._points[it.id]
+
+
 def series_chart(assessor: Assessor, item: Item, area: str, chart_id: str, *, targets: bool = True,
-                 scope: set[str] | None = None) -> tuple[Markup, list[tuple[str, str]]]:  # fmt: skip
-    """The indicator's series as assessed (latest run of one kind of period), the benchmark's, and targets."""
+                 scope: set[str] | None = None,
+                 points: list[Point] | None = None) -> tuple[Markup, list[tuple[str, str]]]:  # fmt: skip
+    """The indicator's series as assessed (latest run of one kind of period), the benchmark's, and targets.
+
+    :param points: the indicator's series for ``area``, where already read (default: read here)"""
     a, spec = item.assessment, item.spec
     if a is None or spec is None:
         raise ValueError("a chart needs an assessed indicator")
-    s = assessor.series(spec, area)
-    segment = latest_segment(s.points) if s.points else []
+    own = points if points is not None else assessor.series(spec, area).points
+    segment = latest_segment(own) if own else []
     kind = period_kind(segment[-1].period)[:3] if segment else None
     lines: list[charts.Line] = []
     legend = [("main", a.area_name + (f" (figures for {a.read_area['name']}, {a.read_area['code']})" if a.read_area
@@ -355,6 +382,7 @@ def build_report(wh: Warehouse, fw: Framework, area: str, *, strategy: str | Non
     resolved = resolved_ids(fw, wh)
     assessor = Assessor(wh, as_of)
     assess = assessments_for(wh, fw, area, specs, assessor, place["name"])
+    series = SeriesOf(assessor, area)
     items: dict[str, Item] = {}
 
     def item(ind_id: str) -> Item:
@@ -428,9 +456,9 @@ def build_report(wh: Warehouse, fw: Framework, area: str, *, strategy: str | Non
     # the main body's figures: headline outcomes, gaps inside the area, peers, targets
     headline_figs = []
     for it in headline_items:
-        if _chartable(assessor, it, area):
+        if _chartable(series, it):
             n = next_figure()
-            svg, legend = series_chart(assessor, it, area, f"fig-{n}", scope=scope)
+            svg, legend = series_chart(assessor, it, area, f"fig-{n}", scope=scope, points=series(it))
             headline_figs.append(Figure(n, f"fig-{n}", _caption(it), svg, source_text(it.assessment), legend))
     members = [i for i in shown_items if i.assessment and (i.assessment.members or {}).get("values")]
     rates = [i for i in members if not is_total(i)]
@@ -445,10 +473,10 @@ def build_report(wh: Warehouse, fw: Framework, area: str, *, strategy: str | Non
     target_figs = []
     for it_id in dict.fromkeys(r.item.id for r in targets if r.assessed and r.assessed.get("method")):
         i = items[it_id]
-        if not _chartable(assessor, i, area):
+        if not _chartable(series, i):
             continue
         n = next_figure()
-        svg, legend = series_chart(assessor, i, area, f"fig-{n}", scope=scope)
+        svg, legend = series_chart(assessor, i, area, f"fig-{n}", scope=scope, points=series(i))
         target_figs.append((i, Figure(n, f"fig-{n}", f"{i.label} in {i.assessment.area_name}: the trend and the "
                                       "targets", svg, source_text(i.assessment), legend)))  # fmt: skip
 
@@ -456,9 +484,10 @@ def build_report(wh: Warehouse, fw: Framework, area: str, *, strategy: str | Non
     for b in blocks:
         for t in b.themes:
             for it in t.items:
-                if it.has_figure and it.figure is None and _chartable(assessor, it, area):
+                if it.has_figure and it.figure is None and _chartable(series, it):
                     it.figure = next_figure()
-                    it.chart, it.legend = series_chart(assessor, it, area, f"fig-{it.figure}", scope=scope)
+                    it.chart, it.legend = series_chart(assessor, it, area, f"fig-{it.figure}", scope=scope,
+                                                      points=series(it))
                     t.figures.append(it)
                 elif it.has_figure and it.figure is None:
                     it.figure = 0  # one period only: no chart
@@ -485,7 +514,7 @@ def build_report(wh: Warehouse, fw: Framework, area: str, *, strategy: str | Non
                     quality=quality_notes(list({i.id: i for i in shown}.values())),
                     title="State of the City Region" if place["level"] == "combined-authority" else "State of the Area")
     report.edition_id, report.published_to = edition_identity(releases)
-    report.records = [record(i.id, i.label, i.assessment, _series_points(assessor, i, area), value(i.assessment))
+    report.records = [record(i.id, i.label, i.assessment, _series_points(series, i), value(i.assessment))
                       for i in sorted({i.id: i for i in shown}.values(), key=lambda i: i.id)
                       if i.assessment is not None]  # fmt: skip
     report.changes = compare(previous, report.records, fmt=lambda ind, v: value(items[ind].assessment, v))
@@ -496,17 +525,15 @@ def build_report(wh: Warehouse, fw: Framework, area: str, *, strategy: str | Non
     return report
 
 
-def _series_points(assessor: Assessor, it: Item, area: str) -> list[tuple[str, float]]:
-    if it.spec is None:
-        return []
-    return [(p.period, p.value) for p in assessor.series(it.spec, area).points if p.value is not None]
+def _series_points(series: SeriesOf, it: Item) -> list[tuple[str, float]]:
+    return [(p.period, p.value) for p in series(it) if p.value is not None]
 
 
-def _chartable(assessor: Assessor, it: Item, area: str) -> bool:
+def _chartable(series: SeriesOf, it: Item) -> bool:
     """A chart is drawn only for a series of two periods or more (a single point is a figure, not a chart)."""
     if not it.has_figure or it.spec is None:
         return False
-    points = assessor.series(it.spec, area).points
+    points = series(it)
     return len(latest_segment(points)) >= 2 if points else False
 
 

@@ -145,11 +145,79 @@ def as_image(svg: str) -> str:
     title = re.search(r"<title[^>]*>(.*?)</title>", svg, re.S)
     desc = re.search(r"<desc[^>]*>(.*?)</desc>", svg, re.S)
     alt = " ".join(x.group(1).strip() for x in (title, desc) if x)
+    note = ""
+    floor = axis_floor(svg)
+    if floor is not None and floor > 0 and "not at zero" not in alt:  # a chart drawn elsewhere: say it here
+        note = f"The vertical axis starts at {floor:,g}, not at zero."
+        alt = f"{alt} {note}"
     if "<style>" not in svg:
         box = re.search(r'viewBox="0 0 ([\d.]+) ', svg)
         width = float(box.group(1)) if box else LINE_WIDTH
         size = max(FONT, round(9 * width / LINE_WIDTH))
         svg = str(styled(svg, LINE_STYLE.replace(f"font-size:{FONT}px", f"font-size:{size}px")))
+        svg = _room_for_labels(svg, size)
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     cls = "map" if 'class="map"' in svg[:200] else "bars" if 'class="bars"' in svg[:200] else "chart"
-    return f'<img class="{cls}" alt="{alt}" src="data:image/svg+xml;base64,{data}">'
+    image = f'<img class="{cls}" alt="{alt}" src="data:image/svg+xml;base64,{data}">'
+    return image + (f'<span class="axis-note">{note}</span>' if note else "")
+
+
+#: the width a chart is printed at (the text column of an A4 page, in points), and the smallest size its text may
+#: print at when a chart is widened to hold its labels
+PRINT_WIDTH, SMALLEST_PRINT = 510, 8.1
+CHAR = 0.55  # a character's mean width in DejaVu Sans, as a share of the font size
+
+
+def _room_for_labels(svg: str, size: float) -> str:
+    """A chart drawn for the dashboard, whose labels set against its left edge would be cut off at the print size
+    of its text: long labels set on two lines (three if they must), and the drawing widened to the left to hold
+    them, never so far that its text prints under :data:`SMALLEST_PRINT` points (the chart tests check that it
+    does not). A label's width is estimated at 0.55 of the font size a character, about the mean advance of
+    DejaVu Sans in words."""
+    import html
+    import re
+    import textwrap
+
+    box = re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', svg)
+    if box is None:
+        return svg
+    width, height = float(box.group(1)), float(box.group(2))
+    most = max(0.0, size * PRINT_WIDTH / SMALLEST_PRINT - width)  # the widest the drawing may grow
+    left = 0.0
+
+    def wrap(m: re.Match[str]) -> str:
+        nonlocal left
+        x, label = float(m.group(2)), m.group(3)
+        text = html.unescape(label)
+        per_line = max(8, int((x + most - 4) / (CHAR * size)))
+        if len(text) <= per_line:
+            left = min(left, x - CHAR * size * len(text))
+            return m.group(0)
+        lines = textwrap.wrap(text, per_line)
+        left = min(left, x - CHAR * size * max(len(t) for t in lines))
+        first = -(len(lines) - 1) / 2 * 1.05
+        spans = "".join(f'<tspan x="{m.group(2)}" dy="{first if i == 0 else 1.05:g}em">{html.escape(t)}</tspan>'
+                        for i, t in enumerate(lines))  # fmt: skip
+        return f"{m.group(1)}{spans}</text>"
+
+    svg = re.sub(r'(<text class="tick" x="([\d.]+)"[^>]*text-anchor="end"[^>]*>)([^<]*)</text>', wrap, svg)
+    if left >= 0:
+        return svg
+    pad = min(-left + 4, most)
+    return svg.replace(box.group(0), f'viewBox="{-pad:g} 0 {width + pad:g} {height:g}"', 1)
+
+
+def axis_floor(svg: str) -> float | None:
+    """Where a line chart's vertical axis starts: its lowest tick (the labels set against the axis), or None for
+    a chart that is not a line chart (bars start at zero; a map has no axis)."""
+    import re
+
+    if not re.match(r'<svg class="chart"', svg.lstrip()) or "<polyline" not in svg:
+        return None
+    ticks = []
+    for label in re.findall(r'<text class="tick"[^>]*text-anchor="end"[^>]*>([^<]*)</text>', svg):
+        try:
+            ticks.append(float(label.replace(",", "")))
+        except ValueError:
+            continue
+    return min(ticks) if ticks else None

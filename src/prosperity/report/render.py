@@ -303,6 +303,37 @@ def as_images(html: str) -> str:
     return re.sub(r"<svg\b.*?</svg>", lambda m: as_image(m.group(0)), html, flags=re.S)
 
 
+def appendices(r: Report) -> dict[str, str]:
+    """The appendices this edition has, in order, each with its lettered title ("Appendix B. Targets in detail"):
+    the detail the main body summarises (indicators, targets, evaluations, scenarios), then what is not measured,
+    the methods and the glossary."""
+    found = [("appendix-a", "Every indicator, strategy by strategy")]
+    if r.target_figures:
+        found.append(("targets-detail", "Targets in detail"))
+    for s in r.sections:
+        if s.get("kind") == "evaluation" and s.get("html"):
+            found.append(("evaluation-detail", "Evaluations in full"))
+        elif s.get("kind") == "scenarios" and s.get("html"):
+            found.append(("scenarios-detail", "Scenarios in full"))
+    found += [("gaps", "What no data measures yet"), ("methodology", "Methods and sources"), ("glossary", "Glossary")]
+    return {key: f"Appendix {chr(ord('A') + i)}. {title}" for i, (key, title) in enumerate(found)}
+
+
+def demote(html: str) -> Markup:
+    """A section written to stand at the top of a page (its headings from ``<h2>``), one level further down, to
+    stand inside an appendix."""
+    import re
+
+    return Markup(re.sub(r"<(/?)h([1-5])\b", lambda m: f"<{m.group(1)}h{int(m.group(2)) + 1}", str(html)))
+
+
+def css_string(text: str) -> Markup:
+    """``text`` as a quoted CSS string for the page's stylesheet: letters, digits and plain punctuation as they
+    are, anything else as a CSS escape (so no quote, backslash or ``<`` of a name from a file reaches the
+    stylesheet as itself)."""
+    return Markup('"' + "".join(c if c.isalnum() or c in " .,:;-()" else f"\\{ord(c):x} " for c in text) + '"')
+
+
 def render_html(r: Report) -> str:
     env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False,
                       keep_trailing_newline=True)  # fmt: skip
@@ -312,6 +343,7 @@ def render_html(r: Report) -> str:
     members = {v["area"] for i in r.members for v in (i.assessment.members or {}).get("values", [])} if r.members else set()
     by_figure = {f.number: it for f, it in zip(r.headline_figures, [i for _, g in r.headlines for i in g
                                                                      if i.has_figure], strict=False)}  # fmt: skip
+    named = appendices(r)
     html = template.render(
         r=r, css=css, version=__version__, value=value, bench=bench, trend=trend, src=source_text, date=date_text,
         target_text=target_text, rate_text=rate_text, target_sentence=target_sentence, count_words=count_words,
@@ -321,7 +353,9 @@ def render_html(r: Report) -> str:
         members_sentence=members_sentence(r), extra_headlines=[], total=sum(n for _, _, n in r.counts),
         member_count=len(members), finding_rules=FINDING_RULES, css_class=st.css_class, reader=reader,
         method_name=method_name, theme_words=theme_words, glossary=GLOSSARY, trend_to_target=trend_to_target,
-        headline_item=lambda f: _headline_item(r, f, by_figure), http_url=http_url,
+        headline_item=lambda f: _headline_item(r, f, by_figure), http_url=http_url, appendices=named,
+        appendix_name=named.__getitem__, appendix_ref=lambda key: "appendix " + named[key].split(".")[0][-1],
+        demote=demote, css_string=css_string,
     )  # fmt: skip
     return as_images(html)
 
