@@ -247,3 +247,18 @@ def test_unknown_area_or_strategy_is_a_clear_error(warehouse_path: Path, tmp_pat
             write_report(wh, LCR, tmp_path / "x", strategy="no-such-plan", pdf=False)
         with pytest.raises(ProsperityError, match="not a date"):
             write_report(wh, LCR, tmp_path / "x", as_of="last tuesday", pdf=False)
+
+
+def test_the_inequality_section_maps_neighbourhood_deprivation_in_the_six_councils(lcr_report: ReportResult):
+    """Issue 16 point 2: a choropleth of the councils by the share of their neighbourhoods in England's most
+    deprived tenth, by the IoD 2019 (each council's own LSOAs summarised) and 2025 (MHCLG's council summaries)."""
+    html = lcr_report.html.read_text(encoding="utf-8")
+    section = html[html.index('id="inequality"'):html.index('id="targets"')]
+    for edition in ("2019", "2025"):
+        at = section.index(f"Indices of Deprivation {edition}:")
+        figure = section[section.rindex("<figure", 0, at):section.index("</figure>", at)]
+        assert "<img " in figure and "Map of 6 places" in figure, edition
+        for council in ("Halton", "Knowsley", "Liverpool", "St. Helens", "Sefton", "Wirral"):
+            assert council in figure, (edition, council)
+    # IoD 2019 File 1: 145 of Liverpool's 298 LSOAs are in England's most deprived decile (48.7%)
+    assert re.search(r"Liverpool 48\.7 ?%|Liverpool 49 ?%", section), "Liverpool's IoD 2019 share"

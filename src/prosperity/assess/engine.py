@@ -497,6 +497,13 @@ class Assessor:
             a.notes.append(s.reason)
             a.status_reason = s.reason
             a.sentences = [sentences.no_data(a, s.reason)]
+            if not _is_total(spec) and spec.area_map.get(area, area) == area:
+                seen: set[int] = set()
+                a.members = self._members_gap(spec, area, None, members, seen)
+                if a.members and a.members.get("values"):
+                    a.releases = self._release_list(seen)
+                else:
+                    a.members = None
             return a
         code = spec.area_map.get(area, area)
         stand_in = code != area and members is None and same_places().get(area) != code
@@ -654,16 +661,24 @@ class Assessor:
                     "gap": _gap(spec, [(p, bp) for p, bp in history])}  # fmt: skip
         return None
 
-    def _members_gap(self, spec: Spec, area: str, latest: Point, members: list[str] | None,
+    def _members_gap(self, spec: Spec, area: str, latest: Point | None, members: list[str] | None,
                      used: set[int]) -> dict[str, Any] | None:  # fmt: skip
-        """How far apart the member places are, and whether the gap between them is narrowing."""
+        """How far apart the member places are, and whether the gap between them is narrowing. ``latest`` is the
+        area's own latest figure (its kind of period is compared), None when the area has no figure of its own:
+        the member places' own figures are still compared (inequality inside the area), never added up."""
         places = members if members is not None else self.members(area)
-        if len(places) < 2 or spec.aggregation.rule == "lsoa_deprivation":
+        if len(places) < 2:
             return None
-        series = {m: {p.period: p for p in self.published(spec.warehouse, spec.area_map.get(m, m), spec.breakdown)}
-                  for m in places}  # fmt: skip
+        if spec.aggregation.rule == "lsoa_deprivation":  # each place's own summary of its neighbourhoods
+            series = {m: {p.period: p for p in self._deprivation(spec, m, [m]).points} for m in places}
+        else:
+            series = {m: {p.period: p for p in self.published(spec.warehouse, spec.area_map.get(m, m), spec.breakdown)}
+                      for m in places}  # fmt: skip
         common = sorted(set.intersection(*(set(v) for v in series.values())), key=lambda p: parse_period(p).start)
-        common = [p for p in common if period_kind(p)[:3] == period_kind(latest.period)[:3]]
+        if latest is not None:
+            common = [p for p in common if period_kind(p)[:3] == period_kind(latest.period)[:3]]
+        elif common:
+            common = [p for p in common if period_kind(p)[:3] == period_kind(common[-1])[:3]]
         if not common:
             return {"places": places, "note": "the member places have no period with figures for every one"}
         last = common[-1]

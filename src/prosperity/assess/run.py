@@ -181,10 +181,25 @@ def _insert(con: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) -> int:
     return n
 
 
+def code_digest() -> str:
+    """The source of the code that makes assessments (the assessment engine and the methods it applies), so that
+    stored assessments are made again when the rules change, not only when the version number does."""
+    import prosperity.assess
+    import prosperity.methods
+
+    h = hashlib.sha256()
+    for package in (prosperity.assess, prosperity.methods):
+        root = Path(package.__file__).parent
+        for p in sorted(root.rglob("*.py")):
+            h.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()
+
+
 def assessment_digest(con: duckdb.DuckDBPyConnection, framework_path: Path) -> str:
     """What stored assessments depend on: the files of the frameworks the build assesses with (this one and those
-    beside it), the code version and the current releases. The same for any of those frameworks' paths."""
+    beside it), the code (version and the engine's and methods' source) and the current releases. The same for any
+    of those frameworks' paths."""
     releases = con.execute("SELECT string_agg(CAST(release_id AS TEXT), ',' ORDER BY release_id) "
                            "FROM current_releases").fetchone()[0]  # fmt: skip
     frameworks = "|".join(framework_digest(p) for p in plan_frameworks(Path(framework_path)))
-    return hashlib.sha256(f"{frameworks}|{releases}".encode()).hexdigest()
+    return hashlib.sha256(f"{frameworks}|{code_digest()}|{releases}".encode()).hexdigest()

@@ -21,7 +21,8 @@ _BASIS_SUFFIX = re.compile(r",\s*(current (basic |market )?prices|chained volume
 
 
 def fmt(value: float | None, unit: str, dp: int | None = None) -> str:
-    """A number with its unit: ``£37.33``, ``74.1%``, ``£1,234 million``, ``62.3 years``."""
+    """A number with its unit: ``£37.33``, ``74.1%``, ``£1,234 million``, ``62.3 years``; a proportion (0 to 1)
+    as a percentage: ``0.3675`` "proportion of LSOAs" is ``36.8% of LSOAs``."""
     if value is None:
         return "no figure"
     u = (unit or "").strip()
@@ -29,6 +30,9 @@ def fmt(value: float | None, unit: str, dp: int | None = None) -> str:
         dp = 0 if abs(value) >= 1000 else 1
     if u.startswith("£") and abs(value) < 100:
         dp = max(dp, 2)
+    if u == "proportion" or u.startswith("proportion of "):  # a share from 0 to 1, read as a percentage
+        share = f"{value * 100:,.{max(dp - 2, 1)}f}%"
+        return share + u[len("proportion"):]
     text = f"{value:,.{dp}f}"
     if u == "%" or u.startswith("% ") or u == "per cent":
         return f"{text}%"

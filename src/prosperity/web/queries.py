@@ -109,7 +109,7 @@ def number_text(a: dict[str, Any] | None, v: float | None) -> str:
     if not a or v is None:
         return "–"
     unit = (a.get("unit") or "").strip()
-    short = unit if unit.startswith("£") or unit.startswith("%") else ""
+    short = unit if unit.startswith("£") or unit.startswith("%") else "proportion" if unit.startswith("proportion") else ""
     dp = None if a.get("derivation") else (a.get("source") or {}).get("decimal_places")
     return fmt(v, short.split(",")[0].split(" per ")[0] if short.startswith("£") else short, dp)
 
