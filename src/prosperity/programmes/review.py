@@ -294,11 +294,13 @@ def write_review(store: ProgrammeStore, round_id: str, out: Path, *, warehouse: 
     html_path = out / "index.html"
     html_path.write_text(html, encoding="utf-8")
     pdf_path, pages = None, 0
-    if pdf:
-        from prosperity.report import typeset
+    if pdf:  # printed as the annual report is: a tagged PDF by Chromium, else typeset by WeasyPrint
+        from prosperity.report import print_report, start_printer
 
         pdf_path = out / "review.pdf"
-        pages = typeset(html, pdf_path, title=f"Implementation review, {pack.pf.round.label}")
+        with start_printer() as printer:
+            pages, _, _ = print_report(html, pdf_path, title=f"Implementation review, {pack.pf.round.label}",
+                                       printer=printer)  # fmt: skip
     manifest = {
         "pack": "Implementation review", "round": pack.pf.round.id,
         "generated_at": (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
