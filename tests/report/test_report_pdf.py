@@ -262,3 +262,22 @@ def test_the_inequality_section_maps_neighbourhood_deprivation_in_the_six_counci
             assert council in figure, (edition, council)
     # IoD 2019 File 1: 145 of Liverpool's 298 LSOAs are in England's most deprived decile (48.7%)
     assert re.search(r"Liverpool 48\.7 ?%|Liverpool 49 ?%", section), "Liverpool's IoD 2019 share"
+
+
+def test_a_failure_of_weasyprints_tagging_is_a_plain_message_and_leaves_no_partial_pdf(tmp_path: Path, monkeypatch):
+    """WeasyPrint 69 can fail inside its PDF tagging on some long tables ("Table wrapper without a table", seen on a
+    500-project review pack); the fallback typesetter then says so plainly instead of a traceback."""
+    from weasyprint.document import Document
+
+    from prosperity.errors import ProsperityError
+    from prosperity.report import typeset
+
+    def tagging_fails(self, target=None, **options):  # type: ignore[no-untyped-def]
+        Path(target).write_bytes(b"%PDF-1.7 partial")
+        raise ValueError("Table wrapper without a table")
+
+    monkeypatch.setattr(Document, "write_pdf", tagging_fails)
+    target = tmp_path / "review.pdf"
+    with pytest.raises(ProsperityError, match="failed while tagging the PDF .*Table wrapper without a table"):
+        typeset("<table><tr><td>1</td></tr></table>", target, title="A test")
+    assert not target.exists()

@@ -233,7 +233,13 @@ def typeset(html: str, target: Path, *, title: str) -> int:
         document = weasyprint.HTML(string=html, base_url=str(target.parent)).render(**options)
         document.metadata.title = title
         document.metadata.lang = "en-GB"
-        document.write_pdf(target, **options)
+        try:
+            document.write_pdf(target, **options)
+        except (ValueError, AttributeError, KeyError) as e:  # WeasyPrint's own tagging failed on this layout
+            target.unlink(missing_ok=True)
+            raise ProsperityError(f"cannot typeset {target.name}: WeasyPrint {weasyprint.__version__} failed while "
+                                  f"tagging the PDF ({e}); the HTML beside it is complete. Install Chromium "
+                                  "(Debian: chromium), which prints the tagged PDF instead") from None  # fmt: skip
     return len(document.pages)
 
 
