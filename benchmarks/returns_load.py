@@ -95,6 +95,12 @@ async def call(st: Stats, kind: str, coro: Any, ok: tuple[int, ...] = (200, 201,
     return r
 
 
+# Idle connections are dropped by the client before the server drops them (its keep-alive is 5 s): with both at
+# 5 s a request sent on a connection the server is closing at that instant fails with "Server disconnected"
+# (a browser retries such a request by itself; this client does not, so it keeps the two apart instead).
+CLIENT_LIMITS = httpx.Limits(keepalive_expiry=3.0)
+
+
 async def sign_in(st: Stats, c: httpx.AsyncClient, name: str) -> str:
     page = await c.get("/returns/sign-in")
     token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
@@ -125,7 +131,7 @@ class Window:
 async def submitter(base: str, i: int, window: Window, st: Stats, submit_every: int) -> None:
     code = programme(i)
     content = content_for(code)
-    async with httpx.AsyncClient(base_url=base, timeout=120) as c:
+    async with httpx.AsyncClient(base_url=base, timeout=120, limits=CLIENT_LIMITS) as c:
         csrf = await sign_in(st, c, f"sub{i:02d}")
         h = {"x-csrf-token": csrf}
         r = await call(st, "start (setup)", c.post("/api/v1/returns", json={"programme": code, "round": ROUND},
@@ -169,7 +175,7 @@ async def submitter(base: str, i: int, window: Window, st: Stats, submit_every: 
 
 
 async def approver(base: str, j: int, window: Window, st: Stats) -> None:
-    async with httpx.AsyncClient(base_url=base, timeout=120) as c:
+    async with httpx.AsyncClient(base_url=base, timeout=120, limits=CLIENT_LIMITS) as c:
         csrf = await sign_in(st, c, f"app{j}")
         h = {"x-csrf-token": csrf}
         deadline = await window.arrive()
