@@ -4,7 +4,6 @@ form page (sign-in, start, edit with and without errors, decision) for WCAG 2.2 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from prosperity.programmes.auth import add_user
 from prosperity.programmes.store import ProgrammeStore
 from prosperity.programmes.template import example_tables, write_workbook
 from tests.returns.conftest import PASSWORD, ROUND
-from tests.web.conftest import CHROMIUM, LOOSE, _free_port, serious_axe_violations, serve_in_thread
+from tests.web.conftest import LOOSE, _free_port, launch_chromium, serious_axe_violations, serve_in_thread
 
 pytestmark = pytest.mark.browser
 
@@ -23,16 +22,7 @@ pytestmark = pytest.mark.browser
 def browser():  # type: ignore[no-untyped-def]
     """Chromium for this module only (as tests/web's, but closed when the module ends: two sync Playwright sessions
     cannot be open at once in one thread, and tests/web opens its own)."""
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"Chromium is not at {CHROMIUM}; .ci/run installs it (apt-get install chromium)")
-        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium); .ci/run installs it")
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu",
-                                                               "--disable-background-networking", "--no-first-run"])
-        yield b
-        b.close()
+    yield from launch_chromium()
 
 
 @pytest.fixture(scope="module")
