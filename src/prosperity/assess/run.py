@@ -128,7 +128,8 @@ def store_assessments(con: duckdb.DuckDBPyConnection, db_path: Path, framework_p
 
     Earlier editions are kept (schema migration 7): a stored row is valid from the edition that computed it until
     the first edition whose assessment of its indicator and area differs, or that used other frameworks or code
-    (:func:`method_digest`). Only changed assessments are written; an unchanged one stays as it was.
+    (:func:`method_digest`). Only changed assessments are written; an unchanged one stays as it was. Editions
+    made with other frameworks or code than this one are dropped: no site of this code reads them.
     """
     from prosperity.framework import shipped_framework_path
 
@@ -181,9 +182,12 @@ def _new_edition(con: duckdb.DuckDBPyConnection, digest: str, releases: str) -> 
            WHERE to_edition IS NULL AND (indicator, area) NOT IN (SELECT (indicator, area) FROM kept_assessments)""",
         {"e": edition},
     )
-    # rows stored before editions were kept (schema migration 7) belong to no edition: once replaced, none can
-    # read them
-    con.execute("DELETE FROM assessment_versions WHERE from_edition IS NULL AND to_edition IS NOT NULL")
+    # Past rows made with other frameworks or code are never read again (a site reads only the editions of its
+    # own), nor are rows stored before editions were kept (schema migration 7): derived data, recomputable at any
+    # date, so they go rather than grow the file at every change of code
+    con.execute("""DELETE FROM assessment_versions WHERE to_edition IS NOT NULL AND (from_edition IS NULL OR
+                   from_edition IN (SELECT edition FROM assessment_editions WHERE digest <> $d))""", {"d": digest})
+    con.execute("DELETE FROM assessment_editions WHERE digest <> $d", {"d": digest})
     con.execute(
         """INSERT INTO assessment_versions
            SELECT f.indicator, f.area, f.status, f.period, f.value, f.assessment, now(), $e, NULL
