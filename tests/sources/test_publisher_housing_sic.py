@@ -62,13 +62,14 @@ def housebuilding_xlsx(extra_title_rows: int = 0) -> bytes:
     return out.getvalue()
 
 
-def sic_structure_xlsx(drop: str | None = None) -> bytes:
+def sic_structure_xlsx(drop: str | None = None, levels: bool = True) -> bytes:
     """ONS's "UK SIC 2007 summary of structure" workbook, in the layout public code reading this exact file relies
     on (ONSdigital's SIC classification utilities: sheet ``reworked structure``, columns ``Description``,
     ``SECTION``, ``Most disaggregated level`` and ``Level headings``; the other hierarchy columns as
     nestauk's dap_prinz_green_jobs drops them: ``Class``, ``Sub Class``). Column order and the exact form of
-    each level's code are not known from those readers; the reader finds columns by heading and reads codes with
-    or without dots. Descriptions are the classification's own."""
+    each level's code are not known from those readers (nestauk pads four-digit codes to five, as if some were
+    stored as numbers); the reader finds columns by heading, reads codes with or without dots, and restores a
+    number's leading zeros from its level heading. Descriptions are the classification's own."""
     wb = openpyxl.Workbook()
     wb.active.title = "Summary of structure"
     ws = wb.create_sheet("reworked structure")
@@ -82,12 +83,14 @@ def sic_structure_xlsx(drop: str | None = None) -> bytes:
         ("A", "01", "Crop and animal production, hunting and related service activities", "Division"),
         ("A", "01.1", "Growing of non-perennial crops", "Group"),
         ("A", "01.11", "Growing of cereals (except rice), leguminous crops and oil seeds", "Class"),
+        ("A", 1110, "Growing of cereals (except rice), leguminous crops and oil seeds", "Sub Class"),
+        ("A", 2, "Forestry and logging", "Division"),
         ("C", "C", "Manufacturing", "SECTION"),
         ("C", "10", "Manufacture of food products", "Division"),
         ("C", "10.71", "Manufacture of bread; manufacture of fresh pastry goods and cakes", "Class"),
         ("C", "10.71/1", "Manufacture of bread; manufacture of fresh pastry goods and cakes", "Sub Class"),
     ]:  # fmt: skip
-        ws.append([f" {sec} ", None, None, None, None, desc, level, code])
+        ws.append([f" {sec} ", None, None, None, None, desc, level if levels else None, code])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -210,6 +213,7 @@ def test_sic_replay_fetches_the_structure_workbook_and_loads_every_level(tmp_pat
     assert rows["A"]["level"] == "section" and rows["A"]["name"] == "Agriculture, forestry and fishing"
     assert rows["01"]["level"] == "division" and rows["01"]["section_name"] == "Agriculture, forestry and fishing"
     assert rows["011"]["level"] == "group" and rows["0111"]["level"] == "class"
+    assert rows["01110"]["level"] == "subclass" and rows["02"]["name"] == "Forestry and logging"  # zeros restored
     assert rows["10711"]["level"] == "subclass" and rows["10711"]["section"] == "C"
     assert rows["10711"]["section_name"] == "Manufacturing"
 
@@ -234,6 +238,10 @@ def test_sic_workbook_without_its_code_column_is_rejected_saying_what_is_missing
     res = _build(m, tmp_path / "w.duckdb", {"regional-accounts/sic2007"})["regional-accounts/sic2007"]
     assert res.status == "rejected" and "reworked structure" in res.message
     assert "'Most disaggregated level'" in res.message
+    (m / geography.SIC_CACHE).write_bytes(sic_structure_xlsx(levels=False))
+    res = _build(m, tmp_path / "w2.duckdb", {"regional-accounts/sic2007"})["regional-accounts/sic2007"]
+    assert res.status == "rejected" and "code 1110 is a number, so its leading zeros may have been lost" in res.message
+    assert "row 6" in res.message
 
 
 def test_dry_run_names_the_publishers_for_both():

@@ -260,20 +260,34 @@ def supplementary_areas() -> list[tuple[str, str, str]]:
 
 #: Levels of UK SIC 2007 by the number of digits of a code (dots and slashes aside): 01, 01.1, 01.11, 01.11/1.
 SIC_LEVELS = {2: "division", 3: "group", 4: "class", 5: "subclass"}
+_WIDTH = {v: k for k, v in SIC_LEVELS.items()}
 _SECTION = re.compile(r"(?:SECTION\s+)?([A-U])", re.IGNORECASE)
+#: A level's name as a "Level headings" cell may give it (the subclass pattern before the class one).
+_NAMED = [("section", re.compile(r"section", re.I)), ("division", re.compile(r"division", re.I)),
+          ("group", re.compile(r"group", re.I)), ("subclass", re.compile(r"sub[\s-]*class", re.I)),
+          ("class", re.compile(r"class", re.I))]  # fmt: skip
 
 
-def sic_level(code: str) -> tuple[str, str] | None:
+def sic_level(code: str, heading: str = "") -> tuple[str, str] | None:
     """(level, code as the warehouse keeps it: a section letter or digits only) of a UK SIC 2007 code, else None.
+    The level is the one ``heading`` (a row's "Level headings" cell) names, if it names one, the code's leading
+    zeros restored to that level's width; otherwise the code's number of digits says it.
 
     >>> sic_level("A"), sic_level("01"), sic_level("01.1"), sic_level("01110"), sic_level("01.11/1"), sic_level("x1")
     (('section', 'A'), ('division', '01'), ('group', '011'), ('subclass', '01110'), ('subclass', '01111'), None)
+    >>> sic_level("1110", "Sub Class"), sic_level("1", "Division"), sic_level("01110", "Class")
+    (('subclass', '01110'), ('division', '01'), None)
     """
     code = code.strip()
+    named = next((lv for lv, p in _NAMED if p.search(heading)), None)
     if len(code) == 1 and code.isalpha():
-        return ("section", code.upper()) if _SECTION.fullmatch(code) else None
+        return ("section", code.upper()) if _SECTION.fullmatch(code) and named in (None, "section") else None
     digits = code.replace(".", "").replace("/", "")
-    if not digits.isdigit() or len(digits) not in SIC_LEVELS:
+    if not digits.isdigit():
+        return None
+    if named in _WIDTH:
+        return (named, digits.zfill(_WIDTH[named])) if len(digits) <= _WIDTH[named] else None
+    if named is not None or len(digits) not in SIC_LEVELS:
         return None
     return SIC_LEVELS[len(digits)], digits
 
@@ -304,22 +318,30 @@ def load_sic_structure(ctx: LoadContext) -> None:
                               "'Most disaggregated level'")  # fmt: skip
     head = [cell_text(c).lower() for c in data[h]]
     sec_col, desc_col, code_col = (head.index(c) for c in need)
+    lvl_col = head.index("level headings") if "level headings" in head else None
     out: dict[tuple[str, str], tuple] = {}
     names: dict[str, str] = {}
     section = ""
     pending: list[tuple[str, str, str, str]] = []
     for n, r in enumerate(data[h + 1:], start=h + 2):
-        cells = [cell_text(c) for c in r] + [""] * (max(sec_col, desc_col, code_col) + 1 - len(r))
+        r = tuple(int(c) if isinstance(c, float) and c.is_integer() else c for c in r)
+        cells = [cell_text(c) for c in r] + [""] * (max(sec_col, desc_col, code_col, lvl_col or 0) + 1 - len(r))
         code, desc = cells[code_col], " ".join(cells[desc_col].split())
+        heading = cells[lvl_col] if lvl_col is not None else ""
         if sec := _SECTION.fullmatch(cells[sec_col]):
             section = sec.group(1).upper()
         if not code and not desc:
             continue
         if not code and sec:
             code = section  # a section's row may give its letter only in the SECTION column
-        level = sic_level(code)
+        level = sic_level(code, heading)
         if level is None:
-            raise ValidationError(where, f"{code!r} is not a UK SIC 2007 code", row=n,
+            raise ValidationError(where, f"{code!r} is not a UK SIC 2007 code" + (f" of the level {heading!r}"
+                                  if heading else ""), row=n, column="Most disaggregated level")  # fmt: skip
+        numeric = code_col < len(r) and isinstance(r[code_col], int | float)
+        if numeric and not any(p.search(heading) for _lv, p in _NAMED):
+            raise ValidationError(where, f"code {code} is a number, so its leading zeros may have been lost, and "
+                                  "no 'Level headings' cell says its level", row=n,
                                   column="Most disaggregated level")  # fmt: skip
         if not desc:
             raise ValidationError(where, f"code {code!r} has no description", row=n, column="Description")
