@@ -5,6 +5,7 @@ fresh engine computes for one area alone."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -108,3 +109,32 @@ def test_newest_period_tallied_once_equals_the_per_area_scan(wh):
             compared += 1
             newer += want is not None
     assert compared > 1000 and newer > 0  # the check ran on many figures, some of them behind their level's newest
+
+
+def test_series_read_as_columns_equal_the_rows_read_one_by_one(wh):
+    """The engine reads a series as columns and makes an area's points when asked: every area's points, one
+    indicator at a time and many at once, equal those made from the rows read one by one (the same order)."""
+    specs, _ = load_specs()
+    keys = sorted({(s.warehouse, s.breakdown) for s in specs if s.derived is None})[::3]
+    one, many = Assessor(wh), Assessor(wh)
+    many.read_many(keys)
+    compared = with_limits = 0
+    for ind, brk in keys:
+        rows = wh.con.execute(
+            """SELECT area_code, period, value, lci_95, uci_95, release_id FROM latest_observations
+               WHERE indicator_id = ? AND breakdown = ? AND value IS NOT NULL AND isfinite(value)
+               ORDER BY area_code, period_start, period_end""", [ind, brk]).fetchall()  # fmt: skip
+        want: dict[str, list[Point]] = {}
+        for code, period, value, lci, uci, rel in rows:
+            lci, uci = (x if x is not None and math.isfinite(x) else None for x in (lci, uci))
+            want.setdefault(code, []).append(Point(period, value, lci, uci, (rel,)))
+        for a in (one, many):
+            assert a.published(ind, "no such area", brk) == []
+            got = a._cache[(ind, brk)]
+            assert list(got) == list(want), ind  # the same areas, in the same order
+            for code, pts in want.items():
+                assert a.published(ind, code, brk) == pts, (ind, code)
+                assert a.published(ind, code, brk) is a.published(ind, code, brk)  # made once
+        compared += len(rows)
+        with_limits += sum(r[3] is not None for r in rows)
+    assert len(keys) > 20 and compared > 50_000 and with_limits > 0

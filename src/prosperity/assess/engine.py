@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -150,6 +150,54 @@ def _finite(x: float | None) -> float | None:
     return x if x is not None and math.isfinite(x) else None
 
 
+class _ByArea(Mapping[str, list[Point]]):
+    """Every area's published points of one series, kept as the columns read (each area's rows together, in the
+    order read); an area's :class:`Point` list is made the first time it is asked for. Assessing one area needs
+    the points of a few areas (itself, its benchmark, peers and members), not of the thousands a series holds.
+    Iterating gives the areas in the order their rows were read, as a dict filled row by row would."""
+
+    __slots__ = ("_spans", "_periods", "_values", "_lcis", "_ucis", "_rels", "_made")
+
+    def __init__(self, cols: dict[str, Any]):
+        codes = cols["area_code"]
+        n = len(codes)
+        self._periods: list[str] = cols["period"].tolist()
+        self._values: list[float] = cols["value"].tolist()
+        self._lcis: list[float | None] = cols["lci_95"].tolist()  # a NULL (masked) figure becomes None
+        self._ucis: list[float | None] = cols["uci_95"].tolist()
+        self._rels: list[int | None] = cols["release_id"].tolist()
+        self._made: dict[str, list[Point]] = {}
+        self._spans: dict[str, tuple[int, int]] = {}  # area → where its rows start and end
+        if n:
+            cuts = ((codes[1:] != codes[:-1]).nonzero()[0] + 1).tolist()  # where the next area's rows start
+            starts, ends = [0, *cuts], [*cuts, n]
+            self._spans = dict(zip(codes[starts].tolist(), zip(starts, ends, strict=True), strict=True))
+
+    def __getitem__(self, area: str) -> list[Point]:
+        pts = self._made.get(area)
+        if pts is None:
+            s, e = self._spans[area]  # KeyError for an area without figures, as a dict's
+            pts = self._made[area] = [
+                Point(period, value, _finite(lci), _finite(uci), (rel,))
+                for period, value, lci, uci, rel in zip(self._periods[s:e], self._values[s:e], self._lcis[s:e],
+                                                        self._ucis[s:e], self._rels[s:e], strict=True)]  # fmt: skip
+        return pts
+
+    def __contains__(self, area: object) -> bool:
+        return area in self._spans
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._spans)
+
+    def __len__(self) -> int:
+        return len(self._spans)
+
+    def periods(self, area: str) -> list[str]:
+        """An area's periods, in the order of its points (without making them)."""
+        s, e = self._spans[area]
+        return self._periods[s:e]
+
+
 class Assessor:
     """Assesses specs for areas against one warehouse (optionally as it stood at ``as_of``).
 
@@ -169,7 +217,7 @@ class Assessor:
         self._ids: set[str] | None = None
         self._ca: list[str] | None = None
         self._releases: dict[int, dict[str, Any]] = {}
-        self._cache: dict[tuple[str, str], dict[str, list[Point]]] = {}
+        self._cache: dict[tuple[str, str], Mapping[str, list[Point]]] = {}
         self._names: dict[str, str] = {}
         self._members_all: dict[str, list[str]] | None = None
         self._neighbours_all: dict[str, list[str]] | None = None
@@ -229,21 +277,26 @@ class Assessor:
         wanted = {k for k in keys if k not in self._cache and k[0] not in self._derived and not self._same_in_base(k[0])}
         if not wanted:
             return
-        found: dict[tuple[str, str], dict[str, list[Point]]] = {k: {} for k in wanted}
         keys_ = sorted(wanted)
+        # each series is named by its number in keys_ (sorting and fetching an integer, not two strings a row)
         cur = self.wh.con.execute(
-            f"""SELECT o.indicator_id, o.breakdown, o.area_code, o.period, o.value, o.lci_95, o.uci_95, o.release_id
-                FROM {self._obs()} o SEMI JOIN (SELECT unnest($inds) AS i, unnest($brks) AS b) k
+            f"""SELECT k.n, o.area_code, o.period, o.value, o.lci_95, o.uci_95, o.release_id
+                FROM {self._obs()} o
+                JOIN (SELECT unnest($inds) AS i, unnest($brks) AS b, generate_subscripts($inds, 1) AS n) k
                      ON k.i = o.indicator_id AND k.b = o.breakdown
                 WHERE o.value IS NOT NULL AND isfinite(o.value)
-                ORDER BY o.indicator_id, o.breakdown, o.area_code, o.period_start, o.period_end""",
+                ORDER BY k.n, o.area_code, o.period_start, o.period_end""",
             {"inds": [k[0] for k in keys_], "brks": [k[1] for k in keys_],
              **({"as_of": self.as_of} if self.as_of else {})},
         )  # fmt: skip
-        while rows := cur.fetchmany(100_000):
-            for ind, brk, code, period, value, lci, uci, rel in rows:
-                found[(ind, brk)].setdefault(code, []).append(Point(period, value, _finite(lci), _finite(uci), (rel,)))
-        self._cache.update(found)
+        cols = cur.fetchnumpy()  # as columns: each area's points are made when first asked for (:class:`_ByArea`)
+        series = cols.pop("n")
+        n = len(series)
+        cuts = ((series[1:] != series[:-1]).nonzero()[0] + 1).tolist() if n else []
+        for start, end in zip([0, *cuts], [*cuts, n], strict=True) if n else ():  # each series' rows, together
+            self._cache[keys_[int(series[start]) - 1]] = _ByArea({c: v[start:end] for c, v in cols.items()})
+        for k in wanted:
+            self._cache.setdefault(k, {})  # a series without figures at this moment
 
     def published(self, warehouse_id: str, area: str, breakdown: str) -> list[Point]:
         """An area's published values, read with every other area's in one query per indicator and breakdown."""
@@ -261,17 +314,13 @@ class Assessor:
             base.wh = self.wh  # the base reads (if it must) through this request's cursor
             base.published(warehouse_id, "", breakdown)
             self._cache[key] = base._cache[key]
-        if key not in self._cache:
-            by_area: dict[str, list[Point]] = {}
-            rows = self.wh.con.execute(
+        if key not in self._cache:  # read as columns: an area's points are made when it is first asked for
+            self._cache[key] = _ByArea(self.wh.con.execute(
                 f"""SELECT area_code, period, value, lci_95, uci_95, release_id FROM {self._obs()}
                     WHERE indicator_id = $ind AND breakdown = $brk AND value IS NOT NULL AND isfinite(value)
                     ORDER BY area_code, period_start, period_end""",
                 {"ind": warehouse_id, "brk": breakdown, **({"as_of": self.as_of} if self.as_of else {})},
-            ).fetchall()
-            for code, period, value, lci, uci, rel in rows:
-                by_area.setdefault(code, []).append(Point(period, value, _finite(lci), _finite(uci), (rel,)))
-            self._cache[key] = by_area
+            ).fetchnumpy())  # fmt: skip
         return self._cache[key].get(area, [])
 
     def releases_visible(self) -> set[int]:
@@ -589,10 +638,16 @@ class Assessor:
                 return hit
             self.published(warehouse_id, "", breakdown)  # fills the cache of every area's figures
             hit = {}
-            for area, pts in self._cache.get(key, {}).items():
+            by_area = self._cache.get(key, {})
+            kinds: dict[str, tuple[Any, ...]] = {}  # each period's kind, worked out once
+            for area in by_area:
                 last: dict[tuple[Any, ...], str] = {}
-                for p in pts:  # in period order: the last of each kind stays
-                    last[period_kind(p.period)[:3]] = p.period
+                periods = by_area.periods(area) if isinstance(by_area, _ByArea) else [p.period for p in by_area[area]]
+                for period in periods:  # in period order: the last of each kind stays
+                    kind = kinds.get(period)
+                    if kind is None:
+                        kind = kinds[period] = period_kind(period)[:3]
+                    last[kind] = period
                 hit[area] = last
             self._lasts[key] = hit
         return hit

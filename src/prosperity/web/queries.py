@@ -15,6 +15,7 @@ from typing import Any
 
 from prosperity.assess import status as st
 from prosperity.assess.engine import Assessor
+from prosperity.assess.run import spec_series
 from prosperity.assess.sentences import fmt
 from prosperity.errors import NotFound, ProsperityError
 from prosperity.framework import LiveBinding, NoSource, Strategy, Theme, WarehouseBinding
@@ -670,6 +671,7 @@ def group(site: Site, wh: Warehouse, name: str, members: list[str], indicator: s
         site.expensive("the assessment of a group")
         specs = [site.specs[indicator]] if indicator else list(site.specs.values())
         with site.engine(wh, as_of) as assessor:
+            assessor.read_many(k for s in specs for k in spec_series(s))  # one query, not one a series
             return [assessor.assess(s, name, area_name=name, members=list(members)).as_dict() for s in specs]
 
     return site.derived.get_or(key, make)

@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 import duckdb
 
 from prosperity.assess.engine import Assessor
-from prosperity.assess.run import CITY_REGION
+from prosperity.assess.run import CITY_REGION, spec_series
 from prosperity.assess.spec import Spec, specs_from_framework
 from prosperity.errors import NotFound, ProsperityError, WarehouseError
 from prosperity.framework import Framework, load_framework, shipped_framework_path
@@ -402,6 +402,7 @@ class Site:
             wh.area(area)
             self.expensive("assessments of an area")
             with self.engine(wh, as_of) as assessor:
+                assessor.read_many(k for s in specs.values() for k in spec_series(s))  # one query, not one a series
                 return {s.id: assessor.assess(s, area).as_dict() for s in specs.values()}
 
         return self.assessed.get_or((area, as_of), make)
