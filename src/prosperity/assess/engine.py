@@ -181,7 +181,14 @@ class _ByArea(Mapping[str, list[Point]]):
                 Point(period, value, _finite(lci), _finite(uci), (rel,))
                 for period, value, lci, uci, rel in zip(self._periods[s:e], self._values[s:e], self._lcis[s:e],
                                                         self._ucis[s:e], self._rels[s:e], strict=True)]  # fmt: skip
+            if len(self._made) == len(self._spans):  # every area's points made: the columns are not needed again
+                self._periods = self._values = self._lcis = self._ucis = self._rels = []
         return pts
+
+    def make_all(self) -> None:
+        """Make every area's points now (a server's warming: its current engine serves every area)."""
+        for area in self._spans:
+            self[area]
 
     def __contains__(self, area: object) -> bool:
         return area in self._spans
@@ -194,6 +201,9 @@ class _ByArea(Mapping[str, list[Point]]):
 
     def periods(self, area: str) -> list[str]:
         """An area's periods, in the order of its points (without making them)."""
+        pts = self._made.get(area)
+        if pts is not None:
+            return [p.period for p in pts]
         s, e = self._spans[area]
         return self._periods[s:e]
 
@@ -322,6 +332,13 @@ class Assessor:
                 {"ind": warehouse_id, "brk": breakdown, **({"as_of": self.as_of} if self.as_of else {})},
             ).fetchnumpy())  # fmt: skip
         return self._cache[key].get(area, [])
+
+    def make_all_points(self) -> None:
+        """Make every area's points of every series read so far (:meth:`_ByArea.make_all`): a server's warming
+        pays for them once, not its first requests for a group or an area."""
+        for by_area in self._cache.values():
+            if isinstance(by_area, _ByArea):
+                by_area.make_all()
 
     def releases_visible(self) -> set[int]:
         """The releases this engine reads: each dataset's newest loaded by ``as_of`` (or now)."""

@@ -285,6 +285,7 @@ class Site:
                         a.assess(spec, CITY_REGION)
                         if len(members) >= 2:
                             a.assess(spec, "warm", area_name="warm", members=members)
+                a.make_all_points()  # every area's figures as the assessing uses them (read as columns above)
             _ = self.topology
         except (duckdb.Error, ProsperityError) as e:  # a closed or replaced warehouse, no city region: nothing to warm
             log.info("warming the assessment engine stopped: %s", e)
