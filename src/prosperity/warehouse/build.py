@@ -33,7 +33,7 @@ from prosperity.sources import Dataset, discover_all
 from prosperity.sources.base import dataset_digest, sha256_file
 from prosperity.sources.fetch import default_cache, fetch_file
 from prosperity.sources.geography import supplementary_areas
-from prosperity.warehouse import integrity
+from prosperity.warehouse import evaluating, integrity
 from prosperity.warehouse.loading import LoadContext
 from prosperity.warehouse.revisions import ShrunkRelease, check_shrink, reverted_note, shrink_threshold
 from prosperity.warehouse.schema import migrate, pending
@@ -273,10 +273,15 @@ def build(
             nonlocal assessed, assess_error, framework_errors, evaluations
             _load_all(con, todo, results, context, progress, total, "mirror" if mirror else "live",
                       Loading(options.accept_shrink, threshold))
+            src = Path(mirror) if mirror is not None else None
             if fw_path is not None and data_work:
+                # the evaluations read only the loaded figures: a second process computes them meanwhile
+                aside = evaluating.start(con, _work_file(con), fw_path, src)
                 assessed, assess_error, framework_errors = _assess(con, db, fw_path)
-            if fw_path is not None:
-                evaluations = _evaluate(con, db, fw_path, Path(mirror) if mirror is not None else None)
+                done = evaluating.finish(con, aside) if aside is not None else None
+                evaluations = done if done is not None else _evaluate(con, db, fw_path, src)
+            elif fw_path is not None:
+                evaluations = _evaluate(con, db, fw_path, src)
 
         _write(db, work, sum(int(f["bytes"]) for p in todo for f in p.files))
     elif progress:
@@ -528,6 +533,10 @@ def _load_one(con: duckdb.DuckDBPyConnection, p: _Prepared, future: Future[Any] 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
     with contextlib.suppress(duckdb.Error):  # the transaction may already have been ended by the failure
         con.execute("ROLLBACK")
+
+
+def _work_file(con: duckdb.DuckDBPyConnection) -> Path:
+    return Path(con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchone()[0])
 
 
 def _work_dir(con: duckdb.DuckDBPyConnection) -> str:
