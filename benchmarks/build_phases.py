@@ -96,8 +96,8 @@ def main() -> None:
              f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}. One cold build of the mirror with "
              f"every assessment and evaluation ({summary.assessments:,} assessments): {wall:.1f} s wall, "
              f"{cpu + kids:.1f} s CPU ({cpu:.1f} s this process, all threads; {kids:.1f} s its child processes, the "
-             f"evaluations), peak RSS {rss:,.0f} MiB (of a child process: {child_rss:,.0f} MiB). Load average at the start: {load0:.1f}, at the end: "
-             f"{os.getloadavg()[0]:.1f}.", "",
+             f"evaluations), peak RSS {rss:,.0f} MiB (of a child process: {child_rss:,.0f} MiB). Load average at "
+             f"the start: {load0:.1f}, at the end: {os.getloadavg()[0]:.1f}.", "",
              "| phase | calls | wall | CPU of its thread |", "|---|---|---|---|"]  # fmt: skip
     for name, (w, c, n) in sorted(PHASES.items(), key=lambda kv: -kv[1][0]):
         lines.append(f"| {name} | {n} | {w:.1f} s | {c:.1f} s |")
