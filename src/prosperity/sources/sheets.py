@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,9 @@ def read_sheets(path: Path, name: str, wanted: Callable[[str], bool]) -> dict[st
     """Every row of each sheet whose name ``wanted`` accepts, as tuples of cell values (None for empty).
 
     Read with python-calamine (:func:`prosperity.sources.workbooks.read_workbook`), which reads each sheet's cells
-    themselves rather than its stored size, about ten times faster than openpyxl. A whole number comes back as an
-    ``int``, as openpyxl gave it (Excel writes whole numbers without a decimal point), so the readers' text of a
-    year or code is unchanged."""
+    themselves rather than its stored size, about ten times faster than openpyxl. Cells come back as openpyxl gave
+    them (Excel writes whole numbers without a decimal point, which openpyxl read as ``int``; dates as
+    ``datetime``), so the readers' text of a year, code or date is unchanged."""
     from prosperity.sources.workbooks import read_workbook
 
     sheets = read_workbook(path, name, wanted)  # an unreadable file is a ValidationError naming it
@@ -36,7 +37,12 @@ def read_sheets(path: Path, name: str, wanted: Callable[[str], bool]) -> dict[st
 
 
 def _whole(v: Any) -> Any:
-    return int(v) if type(v) is float and v.is_integer() else v
+    """A cell as openpyxl read it: a whole number as ``int``, a date as a ``datetime`` at midnight."""
+    if type(v) is float:
+        return int(v) if v.is_integer() else v
+    if type(v) is date:
+        return datetime.combine(v, time())
+    return v
 
 
 def cell_text(v: Any) -> str:
