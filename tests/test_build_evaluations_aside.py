@@ -42,3 +42,22 @@ def test_evaluations_from_the_second_process_or_in_process_alike(tmp_path: Path,
         [(e.evaluation_id, e.status, e.message) for e in inline.evaluations]  # fmt: skip
     assert {e.evaluation_id: e.status for e in aside.evaluations}["nowhere"] == "failed"
     assert _stored(tmp_path / "aside.duckdb") == _stored(tmp_path / "inline.duckdb") != []
+
+
+def test_a_build_that_stops_stops_the_second_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from prosperity.warehouse import build as B
+
+    m = make_mirror(tmp_path / "mirror", "els/claimant-count")
+    started: list[evaluating.Aside | None] = []
+    real_start = evaluating.start
+    monkeypatch.setattr(evaluating, "start", lambda *a: started.append(real_start(*a)) or started[-1])
+
+    def stop(*_args: object) -> None:
+        raise RuntimeError("stopped while assessing")
+
+    monkeypatch.setattr(B, "_assess", stop)
+    with pytest.raises(RuntimeError, match="stopped while assessing"):
+        build(tmp_path / "w.duckdb", mirror=m)
+    assert started and started[0] is not None and started[0].process.returncode is not None
+    assert not started[0].snapshot.exists() and not (tmp_path / "w.duckdb").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("w.duckdb")] == ["w.duckdb.lock"]

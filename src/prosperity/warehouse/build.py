@@ -333,7 +333,12 @@ def build(
             if fw_path is not None and data_work:
                 # the evaluations read only the loaded figures: a second process computes them meanwhile
                 aside = evaluating.start(con, _work_file(con), fw_path, src)
-                assessed, assess_error, framework_errors = _assess(con, db, fw_path)
+                try:
+                    assessed, assess_error, framework_errors = _assess(con, db, fw_path)
+                except BaseException:
+                    if aside is not None:
+                        evaluating.abandon(aside)  # the build stops: so does the second process
+                    raise
                 done = evaluating.finish(con, aside) if aside is not None else None
                 evaluations = done if done is not None else _evaluate(con, db, fw_path, src)
             elif fw_path is not None:

@@ -86,6 +86,13 @@ def finish(con: duckdb.DuckDBPyConnection, aside: Aside) -> list[Any] | None:
         _remove(aside.snapshot)
 
 
+def abandon(aside: Aside) -> None:
+    """Stop the second process and remove its snapshot (the build is stopping)."""
+    aside.process.kill()
+    aside.process.wait()
+    _remove(aside.snapshot)
+
+
 def _remove(snapshot: Path) -> None:
     snapshot.unlink(missing_ok=True)
     snapshot.with_name(snapshot.name + ".wal").unlink(missing_ok=True)
