@@ -25,6 +25,21 @@ from prosperity.framework.coverage import StaticCatalogue, coverage, figures_fro
 UNJUDGED = {None, "", "no data", "not judged"}
 
 
+def why_not(fw, indicator: str, assessed: bool) -> str:
+    """Why a dated target of ``indicator`` has no judgement: the indicator's binding says (no source, with its kind
+    of reason; a publisher's file not held), or its figure for the area is there but the target's method could not
+    judge it."""
+    from prosperity.framework.coverage import NO_SOURCE_REASONS
+    from prosperity.framework.model import LiveBinding, NoSource
+
+    b = fw.indicators[indicator].data
+    if isinstance(b, NoSource):
+        return f"no source ({NO_SOURCE_REASONS.get(b.why or '', b.why or 'reason not classified')}): {b.none}"
+    if isinstance(b, LiveBinding):
+        return f"the publisher's figures are not held ({b.live.source}: {b.live.dataset}): {b.reason}"
+    return "assessed, but the target's method could not judge it" if assessed else "no figure for the area"
+
+
 def measure(db: Path, framework: Path) -> dict[str, object]:
     fw = load_framework(framework)
     # read directly (not through Warehouse.open), so that a warehouse of an earlier schema can be measured too
@@ -51,7 +66,8 @@ def measure(db: Path, framework: Path) -> dict[str, object]:
                 for a in json.loads(row[0]).get("targets") or []:
                     if a.get("id") == t.id:
                         status = a.get("status")
-            targets.append({"target": t.id, "indicator": t.indicator, "area": area, "status": status})
+            targets.append({"target": t.id, "indicator": t.indicator, "area": area, "status": status,
+                            "why_not": None if status not in UNJUDGED else why_not(fw, t.indicator, row is not None)})
     finally:
         con.close()
     used = [i for i in fw.indicators if fw.uses(i)]
@@ -92,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     t = m["targets"]
     print(f"dated targets: {t['dated']}, judged: {t['judged']}")
     for x in t["list"]:
-        print(f"  {x['target']} ({x['indicator']}, {x['area']}): {x['status'] or 'no assessment'}")
+        print(f"  {x['target']} ({x['indicator']}, {x['area']}): {x['status'] or 'no assessment'}"
+              + (f" — {x['why_not']}" if x["why_not"] else ""))
     return 0
 
 

@@ -6,8 +6,11 @@
   holds the same statistics as mySociety re-packaged them (CO2 only, 2005–2020, one column per sub-sector, with
   three-letter register codes mapped to GSS codes through ``local-authorities/lookup_gss_to_registry.csv``); the
   reader accepts both shapes.
-- ``housing/dwelling-completions``: permanent dwellings completed, by UK local authority, financial years
-  2019/20 to 2023/24, with completions per 1,000 residents.
+- ``housing/dwelling-completions``: permanent dwellings completed, by UK local authority and financial year. Live,
+  from ONS's own workbook (:mod:`prosperity.sources.ons_house_building`, found on the ONS dataset page), which a
+  mirror may also hold. The mirror's file is otherwise an analyst's compilation of that workbook (DanOlner/ukcompare:
+  financial years 2019/20 to 2023/24 for Great Britain, with completions per 1,000 residents from the Annual
+  Population Survey); it is read from the mirror only, never fetched from the analyst's repository.
 """
 
 from __future__ import annotations
@@ -15,15 +18,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from prosperity.errors import ValidationError
+from prosperity.sources import ons_house_building
 from prosperity.sources.base import Dataset, Discovery, FileRef
 from prosperity.sources.live.base import LiveFileRef
+from prosperity.sources.ons_house_building import PAGE as ONS_HOUSING_PAGE
 from prosperity.warehouse.loading import IndicatorMeta, LoadContext
 from prosperity.warehouse.sql import quote_ident as _q
 
 MYSOCIETY = "https://raw.githubusercontent.com/mysociety/uk_local_authority_names_and_codes/main/data"
 DESNZ_PAGE = "https://www.gov.uk/government/collections/uk-local-authority-and-regional-greenhouse-gas-emissions-national-statistics"  # noqa: E501
 HOUSING_UPSTREAM = "https://raw.githubusercontent.com/DanOlner/ukcompare/main/data"
-HOUSING_PAGE = "https://www.gov.uk/government/statistical-data-sets/live-tables-on-house-building"
+HOUSING_PAGE = ONS_HOUSING_PAGE
 EMISSIONS = "emissions/local_authority_emissions.csv"
 LOOKUP = "local-authorities/lookup_gss_to_registry.csv"
 HOUSING = "housing/dwelling_completions_localauthorities.csv"
@@ -52,18 +57,19 @@ def _emissions(mirror: Path | None) -> Dataset:
 def _housing() -> Dataset:
     return Dataset(id="housing/dwelling-completions", source="ons-house-building",
                    title="Permanent dwellings completed, by local authority",
-                   publisher="Ministry of Housing, Communities and Local Government (compiled by ONS)",
+                   publisher="Office for National Statistics (as compiled by an analyst, with population rates)",
                    files=(FileRef(HOUSING, f"{HOUSING_UPSTREAM}/dwelling_completions_localauthorities.csv"),),
                    load=load_housing, publisher_url=HOUSING_PAGE)  # fmt: skip
 
 
 def discover(mirror: Path | None) -> Discovery:
     found = Discovery(datasets=[_emissions(mirror)])
-    if mirror is None:
-        # The mirror's file is an analyst's compilation of MHCLG's live table; until the publisher's table is
-        # read, it is not fetched from the analyst's repository.
-        found.missing.append(("housing/dwelling-completions", "not fetched live: the only file read is an analyst's "
-                              "compilation of MHCLG's house building live tables; use --mirror"))  # fmt: skip
+    if mirror is None:  # live: ONS's own workbook, never the analyst's compilation
+        found.datasets.append(ons_house_building.live_dataset())
+    elif (publisher := ons_house_building.in_mirror(mirror)) is not None:
+        found.datasets.append(ons_house_building.dataset(FileRef(publisher, ONS_HOUSING_PAGE)))
+        if (mirror / HOUSING).is_file():
+            found.ignored.append((HOUSING, f"an analyst's compilation of {publisher}, which is loaded instead"))
     else:
         found.datasets.append(_housing())
     if mirror is not None:
@@ -196,7 +202,7 @@ def load_housing(ctx: LoadContext) -> None:
                        '', {_q(col)}, NULL, NULL, NULL, NULL FROM raw""",
             [ctx.name(ref), col, ind],
         )
-    common = dict(source_org="Ministry of Housing, Communities and Local Government", source_url=HOUSING_PAGE,
+    common = dict(source_org="Office for National Statistics", source_url=HOUSING_PAGE,
                   experimental=False)  # fmt: skip
     ctx.add_indicator(IndicatorMeta(
         "dwelling-completions", "Permanent dwellings completed", "dwelling_count", measure="Dwellings",
