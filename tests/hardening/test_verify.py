@@ -93,8 +93,13 @@ def test_rows_moved_into_a_release_are_found(small):
 
 
 def as_built_before_hardening(db: Path) -> None:
-    """Turn a warehouse back into one built before migrations 3 to 5 (digests, rejection kinds, revisions)."""
-    for sql in ("DROP TABLE release_digests", "DROP TABLE indicator_versions",
+    """Turn a warehouse back into one built before migrations 3 to 5 (digests, rejection kinds, revisions), and
+    so before the later ones too (other names of areas, assessments kept for every edition)."""
+    for sql in ("DROP VIEW assessments", "DROP TABLE assessment_editions",
+                "ALTER TABLE assessment_versions DROP COLUMN from_edition",
+                "ALTER TABLE assessment_versions DROP COLUMN to_edition",
+                "ALTER TABLE assessment_versions RENAME TO assessments",
+                "DROP TABLE release_digests", "DROP TABLE indicator_versions",
                 "ALTER TABLE releases DROP COLUMN publisher_release_dates",
                 "ALTER TABLE releases DROP COLUMN same_content_as", "ALTER TABLE releases DROP COLUMN notes",
                 "ALTER TABLE rejections DROP COLUMN kind", "DROP TABLE area_names",

@@ -418,7 +418,8 @@ class Assessor:
                          AND r.breakdown = o.breakdown
                     LEFT JOIN {self._obs()} p ON p.area_code = o.area_code AND p.indicator_id = 'iod2019-population'
                          AND p.breakdown = CASE o.breakdown WHEN 'Employment' THEN $working_age ELSE 'Total' END
-                    WHERE o.indicator_id = 'iod2019-decile'""",
+                    WHERE o.indicator_id = 'iod2019-decile'
+                    ORDER BY o.breakdown, ap.parent, o.area_code""",
                 {"working_age": IOD_WEIGHTS["Employment"], **({"as_of": self.as_of} if self.as_of else {})},
             ).fetchall()  # fmt: skip
             for dom, code, la, period, decile, rank, pop, r1, r2, r3 in rows:

@@ -120,11 +120,16 @@ def framework_digest(framework_path: Path) -> str:
 
 
 def store_assessments(con: duckdb.DuckDBPyConnection, db_path: Path, framework_path: Path | None = None) -> int:
-    """Assess everything and replace the stored assessments (derived data, recomputable at any date).
+    """Assess everything and store the result as the current edition of the stored assessments.
 
     One :class:`Assessor` serves every area, so each indicator is read once for all areas (one query per
     indicator and breakdown) and the figures every area is compared with are tallied once; the rows are written
     a few thousand to a statement.
+
+    Earlier editions are kept (schema migration 7): a stored row is valid from the edition that computed it until
+    the first edition whose assessment of its indicator and area differs, or that used other frameworks or code
+    (:func:`method_digest`). Only changed assessments are written; an unchanged one stays as it was. Editions
+    made with other frameworks or code than this one are dropped: no site of this code reads them.
     """
     from prosperity.framework import shipped_framework_path
 
@@ -134,7 +139,8 @@ def store_assessments(con: duckdb.DuckDBPyConnection, db_path: Path, framework_p
     errors, stored = 0, 0
     rows: list[tuple[Any, ...]] = []
     seen: set[tuple[str, str]] = set()
-    con.execute("DELETE FROM assessments")
+    con.execute("CREATE OR REPLACE TEMP TABLE fresh_assessments AS SELECT indicator, area, status, period, value, "
+                "assessment FROM assessments LIMIT 0")  # fmt: skip
     plan = {fw_path: (areas, *load_specs(fw_path)) for fw_path, areas in assessment_plan(wh, path).items()}
     assessor.read_many(key for _, specs, _ in plan.values() for spec in specs for key in spec_series(spec))
     for areas, specs, fw in plan.values():
@@ -149,9 +155,47 @@ def store_assessments(con: duckdb.DuckDBPyConnection, db_path: Path, framework_p
             if len(rows) >= BATCH:
                 stored += _insert(con, rows)
     stored += _insert(con, rows)
+    _new_edition(con, method_digest(path), current_release_ids(con))
+    con.execute("DROP TABLE fresh_assessments")
     con.execute("INSERT OR REPLACE INTO meta VALUES ('assessments_digest', ?)", [assessment_digest(con, path)])
     con.execute("INSERT OR REPLACE INTO meta VALUES ('framework_errors', ?)", [str(errors)])
     return stored
+
+
+def _new_edition(con: duckdb.DuckDBPyConnection, digest: str, releases: str) -> int:
+    """Record an edition of the assessments in ``fresh_assessments``: close every current row whose assessment
+    changed (or that this edition does not assess, or that was made with other frameworks or code) and add the
+    changed and new ones. Returns the edition's number."""
+    edition = con.execute("SELECT coalesce(max(edition), 0) + 1 FROM assessment_editions").fetchone()[0]
+    con.execute("INSERT INTO assessment_editions SELECT $e, (SELECT max(loaded_at) FROM releases), $d, $r, now()",
+                {"e": edition, "d": digest, "r": releases})  # fmt: skip
+    # the current rows this edition keeps: the same assessment, made with the same frameworks and code
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE kept_assessments AS
+           SELECT v.indicator, v.area FROM assessment_versions v JOIN fresh_assessments f USING (indicator, area)
+           WHERE v.to_edition IS NULL AND CAST(f.assessment AS TEXT) = CAST(v.assessment AS TEXT)
+             AND v.from_edition IN (SELECT edition FROM assessment_editions WHERE digest = $d)""",
+        {"d": digest},
+    )
+    con.execute(
+        """UPDATE assessment_versions SET to_edition = $e
+           WHERE to_edition IS NULL AND (indicator, area) NOT IN (SELECT (indicator, area) FROM kept_assessments)""",
+        {"e": edition},
+    )
+    # Past rows made with other frameworks or code are never read again (a site reads only the editions of its
+    # own), nor are rows stored before editions were kept (schema migration 7): derived data, recomputable at any
+    # date, so they go rather than grow the file at every change of code
+    con.execute("""DELETE FROM assessment_versions WHERE to_edition IS NOT NULL AND (from_edition IS NULL OR
+                   from_edition IN (SELECT edition FROM assessment_editions WHERE digest <> $d))""", {"d": digest})
+    con.execute("DELETE FROM assessment_editions WHERE digest <> $d", {"d": digest})
+    con.execute(
+        """INSERT INTO assessment_versions
+           SELECT f.indicator, f.area, f.status, f.period, f.value, f.assessment, now(), $e, NULL
+           FROM fresh_assessments f ANTI JOIN kept_assessments k USING (indicator, area)""",
+        {"e": edition},
+    )
+    con.execute("DROP TABLE kept_assessments")
+    return edition
 
 
 def spec_series(spec: Spec) -> list[tuple[str, str]]:
@@ -172,8 +216,8 @@ def _insert(con: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) -> int:
     if n:
         cols = list(zip(*rows, strict=True))
         con.execute(
-            """INSERT INTO assessments SELECT unnest($ind), unnest($area), unnest($status), unnest($period),
-                      unnest($value), CAST(unnest($json) AS JSON), now()""",
+            """INSERT INTO fresh_assessments SELECT unnest($ind), unnest($area), unnest($status), unnest($period),
+                      unnest($value), CAST(unnest($json) AS JSON)""",
             {"ind": list(cols[0]), "area": list(cols[1]), "status": list(cols[2]), "period": list(cols[3]),
              "value": list(cols[4]), "json": list(cols[5])},
         )  # fmt: skip
@@ -195,10 +239,29 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
+def current_release_ids(con: duckdb.DuckDBPyConnection, as_of: str | None = None) -> str:
+    """The releases current now, or at ``as_of`` (a moment), as text: what an edition of assessments was computed
+    from."""
+    if as_of is None:
+        sql, params = "SELECT release_id FROM current_releases", []
+    else:
+        sql = "SELECT max(release_id) FROM releases WHERE loaded_at <= CAST(? AS TIMESTAMP) GROUP BY dataset_id"
+        params = [as_of]
+    row = con.execute(f"SELECT string_agg(CAST(r AS TEXT), ',' ORDER BY r) FROM ({sql}) t(r)", params).fetchone()
+    return row[0] if row and row[0] is not None else ""
+
+
+def method_digest(framework_path: Path) -> str:
+    """What assessments depend on besides the data: the files of the frameworks the build assesses with (this one
+    and those beside it) and the code (version and the engine's and methods' source). The same for any of those
+    frameworks' paths."""
+    frameworks = "|".join(framework_digest(p) for p in plan_frameworks(Path(framework_path)))
+    return hashlib.sha256(f"{frameworks}|{code_digest()}".encode()).hexdigest()
+
+
 def assessment_digest(con: duckdb.DuckDBPyConnection, framework_path: Path) -> str:
-    """What stored assessments depend on: the files of the frameworks the build assesses with (this one and those
-    beside it), the code (version and the engine's and methods' source) and the current releases. The same for any
-    of those frameworks' paths."""
+    """What stored assessments depend on: the frameworks and code (:func:`method_digest`) and the current
+    releases. The same for any of those frameworks' paths."""
     releases = con.execute("SELECT string_agg(CAST(release_id AS TEXT), ',' ORDER BY release_id) "
                            "FROM current_releases").fetchone()[0]  # fmt: skip
     frameworks = "|".join(framework_digest(p) for p in plan_frameworks(Path(framework_path)))

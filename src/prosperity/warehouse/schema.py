@@ -218,6 +218,33 @@ def _area_names(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE area_names (name TEXT NOT NULL, code TEXT NOT NULL, registered_by TEXT NOT NULL)")
 
 
+@migration(7, "assessments kept for every edition")
+def _assessment_editions(con: duckdb.DuckDBPyConnection) -> None:
+    """Stored assessments become versions: each row is valid from the edition (one build's assessing, with the
+    releases current then and the digest of the frameworks and code it used) that computed it until the first
+    edition whose assessment of that indicator and area differs, so a past edition is read as stored and an
+    unchanged assessment costs nothing to keep. ``assessments`` stays the current edition, as a view. Rows stored
+    before this migration have no known edition: they stay current until the next build replaces them, and are
+    never read for a past moment."""
+    con.execute(
+        """
+        ALTER TABLE assessments RENAME TO assessment_versions;
+        ALTER TABLE assessment_versions ADD COLUMN from_edition INTEGER;
+        ALTER TABLE assessment_versions ADD COLUMN to_edition INTEGER;
+        CREATE TABLE assessment_editions (
+            edition INTEGER PRIMARY KEY,
+            moment TIMESTAMP,
+            digest TEXT NOT NULL,
+            releases TEXT NOT NULL,
+            stored_at TIMESTAMP NOT NULL
+        );
+        CREATE VIEW assessments AS
+            SELECT indicator, area, status, period, value, assessment, computed_at
+            FROM assessment_versions WHERE to_edition IS NULL;
+        """
+    )
+
+
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
     exists = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"

@@ -708,8 +708,8 @@ def compare(site: Site, wh: Warehouse, area_codes: list[str], indicator_ids: lis
         cells[i] = {}
         for p in places:
             cached = site.assessed.get((p["code"], as_of))
-            if cached is None and as_of is None and p["code"] in site.stored_areas:
-                cached = site.assessments(wh, p["code"])
+            if cached is None and site.stored_then(wh, p["code"], as_of):  # stored now, or for that past moment
+                cached = site.assessments(wh, p["code"], as_of)
             a = cached.get(i) if cached else None
             if a is None:
                 spec = site.spec(i, p["code"])

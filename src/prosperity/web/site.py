@@ -170,6 +170,7 @@ class Site:
             self.fw: Framework = load_framework(self.framework_path)
             self.specs: dict[str, Spec] = {s.id: s for s in specs_from_framework(self.fw)}
             self.stored_areas = self._stored_areas()
+            self._method_digest: str | None = None  # of the frameworks and code: which stored editions are ours
         except BaseException:
             self._wh.close()
             raise
@@ -342,15 +343,62 @@ class Site:
         except NotFound:
             return None
 
+    def edition(self, wh: Warehouse, as_of: str) -> int | None:
+        """The stored edition of the assessments that holds the warehouse's assessments at the moment ``as_of`` (as
+        :meth:`as_of` returns it): one computed from the releases current then with this site's frameworks and
+        code, or None (no build stored that moment, or the frameworks or the code have changed since)."""
+        from prosperity.assess.run import current_release_ids, method_digest
+
+        def find() -> int:
+            if self._method_digest is None:
+                self._method_digest = method_digest(self.framework_path)
+            try:
+                row = wh.con.execute("SELECT max(edition) FROM assessment_editions WHERE releases = ? AND digest = ?",
+                                     [current_release_ids(wh.con, as_of), self._method_digest]).fetchone()  # fmt: skip
+            except duckdb.CatalogException:  # a warehouse from before editions were kept
+                return 0
+            return int(row[0]) if row and row[0] is not None else 0
+
+        return self.derived.get_or(("edition", as_of), find) or None
+
+    def stored_then(self, wh: Warehouse, area: str, as_of: str | None) -> bool:
+        """Are ``area``'s assessments stored for the moment ``as_of`` (now if None) with this site's frameworks?"""
+        if as_of is None:
+            return area in self.stored_areas
+        edition = self.edition(wh, as_of)
+        if edition is None:
+            return False
+        areas = self.derived.get_or(("edition areas", edition), lambda: frozenset(r[0] for r in wh.con.execute(
+            """SELECT DISTINCT area FROM assessment_versions
+               WHERE from_edition <= $e AND coalesce(to_edition > $e, true)""", {"e": edition}).fetchall()))  # fmt: skip
+        return area in areas
+
+    def _stored(self, wh: Warehouse, area: str, as_of: str | None) -> dict[str, dict[str, Any]] | None:
+        """``area``'s assessments as stored for the moment ``as_of`` (now if None), if a build stored them with this
+        site's frameworks and code, against the framework the area is reported against; else None."""
+        if not self.stored_then(wh, area, as_of):
+            return None
+        if as_of is None:
+            rows = wh.con.execute("SELECT indicator, assessment FROM assessments WHERE area = ?", [area]).fetchall()
+        else:
+            edition = self.edition(wh, as_of)
+            rows = wh.con.execute("""SELECT indicator, assessment FROM assessment_versions
+                                     WHERE area = $a AND from_edition <= $e AND coalesce(to_edition > $e, true)""",
+                                  {"a": area, "e": edition}).fetchall()  # fmt: skip
+        fw, specs = self.framework_for(area)
+        if rows and (fw is self.fw or {ind for ind, _ in rows} == set(specs)):  # stored from the area's own framework
+            return {ind: json.loads(text) for ind, text in rows}
+        return None
+
     def assessments(self, wh: Warehouse, area: str, as_of: str | None = None) -> dict[str, dict[str, Any]]:
-        """Every framework indicator's assessment for ``area``: stored by the build, or computed now and cached."""
+        """Every framework indicator's assessment for ``area``: stored by the build (now, or for a past moment a
+        build stored), or computed now and cached."""
 
         def make() -> dict[str, dict[str, Any]]:
-            fw, specs = self.framework_for(area)
-            if as_of is None and area in self.stored_areas:
-                rows = wh.con.execute("SELECT indicator, assessment FROM assessments WHERE area = ?", [area]).fetchall()
-                if fw is self.fw or {ind for ind, _ in rows} == set(specs):  # stored from the area's own framework
-                    return {ind: json.loads(text) for ind, text in rows}
+            stored = self._stored(wh, area, as_of)
+            if stored is not None:
+                return stored
+            _, specs = self.framework_for(area)
             wh.area(area)
             self.expensive("assessments of an area")
             with self.engine(wh, as_of) as assessor:
@@ -362,8 +410,8 @@ class Site:
         cached = self.assessed.get((area, as_of))
         if cached is not None and indicator in cached:
             return cached[indicator]
-        if as_of is None and area in self.stored_areas and self.framework_for(area)[0] is self.fw:
-            found = self.assessments(wh, area).get(indicator)
+        if self.framework_for(area)[0] is self.fw and self.stored_then(wh, area, as_of):
+            found = self.assessments(wh, area, as_of).get(indicator)
             if found is not None:
                 return found
         spec = self.spec(indicator, area)  # another framework's indicator: assessed now
