@@ -21,7 +21,7 @@ class AggregationSpec:
     denominator: str | None = None
     weight: str | None = None
     scale: float = 1.0
-    reason: str = "a rate, median or index whose denominator the warehouse does not hold"
+    reason: str = "a rate, median or index whose denominator this site does not hold"
     #: a total (its size depends on the area's size) even where it cannot be summed from members
     total: bool = False
     #: where the publisher gives a group's figure as other areas that together make it up exactly (DfT's
