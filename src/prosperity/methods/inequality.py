@@ -1,10 +1,11 @@
 """Inequality between an area's member places, and whether the gap is narrowing.
 
-The max/min ratio, the range and the coefficient of variation between the six places are given, and
-whether gaps are narrowing; the public monitoring tools this site follows (Fingertips, Explore Local
-Statistics, Oflog) do not compute these, so the definitions are the standard ones, stated here:
-range = max − min; ratio = max ÷ min; coefficient of variation = population standard deviation ÷ mean (unweighted: each place counts once). A gap is narrowing when the chosen measure
-is smaller in the last period than in the first; every period must cover the same places.
+The max/min ratio, the range and the coefficient of variation between the six places are given, and whether
+gaps are narrowing; the public monitoring tools this site follows (Fingertips, Explore Local Statistics,
+Oflog) do not compute these, so the definitions are the standard ones, stated here: range = max − min; ratio =
+max ÷ min; coefficient of variation = population standard deviation ÷ mean (unweighted: each place counts
+once). A gap is narrowing when the chosen measure is smaller in the last period than in the first; every
+period must cover the same places.
 """
 
 from __future__ import annotations
