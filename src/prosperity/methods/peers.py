@@ -25,9 +25,9 @@ from prosperity.methods.thresholds import MAD_OUTLIER_LIMIT, OFLOG_BANDS, OFLOG_
 
 SOURCE_RANK = "standard competition ranking ('1224'), direction by polarity (Fingertips/LG Inform polarity)"
 SOURCE_OFLOG = (
-    "Oflog automated-text prototype, communitiesuk/oflog-automated-text src/lib/ASC_dynamic_template.xlsx "
-    "and src/routes/+page.svelte; ONS Subnational Indicators Explorer ONSvisual/subnational-indicators "
-    "R/script.R and app/config.json"
+    "Oflog automated-text prototype (public code: communitiesuk/oflog-automated-text, its rules table and "
+    "page); ONS Subnational Indicators Explorer (public code: ONSvisual/subnational-indicators, its R script "
+    "and configuration)"
 )
 
 

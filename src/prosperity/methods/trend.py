@@ -30,9 +30,8 @@ from prosperity.methods.thresholds import (
 )
 
 SOURCE_TREND_MARKER = (
-    "OHID Fingertips recent trend marker, TrendMarkerCalculator.cs and TrendRequest.cs "
-    "(ukhsa-collaboration/fingertips-open PholioVisualisationWS/Analysis/TrendMarkers); "
-    "Fingertips technical guidance 'Trend markers'"
+    "OHID Fingertips recent trend marker (public code: ukhsa-collaboration/fingertips-open, its trend marker "
+    "calculator); Fingertips technical guidance 'Trend markers'"
 )
 SOURCE_DIRECTION = (
     "direction of travel with polarity (LG Inform metric value types, help.esd.org.uk/node/821); "
