@@ -194,7 +194,8 @@ def specs_from_framework(fw: Any, strategy: str | None = None) -> list[Spec]:
                         benchmark=t.benchmark, baseline_value=t.baseline.value if t.baseline else None,
                         baseline_year=_year(t.baseline.period) if t.baseline else None, set_by=t.set_by,
                         strategy=outcome.strategy, outcome=outcome.id, superseded_by=superseded.get(t.id),
-                        citation="; ".join(str(c) for c in t.cite), measured_as=getattr(t, "measured_as", None),
+                        citation="; ".join(dict.fromkeys(str(c) for c in t.cite)),
+                        measured_as=getattr(t, "measured_as", None),
                         notes=t.notes, area=fw.strategies[outcome.strategy].area,
                     ))  # fmt: skip
         if strategy and not strategies:
