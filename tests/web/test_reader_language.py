@@ -11,6 +11,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from prosperity.framework import load_framework, shipped_framework_path
+from prosperity.framework.model import LIVE_PUBLISHERS, LIVE_SOURCES
 from tests.reader_language import findings, report, tool_vocabulary
 
 LCR, LIVERPOOL, WIRRAL, HARTLEPOOL, NORTH_WEST = "E47000004", "E08000012", "E08000015", "E06000001", "E12000002"
@@ -25,7 +26,7 @@ def _pages() -> list[str]:
         "/", f"/?area={LIVERPOOL}", "/areas", "/areas?search=Wirral",
         *(f"/areas/{c}" for c in (LCR, LIVERPOOL, HARTLEPOOL, NORTH_WEST)),
         "/indicators", "/indicators/gva-per-hour-worked", f"/indicators/employment-rate?area={LIVERPOOL}",
-        "/indicators/ghg-emissions-per-head",
+        "/indicators/ghg-emissions-per-head", "/indicators/inactive-long-term-sick", "/indicators/business-space-quality",
         *(f"/outcomes/{o}" for o in outcomes if o), "/outcomes/lis-o21",
         "/methodology", "/scenarios", *(f"/scenarios/{s}" for s in scenarios),
         "/evaluations", *(f"/evaluations/{e}" for e in evaluations), "/programmes",
@@ -52,3 +53,7 @@ def test_the_check_sees_tool_words_in_text_but_not_in_attributes(warehouse_path:
             " (emissions/la-co2), target gp-net-zero-2035.</p><script>fetch('/x')</script>")
     words = [f.split("'")[1] for f in findings("/p", page, pattern)]
     assert words == [".txt", "release 80", "emissions/la-co2", "gp-n"]
+
+
+def test_every_live_source_has_a_publisher_a_reader_would_name() -> None:
+    assert set(LIVE_PUBLISHERS) == set(LIVE_SOURCES)

@@ -79,6 +79,29 @@ LIVE_SOURCES: dict[str, str] = {
 }
 """Services a ``live`` binding may name. Add one here (with a description) before using it in a framework."""
 
+#: Who publishes each live source's figures, as a reader would name them.
+LIVE_PUBLISHERS: dict[str, str] = {
+    "nomis": "the Office for National Statistics (on Nomis)",
+    "fingertips": "the Office for Health Improvement and Disparities (Fingertips)",
+    "ons": "the Office for National Statistics",
+    "dfe": "the Department for Education",
+    "dft": "the Department for Transport",
+    "desnz": "the Department for Energy Security and Net Zero",
+    "defra": "the Department for Environment, Food and Rural Affairs",
+    "mhclg": "the Ministry of Housing, Communities and Local Government",
+    "ofcom": "Ofcom",
+    "orr": "the Office of Rail and Road",
+    "hesa": "the Higher Education Statistics Agency",
+    "voa": "the Valuation Office Agency",
+    "dwp": "the Department for Work and Pensions",
+    "dcms": "the Department for Culture, Media and Sport",
+    "ukri": "UK Research and Innovation",
+    "home-office": "the Home Office",
+    "cqc": "the Care Quality Commission",
+    "nhs-digital": "NHS England",
+    "moj": "the Ministry of Justice",
+}
+
 
 class Item(BaseModel):
     """Base of every framework item: forbids unknown keys and remembers its file and line."""
