@@ -1,7 +1,8 @@
 """What "readers' text speaks the reader's language" means, as a check of a page's visible text.
 
-No tool vocabulary (mirror, warehouse, fetch), no file names, no internal release numbers, dataset ids or
-framework ids, and no section numbers of our internal reference document. Used by the web and report tests.
+No tool vocabulary (mirror, warehouse, fetch), no file names or line numbers of our copies of documents, no
+internal release numbers, dataset ids or framework ids, and no section numbers of our internal reference
+document. Used by the web and report tests.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from prosperity.framework import load_framework, shipped_framework_path
 HIDDEN = {"script", "style", "template"}
 #: Words and shapes that belong to the tool, not to the reader.
 TOOL_WORDS = (r"\bmirror(?:ed|s)?\b|\bwarehouse|\bfetch|\.(?:txt|csv|xlsx|ya?ml|md|py|cs)\b|\brelease \d+"
-              r"|reference §|\b(?:lis|lis2019|gp|igp|pfp)-[a-z0-9]")  # fmt: skip
+              r"|reference §|\b(?:lis|lis2019|gp|igp|pfp)-[a-z0-9]|\(lines? \d|\blines \d+[-–]\d")  # fmt: skip
 
 
 class _Text(HTMLParser):

@@ -27,6 +27,7 @@ def _pages() -> list[str]:
         *(f"/areas/{c}" for c in (LCR, LIVERPOOL, HARTLEPOOL, NORTH_WEST)),
         "/indicators", "/indicators/gva-per-hour-worked", f"/indicators/employment-rate?area={LIVERPOOL}",
         "/indicators/ghg-emissions-per-head", "/indicators/inactive-long-term-sick", "/indicators/business-space-quality",
+        "/indicators/exports-value",
         *(f"/outcomes/{o}" for o in outcomes if o), "/outcomes/lis-o21",
         "/methodology", "/scenarios", *(f"/scenarios/{s}" for s in scenarios),
         "/evaluations", *(f"/evaluations/{e}" for e in evaluations), "/programmes",
