@@ -25,6 +25,7 @@ from typing import Any
 from results import publish  # benchmarks/results.py, beside this script
 
 from prosperity.warehouse import build as B
+from prosperity.warehouse import evaluating as E
 from prosperity.warehouse import integrity as I
 from prosperity.warehouse import loading as L
 
@@ -52,7 +53,9 @@ def instrument() -> None:
     L.LoadContext.commit = timed("writing a release (observations, metadata, quick digests)", L.LoadContext.commit)
     I.record_stable = timed("row digests (second thread)", I.record_stable)
     B._assess = timed("assessments of every area, stored", B._assess)
-    B._evaluate = timed("evaluations, stored", B._evaluate)
+    B._evaluate = timed("evaluations, stored (in this process)", B._evaluate)
+    E.start = timed("snapshot for the evaluations' second process, and its start", E.start)
+    E.finish = timed("waiting for the evaluations' second process, and copying its results", E.finish)
     B._prepare = timed("hashing the files", B._prepare)
     load_one = B._load_one
 
@@ -70,23 +73,31 @@ def instrument() -> None:
     B._write = timed("the whole write (copy, load, assess, evaluate, checkpoint)", B._write)
 
 
+def children_cpu() -> float:
+    t = os.times()
+    return t.children_user + t.children_system
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mirror", type=Path, required=True)
     ap.add_argument("--write", type=Path, help="append the results as a Markdown section to this file")
+    ap.add_argument("--db", type=Path, help="build this warehouse file (new) and keep it, to compare with another")
     args = ap.parse_args()
     instrument()
     load0 = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
-        t0, c0 = time.perf_counter(), time.process_time()
-        summary = B.build(Path(tmp) / "phases.duckdb", args.mirror.resolve())
-        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        t0, c0, k0 = time.perf_counter(), time.process_time(), children_cpu()
+        summary = B.build(args.db or Path(tmp) / "phases.duckdb", args.mirror.resolve())
+        wall, cpu, kids = time.perf_counter() - t0, time.process_time() - c0, children_cpu() - k0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     lines = [f"#### {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — {platform.node()} — phases of one cold build", "",
              f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}. One cold build of the mirror with "
-             f"every assessment and evaluation ({summary.assessments:,} assessments): {wall:.1f} s wall, {cpu:.1f} s "
-             f"CPU (all threads), peak RSS {rss:,.0f} MiB. Load average at the start: {load0:.1f}, at the end: "
-             f"{os.getloadavg()[0]:.1f}.", "",
+             f"every assessment and evaluation ({summary.assessments:,} assessments): {wall:.1f} s wall, "
+             f"{cpu + kids:.1f} s CPU ({cpu:.1f} s this process, all threads; {kids:.1f} s its child processes, the "
+             f"evaluations), peak RSS {rss:,.0f} MiB (of a child process: {child_rss:,.0f} MiB). Load average at "
+             f"the start: {load0:.1f}, at the end: {os.getloadavg()[0]:.1f}.", "",
              "| phase | calls | wall | CPU of its thread |", "|---|---|---|---|"]  # fmt: skip
     for name, (w, c, n) in sorted(PHASES.items(), key=lambda kv: -kv[1][0]):
         lines.append(f"| {name} | {n} | {w:.1f} s | {c:.1f} s |")

@@ -29,4 +29,4 @@ def test_unfetched_live_indicator_is_assessed_as_needing_a_fetch(warehouse_path:
     spec = next(s for s in specs_from_framework(fw) if s.id == "qualifications-level-4-plus")
     with Warehouse.open(warehouse_path) as wh:
         a = Assessor(wh).assess(spec, "E47000004")
-    assert a.status == "no data" and "prosperity fetch nomis" in a.notes[0]
+    assert a.status == "no data" and a.notes[0].startswith("The Office for National Statistics (on Nomis) publishes")

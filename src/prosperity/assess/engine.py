@@ -17,6 +17,7 @@ from typing import Any
 from prosperity.assess import sentences, status
 from prosperity.assess.spec import Spec, TargetSpec, gap_rules, same_places
 from prosperity.errors import NotFound
+from prosperity.framework.model import LIVE_PUBLISHERS
 from prosperity.methods import (
     IOD2019_LSOAS,
     InsufficientData,
@@ -546,11 +547,14 @@ class Assessor:
                        strategies=list(spec.strategies), outcomes=list(spec.outcomes),
                        price_basis=status.price_basis(spec.unit))  # fmt: skip
         if meta is None:  # a live-only indicator not fetched yet
-            why = (f"it is published by a live service not yet fetched ({spec.live.split()[0]})" if spec.live
+            source, _, dataset = (spec.live or "").partition(" ")
+            publisher = LIVE_PUBLISHERS.get(source, source)
+            why = (f"its figures are published by {publisher} but not yet loaded on this site" if spec.live
                    else "no statistic for it is held yet")  # fmt: skip
-            # the note tells an analyst what to run; the sentence speaks the reader's language
-            a.notes.append(f"needs a live fetch from {spec.live} (`prosperity fetch {spec.live.split()[0]}`)"
-                           if spec.live else f"the warehouse has no indicator {spec.warehouse!r}")  # fmt: skip
+            # reader's language: the publisher and its dataset, never the command that loads it
+            a.notes.append(f"{publisher[:1].upper()}{publisher[1:]} publishes these figures (its dataset {dataset}); "
+                           "they are added when this site is next updated from the publisher" if spec.live
+                           else "this site holds no figures for it yet")  # fmt: skip
             a.status_reason = why
             a.sentences = [sentences.no_data(a, why)]
             return a

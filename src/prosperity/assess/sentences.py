@@ -380,13 +380,23 @@ def _target_value(a: Assessment, t: dict[str, Any], v: float) -> str:
     return _num(a, v)
 
 
+def target_words(targets: list[dict[str, Any]], target_id: str) -> str:
+    """Name, in words, the target among ``targets`` whose id is ``target_id`` (a reader never sees the id)."""
+    for t in targets:
+        if t.get("id") == target_id:
+            what = t.get("resolved") or t["kind"].replace("_", " ")
+            by = f" by {t['date']}" if t.get("date") and str(t["date"]) not in what else ""
+            return f"the later target to {what}{by}" + (f", set by {t['set_by']}" if t.get("set_by") else "")
+    return "a later target"
+
+
 def _target(a: Assessment, t: dict[str, Any]) -> str:
     what = t.get("resolved") or f"{t['kind'].replace('_', ' ')} target" + (f" for {t['date']}" if t.get("date") else "")
     if t.get("benchmark_name") and "benchmark" in what:
         what = what.replace("the benchmark", t["benchmark_name"])
     head = f"Target set by {t['set_by']}: {what}"
     if t.get("superseded_by"):
-        head += f" (superseded by target {t['superseded_by']})"
+        head += f" (superseded by {target_words(a.targets, t['superseded_by'])})"
     if t.get("measured_as"):
         head += f". Measured as: {t['measured_as']}"
     if t.get("method") is None:

@@ -21,7 +21,7 @@ class AggregationSpec:
     denominator: str | None = None
     weight: str | None = None
     scale: float = 1.0
-    reason: str = "a rate, median or index whose denominator the warehouse does not hold"
+    reason: str = "a rate, median or index whose denominator this site does not hold"
     #: a total (its size depends on the area's size) even where it cannot be summed from members
     total: bool = False
     #: where the publisher gives a group's figure as other areas that together make it up exactly (DfT's
@@ -194,7 +194,8 @@ def specs_from_framework(fw: Any, strategy: str | None = None) -> list[Spec]:
                         benchmark=t.benchmark, baseline_value=t.baseline.value if t.baseline else None,
                         baseline_year=_year(t.baseline.period) if t.baseline else None, set_by=t.set_by,
                         strategy=outcome.strategy, outcome=outcome.id, superseded_by=superseded.get(t.id),
-                        citation="; ".join(str(c) for c in t.cite), measured_as=getattr(t, "measured_as", None),
+                        citation="; ".join(dict.fromkeys(str(c) for c in t.cite)),
+                        measured_as=getattr(t, "measured_as", None),
                         notes=t.notes, area=fw.strategies[outcome.strategy].area,
                     ))  # fmt: skip
         if strategy and not strategies:

@@ -1,7 +1,7 @@
 """Difference-in-differences and event studies on area panels, through pyfixest; Callaway–Sant'Anna through moderndid.
 
 * :func:`twfe` — the two-way fixed-effects estimate ``y_it = α_i + λ_t + β·D_it + ε_it`` with standard errors
-  clustered by area (pyfixest ``feols``, MIT licence, which mirrors R ``fixest``), and the event study
+  clustered by area (pyfixest ``feols``, MIT licence, a port of R's ``fixest``), and the event study
   ``y_it = α_i + λ_t + Σ_k β_k·1[t − g_i = k] + ε_it`` with the year before the intervention as reference,
   whose leads give the pre-trend test (Angrist & Pischke 2009, §5.2; Roth 2022, *AER: Insights* 4(3)).
 * Inference. Clustered standard errors need many treated clusters; with fewer than
@@ -27,7 +27,7 @@ import pandas as pd
 from prosperity.errors import ProsperityError
 
 SOURCE_TWFE = ("two-way fixed effects difference-in-differences and event study (Angrist & Pischke 2009, §5.2); "
-               "estimated with pyfixest (MIT), which mirrors R fixest; randomisation inference after Conley & "
+               "estimated with pyfixest (MIT), a port of R's fixest; randomisation inference after Conley & "
                "Taber (2011) when treated areas are few")
 SOURCE_CS = ("Callaway & Sant'Anna (2021), 'Difference-in-differences with multiple time periods', J. Econometrics "
              "225(2); estimated with moderndid (MIT), a port of the R did package")

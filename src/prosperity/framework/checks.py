@@ -230,7 +230,7 @@ def _check_citation(fw: Framework, docs: Path, cite: Citation, item: Item) -> No
     if cite.quote:
         text = cited_text(docs, cite)
         if text is not None and normalise(cite.quote) not in normalise(text):
-            _add(fw, at, "citation", f"the quote {cite.quote!r} is not in {cite}")
+            _add(fw, at, "citation", f"the quote {cite.quote!r} is not in {cite.location}")
 
 
 def _check_verbatim(fw: Framework, docs: Path, item: Any, title: str) -> None:
@@ -238,4 +238,4 @@ def _check_verbatim(fw: Framework, docs: Path, item: Any, title: str) -> None:
     texts = [t for t in texts if t is not None]
     if texts and not any(normalise(title) in normalise(t) for t in texts):
         _add(fw, item, "citation", f"title {title!r} is not found word for word in the cited lines "
-             f"({'; '.join(str(c) for c in item.cite)}); the strategy sets `verbatim_titles: true`")  # fmt: skip
+             f"({'; '.join(c.location for c in item.cite)}); the strategy sets `verbatim_titles: true`")  # fmt: skip

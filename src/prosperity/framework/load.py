@@ -355,6 +355,7 @@ def load_framework(path: str | Path, documents_dir: str | Path | None = None) ->
     for f in files:
         loader.load_file(f)
     fw.documents_dir = _documents_dir(folder, fw.manifest, documents_dir)
+    _name_cited_documents(fw)
     from prosperity.framework.checks import check_framework
 
     check_framework(fw, loader.raw_strategies)
@@ -380,6 +381,14 @@ def _documents_dir(folder: Path, manifest: Manifest | None, override: str | Path
         p = Path(manifest.documents_dir)
         return p if p.is_absolute() else (folder / p).resolve()
     return None
+
+
+def _name_cited_documents(fw: Framework) -> None:
+    """Give each citation its document's title, from the strategy whose ``source`` that document is."""
+    sources = {s.source.document: s.source for s in fw.strategies.values()}
+    for cite, _ in all_citations(fw):
+        if (source := sources.get(cite.document)) is not None:
+            cite.name_source(source)
 
 
 def all_citations(fw: Framework) -> Iterator[tuple[Citation, Item]]:

@@ -7,6 +7,7 @@ Each loaded item also remembers the file and line it came from (:attr:`Item.file
 
 from __future__ import annotations
 
+import calendar
 import re
 from typing import Annotated, Any, Literal
 
@@ -78,6 +79,29 @@ LIVE_SOURCES: dict[str, str] = {
 }
 """Services a ``live`` binding may name. Add one here (with a description) before using it in a framework."""
 
+#: Who publishes each live source's figures, as a reader would name them.
+LIVE_PUBLISHERS: dict[str, str] = {
+    "nomis": "the Office for National Statistics (on Nomis)",
+    "fingertips": "the Office for Health Improvement and Disparities (Fingertips)",
+    "ons": "the Office for National Statistics",
+    "dfe": "the Department for Education",
+    "dft": "the Department for Transport",
+    "desnz": "the Department for Energy Security and Net Zero",
+    "defra": "the Department for Environment, Food and Rural Affairs",
+    "mhclg": "the Ministry of Housing, Communities and Local Government",
+    "ofcom": "Ofcom",
+    "orr": "the Office of Rail and Road",
+    "hesa": "the Higher Education Statistics Agency",
+    "voa": "the Valuation Office Agency",
+    "dwp": "the Department for Work and Pensions",
+    "dcms": "the Department for Culture, Media and Sport",
+    "ukri": "UK Research and Innovation",
+    "home-office": "the Home Office",
+    "cqc": "the Care Quality Commission",
+    "nhs-digital": "NHS England",
+    "moj": "the Ministry of Justice",
+}
+
 
 class Item(BaseModel):
     """Base of every framework item: forbids unknown keys and remembers its file and line."""
@@ -143,8 +167,28 @@ class Citation(Item):
         first, _, last = self.lines.partition("-")
         return int(first), int(last or first)
 
-    def __str__(self) -> str:
+    _source: str = PrivateAttr(default="")
+
+    def name_source(self, source: SourceDocument) -> None:
+        """Name the cited document as its readers know it (its strategy's ``source``), for :meth:`__str__`."""
+        self._source = source.cited_as
+
+    @property
+    def location(self) -> str:
+        """Where the citation points in the documents folder: file and lines or page (for framework authors)."""
         return f"{self.document} {'lines ' + self.lines if self.lines else 'page ' + str(self.page)}"
+
+    def __str__(self) -> str:
+        """The citation as readers see it: the document's title and publisher, its page, and the quoted words.
+
+        Line numbers are positions in our extracted text, not in the published document, so they are left to
+        :attr:`location`; until the document is named (:meth:`name_source`) the text falls back to that.
+        """
+        if not self._source:
+            return self.location
+        page = f", page {self.page}" if self.page else ""
+        quote = f': "{self.quote}"' if self.quote else ""
+        return f"{self._source}{page}{quote}"
 
 
 def _as_list(v: Any) -> Any:
@@ -460,6 +504,18 @@ class SourceDocument(Item):
     date: PartialDate | None = None
     url: str | None = None
     note: str | None = None
+
+    @property
+    def cited_as(self) -> str:
+        """The document as a reader would cite it: title, then the publisher and date the title does not name."""
+        extra = []
+        publisher = (self.publisher or "").split(" (")[0]
+        if publisher and publisher.lower() not in self.title.lower():
+            extra.append(publisher)
+        if self.date and self.date[:4] not in self.title:
+            y, _, m = self.date.partition("-")
+            extra.append(f"{calendar.month_name[int(m[:2])]} {y}" if m else y)
+        return f"{self.title}{' (' + ', '.join(extra) + ')' if extra else ''}"
 
 
 class Strategy(Item):

@@ -1,8 +1,8 @@
 """Aggregation of member areas into a combined authority or a user-defined group, by a declared rule.
 
-Reference §14.5 asks for "numerator/denominator-weighted aggregation" with provenance, and DESIGN.md:
-"aggregation to a combined authority or a custom group only where it is valid: sums of counts, weighted
-means with the right denominator, ratios of sums; otherwise the system says it cannot aggregate".
+Member areas are aggregated, with a record of how, to a combined authority or a custom group only where it
+is valid: sums of counts, weighted means with the right denominator, ratios of sums; otherwise the site
+says it cannot aggregate.
 
 * ``sum`` — counts (jobs, businesses, tonnes of CO2);
 * ``weighted_mean`` — a mean weighted by a named weight (e.g. population), for averages of a population;
@@ -29,8 +29,8 @@ from prosperity.methods._types import (
 )
 
 SOURCE_AGGREGATE = (
-    "aggregation rules of prosperity DESIGN.md 'Methods' (sums of counts, weighted means with the right "
-    "denominator, ratios of sums, otherwise not aggregable); reference §14.5"
+    "aggregation rules of this site (sums of counts, weighted means with the right "
+    "denominator, ratios of sums, otherwise not aggregable)"
 )
 
 

@@ -1,7 +1,7 @@
 """Comparison of an area's value with a benchmark (England, the region, the combined authority).
 
-Follows OHID Fingertips' comparers (``ukhsa-collaboration/fingertips-open``,
-``PholioVisualisationWS/Analysis/``; reference §2.3):
+Follows OHID Fingertips' comparers (public code: ukhsa-collaboration/fingertips-open, its analysis
+comparers):
 
 * ``SingleOverlappingCIsForOneCILevelComparer`` (method id 1): the benchmark value inside the area's 95%
   interval (limits included) → similar; otherwise the area is higher or lower, made better or worse by
@@ -34,18 +34,18 @@ from prosperity.methods.thresholds import FINGERTIPS_Z_95
 
 SOURCE_ONE_LEVEL = (
     "OHID Fingertips SingleOverlappingCIsForOneCILevelComparer (comparator method 1), "
-    "ukhsa-collaboration/fingertips-open PholioVisualisationWS/Analysis; reference §2.3"
+    "ukhsa-collaboration/fingertips-open PholioVisualisationWS/Analysis"
 )
 SOURCE_TWO_LEVELS = (
     "OHID Fingertips SingleOverlappingCIsForTwoCILevelsComparer (comparator method 17), "
-    "ukhsa-collaboration/fingertips-open PholioVisualisationWS/Analysis; reference §2.3"
+    "ukhsa-collaboration/fingertips-open PholioVisualisationWS/Analysis"
 )
 SOURCE_SPC = (
     "OHID Fingertips SpcForProportionsComparer (comparator method 5), "
-    "ukhsa-collaboration/fingertips-open PholioVisualisationWS/Analysis; reference §2.3"
+    "ukhsa-collaboration/fingertips-open PholioVisualisationWS/Analysis"
 )
 SOURCE_NO_INTERVALS = (
-    "prosperity DESIGN.md 'Methods': without intervals, a difference and a ratio with no claim of "
+    "this site's rule: without intervals, a difference and a ratio with no claim of "
     "significance (Fingertips returns no significance when an area has no interval: "
     "SingleOverlappingCIsForOneCILevelComparatorTest.TestNoCIsOnLocalDataReturnNoneSignificance)"
 )
@@ -227,7 +227,7 @@ def spc_proportion_limits(benchmark_proportion: float, denominator: float, z: fl
     """Wilson control limits around a benchmark proportion P0 for an area's denominator N.
 
     ``E = N·P0``, ``B = z·sqrt(z² + 4E(1 − E/N))``, limits ``(2E + z² ∓ B) / (2(N + z²))``
-    (``SpcForProportionsComparer.cs``).
+    (Fingertips' SPC comparer for proportions).
     """
     e = denominator * benchmark_proportion
     b = z * math.sqrt(z**2 + 4.0 * e * (1.0 - e / denominator))

@@ -25,7 +25,8 @@ the national ranking: an LSOA of rank r (1 = most deprived) of N is in percentil
 ⌈10r/N⌉, which is how the published deciles are cut (rank 3,284 is the last of decile 1 of 32,844).
 
 The same function summarises any set of LSOAs: a local authority, a combined authority, a custom group.
-Reference §14.5 asks for both the average rank and the share of LSOAs in the most deprived decile.
+Both the average rank and the share of LSOAs in the most deprived decile are given, as in the Indices of
+Deprivation's own local authority summaries.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from prosperity.methods._types import InsufficientData, MethodError, MethodResul
 SOURCE_IOD = (
     "MHCLG, The English Indices of Deprivation 2019: Research report (section 3, area summaries) and "
     "Technical report (Appendix N, summary measures): average rank, average score, proportion of LSOAs in the "
-    "most deprived 10% nationally, extent, local concentration; reference §14.5"
+    "most deprived 10% nationally, extent, local concentration"
 )
 #: Number of LSOAs ranked in the IoD2019 (2011 LSOAs) and the IoD2025 (2021 LSOAs).
 IOD2019_LSOAS = 32_844

@@ -1,7 +1,7 @@
 """The gap to a benchmark in people's terms, where the rate has a denominator.
 
-"The region would need N more residents in work to match England's employment rate" (DESIGN.md; reference
-§13: "gap to England in absolute units (e.g. jobs needed to match the England employment rate)"):
+"The region would need N more residents in work to match England's employment rate": the gap to England
+in absolute units (e.g. the jobs needed to match England's employment rate), by simple arithmetic:
 ``people = (benchmark rate − area rate) / unit × denominator``. For example an employment rate of 70% for
 1,000,000 residents against 75% needs 50,000 more residents in work. The result names the denominator and
 its period, since the answer is only as good as that population.
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from prosperity.methods._types import MethodError, MethodResult, Polarity, meets, require_finite
 
 SOURCE_GAP = (
-    "gap in absolute units: (benchmark rate − area rate) × denominator; reference §13 and DESIGN.md "
-    "'gaps in people's terms where denominators exist'"
+    "gap in absolute units: (benchmark rate − area rate) × denominator (gaps in people's terms where "
+    "denominators exist)"
 )
 
 

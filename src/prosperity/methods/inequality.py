@@ -1,10 +1,11 @@
 """Inequality between an area's member places, and whether the gap is narrowing.
 
-The reference (§14.7) asks for the max/min ratio, the range and the coefficient of variation between the
-six places, and whether gaps are narrowing; no anchor system computes these, so the definitions are the
-standard ones, stated here: range = max − min; ratio = max ÷ min; coefficient of variation = population
-standard deviation ÷ mean (unweighted: each place counts once). A gap is narrowing when the chosen measure
-is smaller in the last period than in the first; every period must cover the same places.
+The max/min ratio, the range and the coefficient of variation between the six places are given, and whether
+gaps are narrowing; the public monitoring tools this site follows (Fingertips, Explore Local Statistics,
+Oflog) do not compute these, so the definitions are the standard ones, stated here: range = max − min; ratio =
+max ÷ min; coefficient of variation = population standard deviation ÷ mean (unweighted: each place counts
+once). A gap is narrowing when the chosen measure is smaller in the last period than in the first; every
+period must cover the same places.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from prosperity.methods._types import InsufficientData, MethodError, MethodResul
 
 SOURCE_INEQUALITY = (
     "range, max/min ratio and coefficient of variation (population SD / mean, unweighted) between member "
-    "places; reference §14.7 'inequality between the six places over time'"
+    "places"
 )
 MEASURES = ("cv", "range", "ratio")
 

@@ -5,10 +5,11 @@
 * Byar's approximation for a count of events (Breslow and Day 1987), used from 10 events upward; below
   10, PHEindicatormethods uses the exact Poisson interval (Armitage and Berry 2002).
 
-Reference §2.1 and §11 name ``PHEindicatormethods`` (Wilson/Byar CIs); the formulas are those of its
-``byars_lower``/``byars_upper``/``wilson_lower``/``wilson_upper``, and the tests reproduce its test data
-``tests/testthat/testdata_Byars_Wilson.xlsx`` (ukhsa-collaboration/PHEindicatormethods @ 093fd288).
-Its rate functions (``phe_rate``, ``R/Rates.R``) switch to the exact method when the count is under 10.
+The formulas are those of ``byars_lower``/``byars_upper``/``wilson_lower``/``wilson_upper`` in
+PHEindicatormethods, the UK Health Security Agency's R package for public health indicators (public code:
+ukhsa-collaboration/PHEindicatormethods), and this site's tests reproduce the package's own worked test data
+for Byar's and Wilson's intervals. Its rate function ``phe_rate`` switches to the exact method when the
+count is under 10.
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ from prosperity.methods.thresholds import BYARS_MIN_COUNT
 
 SOURCE_WILSON = (
     "Wilson score interval as in PHEindicatormethods wilson_lower/wilson_upper (ukhsa-collaboration/"
-    "PHEindicatormethods); Wilson EB 1927; Newcombe RG, Altman DG 2000; reference §2.1, §11"
+    "PHEindicatormethods); Wilson EB 1927; Newcombe RG, Altman DG 2000"
 )
 SOURCE_BYARS = (
     "Byar's method as in PHEindicatormethods byars_lower/byars_upper (ukhsa-collaboration/"
-    "PHEindicatormethods R/Byars.R); Breslow NE, Day NE 1987; reference §11"
+    "PHEindicatormethods R/Byars.R); Breslow NE, Day NE 1987"
 )
 SOURCE_EXACT = (
     "exact Poisson interval as in PHEindicatormethods for counts under 10; Armitage P, Berry G, "

@@ -4,11 +4,11 @@
   so tied areas share the best rank of their group and the next rank is skipped. Rank 1 is the best
   value by polarity (highest when higher is better, lowest when lower is better); with no judgement, rank
   1 is the highest value.
-* Robust z-score: ``(x − median) / (scale · MAD)`` across the peers (reference §4-5). Oflog's
-  ``MADs_from_median`` uses the raw MAD (scale 1, checked against its ``ASC_data.csv``); the ONS
-  Subnational Indicators Explorer scales the MAD by 1.4826 (``R/script.R``). Polarity flips the sign so
+* Robust z-score: ``(x − median) / (scale · MAD)`` across the peers. Oflog's
+  ``MADs_from_median`` uses the raw MAD (scale 1, checked against the prototype's published data); the ONS
+  Subnational Indicators Explorer scales the MAD by 1.4826 (in its published R script). Polarity flips the sign so
   that positive is better, as the ONS script negates values of negative polarity.
-* Oflog phrases (``ASC_dynamic_template.xlsx``): ±0.5 / 1.5 / 3 / 7.5 MADs → "broadly similar to",
+* Oflog phrases (the automated-text prototype's rules table): ±0.5 / 1.5 / 3 / 7.5 MADs → "broadly similar to",
   "slightly better than", "better than", "much better than" (and worse); beyond ±7.5 the sentence is
   written by hand. With no judgement, Oflog's higher/lower phrases are used.
 """
@@ -25,9 +25,9 @@ from prosperity.methods.thresholds import MAD_OUTLIER_LIMIT, OFLOG_BANDS, OFLOG_
 
 SOURCE_RANK = "standard competition ranking ('1224'), direction by polarity (Fingertips/LG Inform polarity)"
 SOURCE_OFLOG = (
-    "Oflog automated-text prototype, communitiesuk/oflog-automated-text src/lib/ASC_dynamic_template.xlsx "
-    "and src/routes/+page.svelte; ONS Subnational Indicators Explorer ONSvisual/subnational-indicators "
-    "R/script.R and app/config.json; reference §4-5"
+    "Oflog automated-text prototype (public code: communitiesuk/oflog-automated-text, its rules table and "
+    "page); ONS Subnational Indicators Explorer (public code: ONSvisual/subnational-indicators, its R script "
+    "and configuration)"
 )
 
 

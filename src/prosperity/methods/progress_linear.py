@@ -1,5 +1,5 @@
 """Progress towards a target by linear projection: the German Sustainable Development Strategy's
-"weather symbols" (dns-indikatoren.de, Status; reference §9.4).
+"weather symbols" (dns-indikatoren.de, Status).
 
 "First the average annual change over the last five years is calculated by means of the last six data
 points. This value is imputed for all years up to the target year. [The resulting] hypothetical value is
@@ -32,7 +32,7 @@ from prosperity.methods.thresholds import (
 
 SOURCE_DNS = (
     "German Sustainable Development Strategy indicator status ('weather symbols'), dns-indikatoren.de/en/"
-    "status; Federal Statistical Office (Destatis) indicator report methodology; reference §9.4"
+    "status; Federal Statistical Office (Destatis) indicator report methodology"
 )
 
 

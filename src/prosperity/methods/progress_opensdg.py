@@ -1,8 +1,8 @@
 """Progress towards a target by the Statistics Canada / Open SDG CAGR-ratio method.
 
-A line-for-line port of ``SeriesProgress`` and the module functions of ``sdg/ProgressMeasure.py`` in
-``open-sdg/sdg-build`` (commit 139fede7; reference §1.4), methodology in ``open-sdg/open-sdg``
-``docs/progress-methodology.md`` (released in Open SDG 2.4.0, October 2025). What the port keeps:
+A line-for-line port of ``SeriesProgress`` and the module functions of the progress measure in Open
+SDG's data builder (public code: open-sdg/sdg-build, commit 139fede7), as described in Open SDG's
+"Progress methodology" documentation (released in Open SDG 2.4.0, October 2025). What the port keeps:
 
 * method 1 (no target): ``progress = sign·d·CAGR_observed`` against 1.5% / 0.5% / 0, scaled by the limit
   coefficient C when a natural limit is given; method 2 (target): ``sign·d·CAGR_observed / |CAGR_required|``
@@ -41,8 +41,7 @@ from prosperity.methods.thresholds import (
 
 SOURCE_OPEN_SDG = (
     "Statistics Canada progress measurement as implemented by Open SDG, open-sdg/sdg-build "
-    "sdg/ProgressMeasure.py (commit 139fede7) and open-sdg/open-sdg docs/progress-methodology.md; "
-    "reference §1.4"
+    "sdg/ProgressMeasure.py (commit 139fede7) and open-sdg/open-sdg docs/progress-methodology.md"
 )
 
 TARGET_ACHIEVED = "target_achieved"

@@ -1,7 +1,7 @@
 """Progress to a dated target: target kinds, the rate needed, the year the trend reaches the target, and
 the choice between the CAGR-ratio method (Open SDG / Statistics Canada) and linear projection (German DNS).
 
-Target kinds (DESIGN.md "target"; reference §14.3):
+Target kinds:
 
 * ``level`` — reach a value (e.g. an employment rate of 75%);
 * ``change_from_baseline`` — change by a share (``+0.10`` = +10%) or an amount from a baseline year's value;
@@ -14,11 +14,9 @@ Target kinds (DESIGN.md "target"; reference §14.3):
   (100 by default), by a date or with none; see :func:`assess_gap_target`.
 
 A target whose date has passed is judged met or missed from the value for the deadline year
-(:func:`deadline_status`), as the UN Progress Chart method evaluates "a past target year at that year"
-(reference §9.3).
+(:func:`deadline_status`), as the UN Statistics Division Progress Chart method evaluates "a past target year at that year".
 
-The rates needed and the year reached answer the reference's "required rate vs observed rate" and "year
-target reached at current trend" (§13).
+The rate needed is set beside the rate observed, and the year the current trend reaches the target is given.
 """
 
 from __future__ import annotations
@@ -39,9 +37,8 @@ from prosperity.methods.thresholds import OPEN_SDG_DEFAULT_BASE_YEAR, TREND_WIND
 from prosperity.methods.trend import DirectionRuleResult, direction_rule
 
 SOURCE_TARGET = (
-    "prosperity target kinds (DESIGN.md; reference §14.3 and §13 'required rate vs observed rate, year "
-    "target reached at current trend'); CAGR as in Open SDG sdg/ProgressMeasure.py; linear trend as in "
-    "the German DNS (reference §9.4)"
+    "this site's target kinds; CAGR as in Open SDG sdg/ProgressMeasure.py; linear trend as in "
+    "the German DNS"
 )
 
 Series = Sequence[tuple[int, float | None]]
@@ -278,12 +275,12 @@ class DeadlineStatus(MethodResult):
 def deadline_status(series: Series, target_value: float, target_year: int, polarity: Polarity) -> DeadlineStatus:
     """Met or missed: a target whose date has passed is judged on the value for its deadline year.
 
-    The UN Statistics Division Progress Chart, as EUSTAT applies it (reference §9.3), evaluates "a past target
+    The UN Statistics Division Progress Chart, as EUSTAT applies it, evaluates "a past target
     year at that year"; a target is met when that value is at or beyond the target in the desired direction.
     """
     target_value = require_finite("target value", target_value)
     values = dict(_clean(series))
-    base = {"method": "deadline-met-or-missed", "source": SOURCE_TARGET + "; UN Progress Chart (reference §9.3)",
+    base = {"method": "deadline-met-or-missed", "source": SOURCE_TARGET + "; UN Progress Chart",
             "target_value": target_value, "target_year": target_year, "polarity": polarity}  # fmt: skip
     if target_year not in values:
         return DeadlineStatus(**base, value=None, met=None,
@@ -404,7 +401,7 @@ def assess_gap_target(
     The area's value is expressed as a percentage of the benchmark's for each year both have (benchmark =
     100); the gap is that index − 100. Its trend is judged by the written direction rule
     (:func:`~prosperity.methods.trend.direction_rule`) over the last ten years, and the year it would reach
-    the target index by the DNS linear trend of the last five years (reference §9.4 and §13). With a date,
+    the target index by the DNS linear trend of the last five years. With a date,
     the target also gets the DNS status for that date (:func:`assess_target`).
     """
     if target.kind is not TargetKind.CLOSE_GAP:

@@ -1,6 +1,6 @@
 """Every threshold and constant the methods use, in one place, each with where it comes from.
 
-Sources are described in ``../shared/reference/peer-systems-and-methods.md`` (cited below as "reference §n").
+Each constant's comment names its published source (shown on the methodology page).
 Change a value here only when the source changes; the tests pin the published figures that depend on them.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from statistics import NormalDist
 
-# --- Confidence intervals and benchmark comparison (Fingertips, reference §2.3) -------------------------
+# --- Confidence intervals and benchmark comparison (Fingertips) -------------------------
 
 #: Two-sided 95% normal quantile, as PHEindicatormethods computes it (``qnorm(0.975)``).
 Z_95: float = NormalDist().inv_cdf(0.975)
@@ -20,7 +20,7 @@ FINGERTIPS_Z_95: float = 1.96
 #: Byar's method is used from this count upward; below it PHEindicatormethods uses the exact Poisson method.
 BYARS_MIN_COUNT: int = 10
 
-# --- Recent trend (Fingertips ``TrendMarkerCalculator.cs``, reference §2.4) -----------------------------
+# --- Recent trend (Fingertips trend markers) -----------------------------
 
 #: Number of most recent points the trend marker uses.
 TREND_POINTS: int = 5
@@ -32,7 +32,7 @@ TREND_CHI_SQUARE_CRITICAL: float = 9.54953570608324
 TREND_CI_WIDTH_IN_SE: float = 3.92
 
 
-# --- Progress to target (Open SDG / Statistics Canada, ``sdg/ProgressMeasure.py``, reference §1.4) ------
+# --- Progress to target (Open SDG / Statistics Canada progress measure) ------
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ OPEN_SDG_SCORE_LIMITED: float = -2.5
 OPEN_SDG_SCORE_MIN: float = -5.0
 OPEN_SDG_SCORE_MAX: float = 5.0
 
-# --- Linear projection (German Sustainable Development Strategy "weather symbols", reference §9.4) -------
+# --- Linear projection (German Sustainable Development Strategy "weather symbols") -------
 
 #: The average annual change is taken over the last five years (six data points) ...
 DNS_WINDOW_YEARS: int = 5
@@ -72,7 +72,7 @@ DNS_SUN_MAX_MISS: float = 0.05
 #: Projected miss from 5% to 20% of that gap: sun behind a cloud. Beyond 20% (right direction): cloud.
 DNS_SUN_CLOUD_MAX_MISS: float = 0.20
 
-# --- Position among peers (ONS Subnational Indicators Explorer and Oflog, reference §4-5) -------------
+# --- Position among peers (ONS Subnational Indicators Explorer and Oflog) -------------
 
 #: Oflog's ``MADs_from_median`` divides by the raw median absolute deviation (checked against its data).
 OFLOG_MAD_SCALE: float = 1.0
@@ -83,7 +83,7 @@ ONS_AVERAGE_BAND: float = 1.0
 #: Beyond ±7.5 MADs a value is an outlier (ONS ``outlierLimits``; Oflog writes those sentences by hand).
 MAD_OUTLIER_LIMIT: float = 7.5
 
-#: Oflog's rules table (``ASC_dynamic_template.xlsx``): (lower, upper, phrase when higher is better,
+#: Oflog's rules table (automated-text prototype): (lower, upper, phrase when higher is better,
 #: phrase with no judgement). A value x falls in a band when ``lower <= x < upper``, as in its
 #: ``+page.svelte``. ``None`` is Oflog's "[Manually written]".
 OFLOG_BANDS: tuple[tuple[float, float, str | None, str | None], ...] = (
@@ -104,10 +104,10 @@ OFLOG_BANDS: tuple[tuple[float, float, str | None, str | None], ...] = (
 DIRECTION_MIN_POINTS: int = 3
 #: ... and only when the compound annual change is at least this large (0.5% a year) in either direction.
 #: It is the boundary the UN Statistics Division Progress Chart draws for "stagnation" of indicators without a
-#: target (EUSTAT's Open SDG methodology page, reference §9.3: CAGR < 0.5% in the desired direction) and the
-#: Open SDG / Statistics Canada "limited progress" boundary for method 1 (reference §1.4: med = 0.005),
+#: target (EUSTAT's Open SDG methodology page: CAGR < 0.5% in the desired direction) and the
+#: Open SDG / Statistics Canada "limited progress" boundary for method 1 (Open SDG progress measure: med = 0.005),
 #: applied here symmetrically: a smaller change, up or down, is "no clear change".
 DIRECTION_MATERIAL_CAGR: float = 0.005
 #: The trend looks back at most this many years from the latest period: a stated choice between Eurostat's
-#: short-term (5 years) and long-term (15 years) assessment windows (reference §9.1).
+#: short-term (5 years) and long-term (15 years) assessment windows.
 TREND_WINDOW_YEARS: int = 10

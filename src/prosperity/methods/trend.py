@@ -1,14 +1,14 @@
 """Recent trend: Fingertips' trend marker where intervals or counts exist, else direction of travel.
 
-* :func:`fingertips_trend_marker` follows ``TrendMarkerCalculator.cs`` and ``TrendRequest.cs``
-  (``ukhsa-collaboration/fingertips-open``, ``PholioVisualisationWS/Analysis/TrendMarkers``; reference §2.4):
+* :func:`fingertips_trend_marker` follows Fingertips' trend marker calculation (technical guidance "Trend
+  markers"; public code: ukhsa-collaboration/fingertips-open, its trend marker calculator):
   the most recent unbroken run of valid points, of which the last 5 are used (t = 1..5); weighted least
   squares with ``w = 1/se²``, ``se = (UCI95 − LCI95)/3.92`` (or, for proportions, the chi-square test for
   linear trend on counts and denominators); significant when ``χ² > 9.54953570608324`` (p < 0.002) and the
   slope keeps its sign in all six fits (all points, then each point left out).
 * :func:`direction_of_travel` is for series without intervals: the change and the compound annual growth
   rate between the first and last points, with polarity turning increasing/decreasing into
-  improving/worsening as LG Inform's "direction of travel" does (reference §6). It makes no significance
+  improving/worsening as LG Inform's "direction of travel" does. It makes no significance
   claim. The reference gives no minimum-change threshold for it, so none is applied unless one is passed.
 """
 
@@ -30,14 +30,12 @@ from prosperity.methods.thresholds import (
 )
 
 SOURCE_TREND_MARKER = (
-    "OHID Fingertips recent trend marker, TrendMarkerCalculator.cs and TrendRequest.cs "
-    "(ukhsa-collaboration/fingertips-open PholioVisualisationWS/Analysis/TrendMarkers); "
-    "Fingertips technical guidance 'Trend markers'; reference §2.4"
+    "OHID Fingertips recent trend marker (public code: ukhsa-collaboration/fingertips-open, its trend marker "
+    "calculator); Fingertips technical guidance 'Trend markers'"
 )
 SOURCE_DIRECTION = (
-    "direction of travel with polarity (LG Inform metric value types, help.esd.org.uk/node/821, "
-    "reference §6); compound annual growth rate as in Open SDG sdg/ProgressMeasure.py growth_calculation "
-    "(reference §1.4)"
+    "direction of travel with polarity (LG Inform metric value types, help.esd.org.uk/node/821); "
+    "compound annual growth rate as in Open SDG sdg/ProgressMeasure.py growth_calculation"
 )
 
 
@@ -309,9 +307,9 @@ SOURCE_DIRECTION_RULE = (
     "direction with a materiality threshold: compound annual growth between the first and last of at least "
     f"{DIRECTION_MIN_POINTS} comparable points, material at {DIRECTION_MATERIAL_CAGR:.1%} a year or more "
     "(the UN Statistics Division Progress Chart's 'stagnation' boundary for indicators without a target, as "
-    "EUSTAT's Open SDG methodology applies it, reference §9.3; Open SDG / Statistics Canada method 1 'limited "
-    "progress' boundary, reference §1.4); polarity turns increasing/decreasing into better/worse as LG "
-    "Inform's direction of travel does (reference §6)"
+    "EUSTAT's Open SDG methodology applies it; Open SDG / Statistics Canada method 1 'limited "
+    "progress' boundary); polarity turns increasing/decreasing into better/worse as LG "
+    "Inform's direction of travel does"
 )
 
 

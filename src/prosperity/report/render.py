@@ -88,6 +88,15 @@ def trend(a: Assessment) -> str:
     return text
 
 
+def other_target(rows: list[TargetRow], target_id: str, fallback: str) -> str:
+    """Another target of the report in words ("reach zero by 2035, in the …Growth Plan"), never by its id."""
+    for row in rows:
+        if row.target.id == target_id:
+            text = target_text(row)
+            return f"{text[:1].lower()}{text[1:]}, in the {row.strategy.title}"
+    return fallback
+
+
 def target_text(row: TargetRow) -> str:
     """The target in words: the assessment's resolved wording, else from the framework."""
     if row.assessed and row.assessed.get("resolved"):
@@ -346,7 +355,8 @@ def render_html(r: Report) -> str:
     named = appendices(r)
     html = template.render(
         r=r, css=css, version=__version__, value=value, bench=bench, trend=trend, src=source_text, date=date_text,
-        target_text=target_text, rate_text=rate_text, target_sentence=target_sentence, count_words=count_words,
+        target_text=target_text, other_target=other_target, rate_text=rate_text, target_sentence=target_sentence,
+        count_words=count_words,
         notes=lambda a: reader(notes(a)), gap_words=gap_words, member_name=member_name, member_value=member_value,
         status_help=STATUS_HELP, gap_groups=GAP_GROUPS, edition_text=edition_text(r),
         edition_sentence=edition_sentence(r), targets_sentence=targets_sentence(r),

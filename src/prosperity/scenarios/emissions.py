@@ -2,7 +2,7 @@
 straight line and as a constant percentage (a carbon budget path). Pure functions on plain numbers.
 
 **Kaya identity** for a place: ``C = P × (Y/P) × (C/Y)`` — population × output per head × emissions per unit of
-output (reference §3.3). **LMDI-I** (Ang, B.W. (2005), "The LMDI approach to decomposition analysis: a practical
+output. **LMDI-I** (Ang, B.W. (2005), "The LMDI approach to decomposition analysis: a practical
 guide", *Energy Policy* 33(7), pp. 867–871): with the logarithmic mean ``L(a, b) = (a − b)/(ln a − ln b)``
 (``L(a, a) = a``), the change ``C_T − C_0`` is the exact sum of ``ΔC_k = L(C_T, C_0) · ln(k_T / k_0)`` over the
 factors ``k`` — no residual, because ``Σ_k ln(k_T/k_0) = ln(C_T/C_0)``. Year-on-year effects can be chained
@@ -10,8 +10,8 @@ factors ``k`` — no residual, because ``Σ_k ln(k_T/k_0) = ln(C_T/C_0)``. Year-
 
 **Net zero by year T** from emissions ``E`` in year ``t`` (``N = T − t`` years):
 
-* straight line: ``E / N`` less each year (the linear path of the German sustainability strategy's projection,
-  reference §9.4), i.e. ``1/N`` of today's emissions;
+* straight line: ``E / N`` less each year (the linear path of the German sustainability strategy's projection),
+  i.e. ``1/N`` of today's emissions;
 * constant percentage: the rate ``r`` whose path ``E (1 − r)^k`` emits the same carbon budget as the straight
   line. The straight line emits ``B = E (N − 1)/2`` after year ``t``; the constant path emits ``E (1 − r)/r``
   (the Tyndall Centre's budget relation ``B = E_0 (1 − (1 − r)^n)/r`` as ``n → ∞``, "Setting Climate
@@ -30,12 +30,12 @@ from prosperity.methods.trend import cagr
 
 SOURCE_LMDI = (
     "Kaya identity decomposed by LMDI-I: Ang (2005), 'The LMDI approach to decomposition analysis: a practical "
-    "guide', Energy Policy 33(7), 867-871; reference §3.3"
+    "guide', Energy Policy 33(7), 867-871"
 )
 SOURCE_PATHWAYS = (
-    "straight-line path to zero (German sustainability strategy linear projection, reference §9.4) and the "
+    "straight-line path to zero (German sustainability strategy linear projection) and the "
     "constant-rate path with the same carbon budget (Tyndall Centre, 'Setting Climate Commitments': "
-    "B = E0 (1 - (1 - r)^n) / r; reference §3.3)"
+    "B = E0 (1 - (1 - r)^n) / r)"
 )
 FACTORS = ("population", "output per head", "emissions per unit of output")
 

@@ -12,7 +12,7 @@ growth differential ``d = (1 + g_a) / (1 + g_b) − 1`` a year, so ``r_t = r_0 (
   indices of the area and the benchmark, the ratio reaches ``r*`` after ``ln(r*/r_0) / ln(1 + d̂)`` years, or
   never if ``d̂ ≤ 0``;
 * what closure is worth follows from the identity GVA = (GVA per hour) × hours (ONS, "A simple guide to
-  labour productivity", 2015; reference §3.4 "the GVA identity"): closing a £-per-hour gap of ``Δx`` over ``H``
+  labour productivity", 2015): closing a £-per-hour gap of ``Δx`` over ``H``
   hours adds ``H · Δx`` of GVA a year, at the prices of the year the levels are measured in.
 
 Levels are compared in current prices (ONS publishes no regional price levels, so the gap in one year is a
@@ -31,7 +31,7 @@ from prosperity.methods.target import required_annual_rate
 
 SOURCE_GAP_CLOSURE = (
     "growth differential on the ratio area ÷ benchmark: the compound required rate of Statistics Canada / "
-    "Open SDG (reference §1.4, §13 'required rate vs observed rate'); GVA = GVA per hour × hours (ONS, "
+    "Open SDG (required rate beside observed rate); GVA = GVA per hour × hours (ONS, "
     "'A simple guide to labour productivity', 2015)"
 )
 

@@ -2,7 +2,7 @@
 interaction. Pure functions on plain numbers.
 
 Esteban, J. (2000), "Regional convergence in Europe and the industry mix: a shift-share analysis", *Regional
-Science and Urban Economics* 30(3), pp. 353–364 (reference §3.2). For region ``r`` against benchmark ``N`` with
+Science and Urban Economics* 30(3), pp. 353–364. For region ``r`` against benchmark ``N`` with
 industries ``i``, ``p`` the industry's share of labour input (hours or jobs) and ``x`` its output per unit of
 labour (GVA per hour or per job), ``x_r = Σ_i p_ri x_ri`` and
 
@@ -24,7 +24,7 @@ from prosperity.methods._types import MethodError, require_finite
 
 SOURCE_SHIFT_SHARE = (
     "Esteban (2000), 'Regional convergence in Europe and the industry mix: a shift-share analysis', "
-    "Regional Science and Urban Economics 30(3), 353-364; reference §3.2"
+    "Regional Science and Urban Economics 30(3), 353-364"
 )
 
 

@@ -19,7 +19,6 @@ Extra-Regio (K99000002).
 from __future__ import annotations
 
 import re
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +27,7 @@ from typing import Any
 
 from prosperity.errors import ValidationError
 from prosperity.sources.base import Dataset, Discovery, FileRef
+from prosperity.sources.sheets import read_sheets
 from prosperity.warehouse.loading import IndicatorMeta, LoadContext
 from prosperity.warehouse.sql import quote_ident as _q
 
@@ -261,44 +261,36 @@ class WorkbookRows:
 def _read_workbook(path: Path, name: str, sheets: dict[str, tuple], note_sheet: str, *, year_row: int,
                    first_row: int, code_col: int = 1, name_col: int = 2) -> WorkbookRows:
     """Read the named sheets of a workbook into staging rows (pure Python; safe to run in a thread)."""
-    import openpyxl  # imported here: it is slow to import and only needed when a workbook changes
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as e:
-        raise ValidationError(name, f"not a readable Excel workbook ({e})") from None
-    try:
-        out = WorkbookRows([])
-        if note_sheet in wb.sheetnames:
-            for row in wb[note_sheet].iter_rows(values_only=True):
-                for cell in row:
-                    text = str(cell or "")
-                    if m := re.search(r"published on (\d{1,2} \w+ \d{4})", text):
-                        out.release_text, out.release_date = text, datetime.strptime(m.group(1), "%d %B %Y").date()
-                    elif out.release_text is None and re.search(r"\w+ \d{4} release", text):
-                        out.release_text = text
-        for sheet, (indicator, *_rest) in sheets.items():
-            if sheet not in wb.sheetnames:
-                raise ValidationError(name, f"sheet {sheet!r} not found; the workbook has {', '.join(wb.sheetnames)}")
-            rows = list(wb[sheet].iter_rows(values_only=True))
-            if len(rows) < first_row:
-                raise ValidationError(name, f"sheet {sheet!r} has no data rows (is the file truncated?)")
-            years = {i: str(v) for i, v in enumerate(rows[year_row - 1]) if v is not None and _YEAR.match(str(v))}
-            if not years:
-                raise ValidationError(name, f"sheet {sheet!r}: no years in row {year_row}", row=year_row)
-            for n, row in enumerate(rows[first_row - 1:], start=first_row):
-                code = row[code_col] if len(row) > code_col else None
-                if code is None or str(code).strip() == "":
-                    continue
-                code = CODE_ALIASES.get(str(code).strip(), str(code).strip())
-                for i, year in years.items():
-                    v = row[i] if i < len(row) else None
-                    if v is not None:
-                        out.rows.append((f"{name} [{sheet}]", n, year, indicator, code, row[name_col], None, year, "",
-                                         v, None, None, None, None))  # fmt: skip
-        return out
-    finally:
-        wb.close()
+    names: list[str] = []
+    book = read_sheets(path, name, lambda s: names.append(s) is None and (s in sheets or s == note_sheet))
+    out = WorkbookRows([])
+    for row in book.get(note_sheet, []):
+        for cell in row:
+            text = str(cell or "")
+            if m := re.search(r"published on (\d{1,2} \w+ \d{4})", text):
+                out.release_text, out.release_date = text, datetime.strptime(m.group(1), "%d %B %Y").date()
+            elif out.release_text is None and re.search(r"\w+ \d{4} release", text):
+                out.release_text = text
+    for sheet, (indicator, *_rest) in sheets.items():
+        if sheet not in book:
+            raise ValidationError(name, f"sheet {sheet!r} not found; the workbook has {', '.join(names)}")
+        rows = book[sheet]
+        if len(rows) < first_row:
+            raise ValidationError(name, f"sheet {sheet!r} has no data rows (is the file truncated?)")
+        years = {i: str(v) for i, v in enumerate(rows[year_row - 1]) if v is not None and _YEAR.match(str(v))}
+        if not years:
+            raise ValidationError(name, f"sheet {sheet!r}: no years in row {year_row}", row=year_row)
+        for n, row in enumerate(rows[first_row - 1:], start=first_row):
+            code = row[code_col] if len(row) > code_col else None
+            if code is None or str(code).strip() == "":
+                continue
+            code = CODE_ALIASES.get(str(code).strip(), str(code).strip())
+            for i, year in years.items():
+                v = row[i] if i < len(row) else None
+                if v is not None:
+                    out.rows.append((f"{name} [{sheet}]", n, year, indicator, code, row[name_col], None, year, "",
+                                     v, None, None, None, None))  # fmt: skip
+    return out
 
 
 def prepare_productivity(ds: Dataset, local: dict[str, Path]) -> WorkbookRows:

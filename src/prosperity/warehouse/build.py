@@ -7,21 +7,29 @@ Only one build runs at a time (a lock file beside the warehouse).
 
 Speed: each dataset's files are hashed first; when every dataset is unchanged since its last release (or was
 rejected before with the same content), the build opens the warehouse read-only and writes nothing.
+
+A dataset is unchanged only if its files *and the code that reads them* are: each load records a digest of its
+source's reading code (:func:`reader_digest`), so a fix to a reader reads that source's files again at the next
+build instead of keeping the figures the old code made.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import logging
 import os
 import shutil
+import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Literal
 
 import duckdb
@@ -33,7 +41,7 @@ from prosperity.sources import Dataset, discover_all
 from prosperity.sources.base import dataset_digest, sha256_file
 from prosperity.sources.fetch import default_cache, fetch_file
 from prosperity.sources.geography import supplementary_areas
-from prosperity.warehouse import integrity
+from prosperity.warehouse import evaluating, integrity
 from prosperity.warehouse.loading import LoadContext
 from prosperity.warehouse.revisions import ShrunkRelease, check_shrink, reverted_note, shrink_threshold
 from prosperity.warehouse.schema import migrate, pending
@@ -98,6 +106,8 @@ class _Prepared:
     files: list[dict[str, object]]
     digest: str
     same_as: int | None = None  # an earlier (not current) release of exactly these files: a revert
+    reader: str = ""  # digest of the code that reads the files (reader_digest)
+    reread: str = ""  # the files are the current release's, read again: why (the code that reads them changed)
 
 
 def _prepare(ds: Dataset, mirror: Path | None, cache: Path | None,
@@ -124,7 +134,45 @@ def _prepare(ds: Dataset, mirror: Path | None, cache: Path | None,
         files.append({"path": ref.path, "url": ref.url, "role": ref.role, "sha256": sha256_file(p),
                       "bytes": p.stat().st_size})  # fmt: skip
     digest = dataset_digest([(str(f["path"]), str(f["sha256"])) for f in files])
-    return _Prepared(ds, local, files, digest)
+    return _Prepared(ds, local, files, digest, reader=reader_digest(ds))
+
+
+READER_KEY = "reader:"  # meta key prefix: READER_KEY + dataset id -> reader_digest of its current release's load
+
+
+def reader_digest(ds: Dataset) -> str:
+    """SHA-256 of the code that reads a dataset's files: the source of the modules of its ``load`` and ``prepare``
+    functions and of every ``prosperity`` module those modules use by name (the shared workbook and CSV readers,
+    the loading and validation in :mod:`prosperity.warehouse.loading`). Like the assessments' ``code_digest``: a
+    change in that code, not only in the files, means the files are read again."""
+    names: set[str] = set()
+    for fn in (ds.load, ds.prepare):
+        fn = getattr(fn, "func", fn)  # functools.partial
+        if fn is not None and isinstance(getattr(fn, "__module__", None), str):
+            names.add(fn.__module__)
+    return _modules_digest(tuple(sorted(names)))
+
+
+@cache
+def _modules_digest(names: tuple[str, ...]) -> str:
+    used = set(names)
+    for name in names:
+        module = sys.modules.get(name)
+        for value in vars(module).values() if module is not None else ():
+            dep = value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", None)
+            if isinstance(dep, str) and dep.split(".")[0] == "prosperity":
+                used.add(dep)
+    h = hashlib.sha256()
+    for name in sorted(used):
+        file = getattr(sys.modules.get(name), "__file__", None)
+        h.update(name.encode() + b"\0" + (Path(file).read_bytes() if file and file.endswith(".py") else b"") + b"\0")
+    return h.hexdigest()
+
+
+def reader_context(context: str, reader: str) -> str:
+    """A rejection is remembered for the reading code that made it: after a fix to that code the file is tried
+    again."""
+    return f"{context}|reader:{reader[:16]}"
 
 
 @contextmanager
@@ -148,6 +196,7 @@ class _State:
     loaded_at: dict[str, str] = field(default_factory=dict)  # dataset -> when its current release was loaded
     migrations_pending: bool = False
     earlier: dict[tuple[str, str], int] = field(default_factory=dict)  # (dataset, digest) -> latest such release
+    readers: dict[str, str] = field(default_factory=dict)  # dataset -> reader_digest its current release was read by
 
 
 def _known_state(db: Path) -> _State:
@@ -169,6 +218,8 @@ def _known_state(db: Path) -> _State:
             f"SELECT dataset_id, sha256, context, {kind} FROM rejections ORDER BY rejected_at").fetchall()}  # fmt: skip
         earlier = {(r[0], r[1]): r[2] for r in con.execute(
             "SELECT dataset_id, sha256, max(release_id) FROM releases GROUP BY ALL").fetchall()}  # fmt: skip
+        readers = {r[0][len(READER_KEY):]: r[1] for r in con.execute(
+            "SELECT key, value FROM meta WHERE starts_with(key, ?)", [READER_KEY]).fetchall()}  # fmt: skip
         checked = integrity.verify(con, quick=True)
     except duckdb.CatalogException:
         raise WarehouseError(f"{db} is not a prosperity warehouse (no releases table)") from None
@@ -182,7 +233,7 @@ def _known_state(db: Path) -> _State:
             "Nothing was built on it. `prosperity verify` lists every release; restore the warehouse from a copy, "
             "or build a new one with --db NEW_FILE."
         )
-    return _State(current, rejected, {r[0]: str(r[3]) for r in current_rows}, pending_now, earlier)
+    return _State(current, rejected, {r[0]: str(r[3]) for r in current_rows}, pending_now, earlier, readers)
 
 
 def _cleanup_stale(db: Path) -> None:
@@ -236,16 +287,21 @@ def build(
     current, rejected = state.current, state.rejected
     todo = []
     for p in prepared:
-        held = shrink_context(context, threshold)
-        if p.dataset.id in current and current[p.dataset.id][0] == p.digest:
+        read_by = reader_context(context, p.reader)
+        held = shrink_context(read_by, threshold)
+        same_files = p.dataset.id in current and current[p.dataset.id][0] == p.digest
+        if same_files and state.readers.get(p.dataset.id) == p.reader:
             results[p.dataset.id] = DatasetResult(p.dataset.id, "unchanged", release_id=current[p.dataset.id][1])
-        elif rejected.get((p.dataset.id, p.digest, context)) == "invalid" and not options.retry_rejected:
-            results[p.dataset.id] = DatasetResult(p.dataset.id, "rejected", _last_rejection(db, p, context))
+        elif rejected.get((p.dataset.id, p.digest, read_by)) == "invalid" and not options.retry_rejected:
+            results[p.dataset.id] = DatasetResult(p.dataset.id, "rejected", _last_rejection(db, p, read_by))
         elif (rejected.get((p.dataset.id, p.digest, held)) == "shrunk" and not options.retry_rejected
               and p.dataset.id not in options.accept_shrink):  # fmt: skip
             results[p.dataset.id] = DatasetResult(p.dataset.id, "held back", _last_rejection(db, p, held))
         else:
             p.same_as = state.earlier.get((p.dataset.id, p.digest))
+            if same_files:
+                p.reread = ("the code that reads them changed" if p.dataset.id in state.readers else
+                            "the code that read them was not recorded then")  # fmt: skip
             todo.append(p)
     for ds_id, result in results.items():  # a dataset whose files are gone keeps its current release: say so
         if result.status == "missing" and ds_id in current:
@@ -273,10 +329,20 @@ def build(
             nonlocal assessed, assess_error, framework_errors, evaluations
             _load_all(con, todo, results, context, progress, total, "mirror" if mirror else "live",
                       Loading(options.accept_shrink, threshold))
+            src = Path(mirror) if mirror is not None else None
             if fw_path is not None and data_work:
-                assessed, assess_error, framework_errors = _assess(con, db, fw_path)
-            if fw_path is not None:
-                evaluations = _evaluate(con, db, fw_path, Path(mirror) if mirror is not None else None)
+                # the evaluations read only the loaded figures: a second process computes them meanwhile
+                aside = evaluating.start(con, _work_file(con), fw_path, src)
+                try:
+                    assessed, assess_error, framework_errors = _assess(con, db, fw_path)
+                except BaseException:
+                    if aside is not None:
+                        evaluating.abandon(aside)  # the build stops: so does the second process
+                    raise
+                done = evaluating.finish(con, aside) if aside is not None else None
+                evaluations = done if done is not None else _evaluate(con, db, fw_path, src)
+            elif fw_path is not None:
+                evaluations = _evaluate(con, db, fw_path, src)
 
         _write(db, work, sum(int(f["bytes"]) for p in todo for f in p.files))
     elif progress:
@@ -448,7 +514,8 @@ def _load_all(
     try:
         for p in todo:
             done += 1
-            release_id = _load_one(con, p, futures.get(p.dataset.id), results, context, origin, loading)
+            release_id = _load_one(con, p, futures.get(p.dataset.id), results, reader_context(context, p.reader),
+                                   origin, loading)  # fmt: skip
             if release_id is not None:
                 digesting.append(digests.submit(integrity.record_stable, cursor, release_id, p.dataset.id))
             if progress:
@@ -495,8 +562,9 @@ def _load_one(con: duckdb.DuckDBPyConnection, p: _Prepared, future: Future[Any] 
         outcome = ctx.commit(p.digest, p.files, previous)
         if ds.id not in loading.accept_shrink:
             check_shrink(con, ds.id, outcome.release_id, previous, loading.threshold)
+        con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [READER_KEY + ds.id, p.reader])
         con.execute("COMMIT")
-        message = reverted_note(con, p.same_as, outcome.release_id) if p.same_as else ""
+        message = reverted_note(con, p.same_as, outcome.release_id, reread=p.reread) if p.same_as else ""
         results[ds.id] = DatasetResult(ds.id, "loaded", message, outcome.release_id, outcome.rows, outcome.set_aside,
                                        list(outcome.warnings))  # fmt: skip
         return outcome.release_id
@@ -528,6 +596,10 @@ def _load_one(con: duckdb.DuckDBPyConnection, p: _Prepared, future: Future[Any] 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
     with contextlib.suppress(duckdb.Error):  # the transaction may already have been ended by the failure
         con.execute("ROLLBACK")
+
+
+def _work_file(con: duckdb.DuckDBPyConnection) -> Path:
+    return Path(con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchone()[0])
 
 
 def _work_dir(con: duckdb.DuckDBPyConnection) -> str:

@@ -107,7 +107,7 @@ def indicators_gone(con: duckdb.DuckDBPyConnection, new: int, previous: int | No
     return notes
 
 
-def reverted_note(con: duckdb.DuckDBPyConnection, earlier: int, new: int) -> str:
+def reverted_note(con: duckdb.DuckDBPyConnection, earlier: int, new: int, reread: str = "") -> str:
     """What the build says when a file goes back to the bytes of an earlier, superseded release.
 
     The new release records the earlier one as ``same_content_as``; its rows are compared with the earlier
@@ -120,5 +120,8 @@ def reverted_note(con: duckdb.DuckDBPyConnection, earlier: int, new: int) -> str
     a, b = recorded.get(earlier), recorded.get(new)
     same = a is not None and b is not None and (a[1:] == b[1:] if a[2] == b[2] else bool(a[0]) and a[0] == b[0])
     rows = "with identical rows" if same else "read again under today's rules (its rows differ from then)"
+    if reread:  # the current release's own files, read again: ``reread`` says why (the reading code changed)
+        return (f"the same files as release {earlier} (loaded {loaded[0] if loaded else '?'}), read again because "
+                f"{reread}: loaded as the current release, {rows}")  # fmt: skip
     return (f"the same files as release {earlier} (loaded {loaded[0] if loaded else '?'}): the publisher went back to "
             f"those figures; loaded as the current release, {rows}")

@@ -8,6 +8,7 @@ https addresses only); anything else is shown as text. The only ``Markup`` comes
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import cache
 from typing import Annotated, Any
@@ -16,10 +17,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader
+from markupsafe import Markup, escape
 
 from prosperity import __version__
-from prosperity.assess.sentences import fmt
+from prosperity.assess.sentences import fmt, target_words
 from prosperity.errors import NotFound
+from prosperity.framework.model import LIVE_PUBLISHERS
 from prosperity.safe import http_url
 from prosperity.web import charts, methodology, postcodes, topo
 from prosperity.web import queries as q
@@ -44,13 +47,31 @@ def _pct(v: float | None) -> str:
     return "" if v is None else f"{v:+.1%}"
 
 
+_MD_LINK = re.compile(r"\[([^\]\n]{1,200})\]\(([^)\s]{1,500})\)")
+
+
+def linked(text: str | None) -> Markup:
+    """A publisher's text with its Markdown links (``[words](https://…)``) as links: the reader sees the words."""
+    out, last = [], 0
+    for m in _MD_LINK.finditer(text or ""):
+        url = http_url(m.group(2))
+        out.append(escape((text or "")[last:m.start()]))
+        out.append(Markup('<a href="{}" rel="external noopener">{}</a>').format(url, m.group(1)) if url
+                   else escape(m.group(0)))  # fmt: skip
+        last = m.end()
+    out.append(escape((text or "")[last:]))
+    return Markup("").join(out)
+
+
 @cache
 def env() -> Environment:
     e = Environment(loader=PackageLoader("prosperity.web", "templates"), autoescape=True, trim_blocks=True,
                     lstrip_blocks=True)  # fmt: skip
     e.globals.update(version=__version__, buckets=q.STATUS_BUCKETS, judged=q.st.JUDGED, status_class=q.status_class,
-                     urlencode=urlencode)  # fmt: skip
-    e.filters.update(date=_date, pct=_pct, fmt=fmt, value_text=q.value_text, number=q.number_text, http_url=http_url)
+                     urlencode=urlencode, target_words=target_words,
+                     publisher_of=lambda source: LIVE_PUBLISHERS.get(source, source))  # fmt: skip
+    e.filters.update(date=_date, pct=_pct, fmt=fmt, value_text=q.value_text, number=q.number_text, http_url=http_url,
+                     linked=linked)
     return e
 
 
