@@ -58,6 +58,14 @@ def test_every_data_endpoint_answers_json_and_csv(client, url: str) -> None:
     assert by_accept.headers["content-type"].startswith("text/csv")
 
 
+def test_an_outcome_cites_its_document_in_words_and_by_location(client) -> None:
+    """Pages show the readable citation; the API also gives where in the source text, for analysts checking it."""
+    body = client.get("/api/v1/outcomes/gp-productivity").json()["data"]
+    assert body["cite"] and all(".txt" not in c for c in body["cite"])
+    assert body["citations"] and all(c["document"].endswith(".txt") and (c["lines"] or c["page"])
+                                     for c in body["citations"])  # fmt: skip
+
+
 def test_series_with_release_history_matches_the_warehouse(client, warehouse_path) -> None:
     from prosperity.warehouse import Warehouse
 

@@ -346,6 +346,8 @@ def outcome(site: Site, wh: Warehouse, outcome_id: str, area: str | None = None,
     return {"id": o.id, "title": o.title, "description": o.description, "notes": o.notes, "horizon": o.horizon,
             "strategy": {"id": s.id, "title": s.title}, "themes": path, "area": area, "area_name": place["name"],
             "cite": [str(c) for c in o.cite], "indicators": rows,
+            # where in the source document, for analysts checking a citation (pages show the readable ``cite``)
+            "citations": [c.model_dump(include={"document", "lines", "page", "quote"}) for c in o.cite],
             "counts": _counts([r["status"] for r in rows])}  # fmt: skip
 
 
