@@ -250,3 +250,21 @@ def test_dry_run_names_the_publishers_for_both():
     assert "publisheduksicsummaryofstructureworksheet" in r.output
     assert "uklocalauthorityhousebuilding" in r.output
     assert "DanOlner" not in r.output
+
+
+def test_a_dataset_edition_listing_two_matching_files_is_an_error_not_the_first_match(tmp_path, fast):
+    """The dataset-page fetcher chooses as the page fetcher does: exactly one file, never the first loose match."""
+    from prosperity.sources.live.ons_api import OnsDatasetPageFetcher
+
+    page = "/peoplepopulationandcommunity/housing/datasets/example"
+    replay = Replay({
+        f"{page}/data": ({}, json.dumps({"datasets": [{"uri": f"{page}/2024"}]}).encode()),
+        f"{page}/2024/data": ({}, json.dumps({"downloads": [{"file": "a.xlsx"}, {"file": "b.xlsx"}]}).encode()),
+    })  # fmt: skip
+    try:
+        with pytest.raises(Exception, match=r"2 files of the page match .*a\.xlsx, b\.xlsx"):
+            fetch_live(LiveFileRef("x.xlsx", "x", fetcher=OnsDatasetPageFetcher(page, r"[ab]\.xlsx")), tmp_path,
+                       settings=LiveSettings(ons_site_base=replay.base, retries=0))  # fmt: skip
+    finally:
+        replay.close()
+    assert not (tmp_path / "x.xlsx").exists()

@@ -239,6 +239,18 @@ class OnsDatasetPageFetcher:
     def _path(self) -> str:
         return "/" + self.page.split("://", 1)[-1].split("/", 1)[1] if "://" in self.page else self.page
 
+    def _matching(self, files: list[str]) -> list[str]:
+        pattern = re.compile(self.file_pattern, re.IGNORECASE)
+        return [f for f in files if pattern.fullmatch(f)]
+
+    def one_file(self, files: list[str], url: str) -> str:
+        """The one file whose whole name matches the pattern; none, or more than one, is an error listing them."""
+        match = self._matching(files)
+        if len(match) != 1:
+            raise LiveFetchError(url, f"{len(match) or 'no'} files of the page match ^{self.file_pattern}$ (exactly "
+                                 f"one is needed); downloads[].file: {', '.join(files[:12]) or 'none'}")  # fmt: skip
+        return match[0]
+
     def plan(self, settings: LiveSettings) -> list[str]:
         return [f"GET {self.site}{self._path()}/data   # datasets[].uri: the editions, newest first",
                 f"GET {self.site}<edition uri>/data   # downloads[].file matching /^{self.file_pattern}$/",
@@ -250,15 +262,13 @@ class OnsDatasetPageFetcher:
         editions = [d.get("uri") for d in page.get("datasets") or [] if isinstance(d, dict) and d.get("uri")]
         if not editions:
             raise LiveFetchError(f"{self.site}{self._path()}/data", "the page lists no editions (datasets[].uri)")
-        pattern = re.compile(self.file_pattern, re.IGNORECASE)
         seen = []
         for uri in editions:
             doc = self._data(polite, uri)
-            files = [d.get("file") for d in doc.get("downloads") or [] if isinstance(d, dict) and d.get("file")]
+            files = _files(doc)
             seen.extend(files)
-            match = [f for f in files if pattern.fullmatch(f)]
-            if match:
-                return uri, match[0], doc
+            if self._matching(files):
+                return uri, self.one_file(files, f"{self.site}{uri}/data"), doc
         raise LiveFetchError(f"{self.site}{self._path()}/data", f"no edition has a file matching "
                              f"^{self.file_pattern}$; files seen: {', '.join(seen[:12]) or 'none'}")  # fmt: skip
 
@@ -271,3 +281,8 @@ class OnsDatasetPageFetcher:
         desc = doc.get("description") or {}
         return {"resolved_url": url, "edition": uri, "file": name, "publisher": PUBLISHER,
                 "release_date": desc.get("releaseDate") if isinstance(desc, dict) else None}  # fmt: skip
+
+
+def _files(doc: dict[str, Any]) -> list[str]:
+    """The file names a page's data lists (``downloads[].file``)."""
+    return [str(d["file"]) for d in doc.get("downloads") or [] if isinstance(d, dict) and d.get("file")]
