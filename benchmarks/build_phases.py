@@ -53,7 +53,7 @@ def instrument() -> None:
     L.LoadContext.commit = timed("writing a release (observations, metadata, quick digests)", L.LoadContext.commit)
     I.record_stable = timed("row digests (second thread)", I.record_stable)
     B._assess = timed("assessments of every area, stored", B._assess)
-    B._evaluate = timed("evaluations, stored (in this process)", B._evaluate)
+    E.evaluate_here = timed("evaluations, stored (in this process)", E.evaluate_here)
     E.start = timed("snapshot for the evaluations' second process, and its start", E.start)
     E.finish = timed("waiting for the evaluations' second process, and copying its results", E.finish)
     B._prepare = timed("hashing the files", B._prepare)

@@ -340,9 +340,9 @@ def build(
                         evaluating.abandon(aside)  # the build stops: so does the second process
                     raise
                 done = evaluating.finish(con, aside) if aside is not None else None
-                evaluations = done if done is not None else _evaluate(con, db, fw_path, src)
+                evaluations = done if done is not None else evaluating.evaluate_here(con, db, fw_path, src)
             elif fw_path is not None:
-                evaluations = _evaluate(con, db, fw_path, src)
+                evaluations = evaluating.evaluate_here(con, db, fw_path, src)
 
         _write(db, work, sum(int(f["bytes"]) for p in todo for f in p.files))
     elif progress:
@@ -449,18 +449,6 @@ def _evaluations_pending(db: Path, fw_path: Path) -> bool:
         return True
     finally:
         con.close()
-
-
-def _evaluate(con: duckdb.DuckDBPyConnection, db: Path, fw_path: Path, mirror: Path | None) -> list[Any]:
-    """Compute and store the framework's evaluations not yet stored for their releases (a failure is stored)."""
-    from prosperity.evaluate.store import store_evaluations
-
-    try:
-        migrate(con)
-        return store_evaluations(con, db, fw_path, mirror)
-    except Exception:
-        log.exception("evaluations failed")
-        return []
 
 
 def shrink_context(context: str, threshold: float) -> str:

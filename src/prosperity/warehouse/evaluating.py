@@ -98,14 +98,26 @@ def _remove(snapshot: Path) -> None:
     snapshot.with_name(snapshot.name + ".wal").unlink(missing_ok=True)
 
 
-def main(argv: list[str]) -> int:
-    from prosperity.warehouse.build import _evaluate
+def evaluate_here(con: duckdb.DuckDBPyConnection, db: Path, fw_path: Path, mirror: Path | None) -> list[Any]:
+    """Compute and store the framework's evaluations not yet stored for their releases, in this process (a
+    failure is stored)."""
+    from prosperity.evaluate.store import store_evaluations
+    from prosperity.warehouse.schema import migrate
 
+    try:
+        migrate(con)
+        return store_evaluations(con, db, fw_path, mirror)
+    except Exception:
+        log.exception("evaluations failed")
+        return []
+
+
+def main(argv: list[str]) -> int:
     snapshot, fw_path = Path(argv[0]), Path(argv[1])
     mirror = Path(argv[2]) if len(argv) > 2 else None
     con = duckdb.connect(str(snapshot))
     try:
-        outcomes = _evaluate(con, snapshot, fw_path, mirror)
+        outcomes = evaluate_here(con, snapshot, fw_path, mirror)
         con.execute("CHECKPOINT")
     finally:
         con.close()
