@@ -21,6 +21,7 @@ from prosperity.assess.engine import Assessment, Assessor
 from prosperity.assess.spec import Spec, specs_from_framework
 from prosperity.errors import NotFound, ProsperityError
 from prosperity.warehouse import Warehouse
+from prosperity.warehouse.schema import RELEASES_AT
 
 CITY_REGION = "E47000004"
 
@@ -243,10 +244,9 @@ def current_release_ids(con: duckdb.DuckDBPyConnection, as_of: str | None = None
     """The releases current now, or at ``as_of`` (a moment), as text: what an edition of assessments was computed
     from."""
     if as_of is None:
-        sql, params = "SELECT release_id FROM current_releases", []
+        sql, params = "SELECT release_id FROM current_releases", {}
     else:
-        sql = "SELECT max(release_id) FROM releases WHERE loaded_at <= CAST(? AS TIMESTAMP) GROUP BY dataset_id"
-        params = [as_of]
+        sql, params = RELEASES_AT, {"as_of": as_of}
     row = con.execute(f"SELECT string_agg(CAST(r AS TEXT), ',' ORDER BY r) FROM ({sql}) t(r)", params).fetchone()
     return row[0] if row and row[0] is not None else ""
 

@@ -287,6 +287,10 @@ def end_of(as_of: str) -> str:
         raise ProsperityError(f"--as-of {as_of!r} is not a date; expected YYYY-MM-DD or an ISO timestamp") from None
 
 
+#: the releases that stood at a moment (bound as ``$as_of``): each dataset's newest loaded by then
+RELEASES_AT = "SELECT max(release_id) FROM releases WHERE loaded_at <= CAST($as_of AS TIMESTAMP) GROUP BY dataset_id"
+
+
 def as_of_sql(as_of: str | None) -> str:
     """SQL for the observations as they stood at ``as_of`` (an ISO date or timestamp), or the latest.
 
@@ -294,8 +298,4 @@ def as_of_sql(as_of: str | None) -> str:
     """
     if as_of is None:
         return "latest_observations"
-    return (
-        "(SELECT o.* FROM observations o WHERE o.release_id IN ("
-        " SELECT max(release_id) FROM releases WHERE loaded_at <= CAST($as_of AS TIMESTAMP)"
-        " GROUP BY dataset_id))"
-    )
+    return f"(SELECT o.* FROM observations o WHERE o.release_id IN ({RELEASES_AT}))"
