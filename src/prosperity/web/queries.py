@@ -339,13 +339,13 @@ def outcome(site: Site, wh: Warehouse, outcome_id: str, area: str | None = None,
             "id": ref.indicator, "label": ind.label if ind else ref.indicator, "unit": ind.unit if ind else "",
             "polarity": ind.polarity if ind else "", "basis": ref.basis, "binding": _binding(ind) if ind else None,
             "targets": [{"id": t.id, "kind": t.kind, "value": t.value, "date": t.date, "set_by": t.set_by,
-                         "cite": "; ".join(str(c) for c in t.cite)} for t in ref.targets],
+                         "cite": "; ".join(dict.fromkeys(str(c) for c in t.cite))} for t in ref.targets],
             "assessment": a, "status": a["status"] if a else "no data",
             "value_text": value_text(a) if a and a.get("value") is not None else "no figure",
         })  # fmt: skip
     return {"id": o.id, "title": o.title, "description": o.description, "notes": o.notes, "horizon": o.horizon,
             "strategy": {"id": s.id, "title": s.title}, "themes": path, "area": area, "area_name": place["name"],
-            "cite": [str(c) for c in o.cite], "indicators": rows,
+            "cite": list(dict.fromkeys(str(c) for c in o.cite)), "indicators": rows,
             # where in the source document, for analysts checking a citation (pages show the readable ``cite``)
             "citations": [c.model_dump(include={"document", "lines", "page", "quote"}) for c in o.cite],
             "counts": _counts([r["status"] for r in rows])}  # fmt: skip
