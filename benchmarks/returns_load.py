@@ -39,7 +39,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from prosperity.programmes.auth import add_user  # noqa: E402
 from prosperity.programmes.service_model import AuditEntry  # noqa: E402
-from prosperity.programmes.store import ProgrammeStore  # noqa: E402
+from prosperity.programmes.store import ProgrammeStore, drop_database  # noqa: E402
 from prosperity.programmes.template import example_tables  # noqa: E402
 from prosperity.programmes.workflow import content_from_tables  # noqa: E402
 
@@ -295,8 +295,7 @@ def main() -> None:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        drop_database(admin, name)
         admin.dispose()
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from prosperity.programmes.auth import Account, account_of, add_user
-from prosperity.programmes.store import ProgrammeStore
+from prosperity.programmes.store import ProgrammeStore, drop_database
 from prosperity.programmes.template import example_tables
 from prosperity.programmes.workflow import content_from_tables
 
@@ -49,8 +49,7 @@ def pg_database() -> Iterator[str]:
     try:
         yield make_url(base).set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        drop_database(admin, name)
         admin.dispose()
 
 

@@ -4,17 +4,19 @@ log included, within a database kind and across them (SQLite ⇄ PostgreSQL)."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import create_engine, func, inspect, select, text
+from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from prosperity.cli import app as cli
 from prosperity.programmes.auth import account_of, add_user
 from prosperity.programmes.backup import BackupError, export_store, import_store
 from prosperity.programmes.service_model import AppUser, AuditEntry, UserProgramme
-from prosperity.programmes.store import ProgrammeStore
+from prosperity.programmes.store import ProgrammeStore, drop_database
 from prosperity.programmes.workflow import add_comment, approve, create_return, save_content, send_back, submit
 from tests.returns.conftest import PASSWORD, ROUND, pg_url
 
@@ -141,3 +143,25 @@ def test_users_commands(store_url: str, tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     r = runner.invoke(cli, ["returns", "audit", "--out", str(tmp_path / "audit.csv")], env=env)
     assert r.exit_code == 0 and (tmp_path / "audit.csv").read_text().count("\n") == 5
+
+
+def test_a_scratch_database_is_dropped_with_its_own_sessions_still_open() -> None:
+    """``drop_database`` ends the role's own leftover sessions and drops without ``WITH (FORCE)`` (which PostgreSQL
+    refuses to a role without pg_signal_backend when autovacuum is working on the database)."""
+    base = pg_url()
+    if base is None:
+        pytest.skip("PROSPERITY_TEST_PG is not set (`make test` sets it and starts PostgreSQL)")
+    name = f"prosperity_drop_test_{os.getpid()}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    left_open = create_engine(make_url(base).set(database=name)).connect()
+    left_open.execute(text("SELECT 1"))
+    try:
+        drop_database(admin, name)
+        with admin.connect() as c:
+            assert c.execute(text("SELECT count(*) FROM pg_database WHERE datname = :n"), {"n": name}).scalar() == 0
+    finally:
+        left_open.invalidate()
+        admin.dispose()
