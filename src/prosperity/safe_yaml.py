@@ -38,6 +38,10 @@ from yaml.events import (
 
 from prosperity.errors import ProsperityError
 
+#: PyYAML's safe loader, in C (libyaml) where PyYAML was built with it: the same safe construction (no tags that
+#: create objects) and the same marks, about ten times faster on the frameworks than the pure-Python one.
+SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 MAX_BYTES = 5 * 1024 * 1024  # the shipped framework is about 200 kB
 MAX_DEPTH = 50  # the deepest shipped file nests 8 levels
 MAX_NODES = 250_000  # values after expanding aliases; the shipped framework has about 20,000
@@ -92,7 +96,7 @@ def check_limits(text: str, name: str) -> None:
     anchors: dict[str, int] = {}  # anchor → values it stands for, once its node is complete
     open_anchors: list[tuple[str | None, int]] = []  # for each open collection: its anchor, `expanded` at its start
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        for event in yaml.parse(text, Loader=SafeLoader):
             line = event.start_mark.line + 1 if event.start_mark else None
             if isinstance(event, DocumentStartEvent):
                 anchors.clear()
@@ -167,7 +171,7 @@ def load_yaml(source: str | bytes | Path, name: str | None = None) -> Any:
         text = source
     check_limits(text, shown)
     try:
-        return yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 - SafeLoader: no object tags
+        return yaml.load(text, Loader=SafeLoader)  # noqa: S506 - a safe loader: no object tags
     except yaml.YAMLError as e:
         raise located_error(e, shown) from None
     except RecursionError:  # pragma: no cover - check_limits bounds the depth first

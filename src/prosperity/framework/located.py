@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from prosperity.safe_yaml import YamlRefused, check_limits
+from prosperity.safe_yaml import SafeLoader, YamlRefused, check_limits
 
 
 class YamlProblem(Exception):
@@ -58,7 +58,7 @@ def _line(node: Node) -> int:
 
 
 class _Builder:
-    def __init__(self, loader: yaml.SafeLoader):
+    def __init__(self, loader: Any):
         self.constructor = loader
         self.duplicates: list[YamlProblem] = []
 
@@ -110,7 +110,7 @@ def load_located_all_problems(text: str, name: str = "<text>") -> tuple[Any, lis
         check_limits(text, name)
     except YamlRefused as e:
         return None, [YamlProblem(e.message, e.line)]
-    loader = yaml.SafeLoader(text)
+    loader = SafeLoader(text)
     try:
         try:
             node = loader.get_single_node()
