@@ -17,7 +17,7 @@ from typing import Any
 from prosperity.assess import sentences, status
 from prosperity.assess.spec import Spec, TargetSpec, gap_rules, same_places
 from prosperity.errors import NotFound
-from prosperity.framework.model import LIVE_PUBLISHERS
+from prosperity.framework.model import live_publisher
 from prosperity.methods import (
     IOD2019_LSOAS,
     InsufficientData,
@@ -548,7 +548,7 @@ class Assessor:
                        price_basis=status.price_basis(spec.unit))  # fmt: skip
         if meta is None:  # a live-only indicator not fetched yet
             source, _, dataset = (spec.live or "").partition(" ")
-            publisher = LIVE_PUBLISHERS.get(source, source)
+            publisher = live_publisher(source)
             why = (f"its figures are published by {publisher} but not yet loaded on this site" if spec.live
                    else "no statistic for it is held yet")  # fmt: skip
             # reader's language: the publisher and its dataset, never the command that loads it

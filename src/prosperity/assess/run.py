@@ -262,7 +262,4 @@ def method_digest(framework_path: Path) -> str:
 def assessment_digest(con: duckdb.DuckDBPyConnection, framework_path: Path) -> str:
     """What stored assessments depend on: the frameworks and code (:func:`method_digest`) and the current
     releases. The same for any of those frameworks' paths."""
-    releases = con.execute("SELECT string_agg(CAST(release_id AS TEXT), ',' ORDER BY release_id) "
-                           "FROM current_releases").fetchone()[0]  # fmt: skip
-    frameworks = "|".join(framework_digest(p) for p in plan_frameworks(Path(framework_path)))
-    return hashlib.sha256(f"{frameworks}|{code_digest()}|{releases}".encode()).hexdigest()
+    return hashlib.sha256(f"{method_digest(framework_path)}|{current_release_ids(con)}".encode()).hexdigest()

@@ -103,6 +103,11 @@ LIVE_PUBLISHERS: dict[str, str] = {
 }
 
 
+def live_publisher(source: str) -> str:
+    """Who publishes a live source's figures, in words ("the Department for Education" for ``dfe``)."""
+    return LIVE_PUBLISHERS.get(source, source)
+
+
 class Item(BaseModel):
     """Base of every framework item: forbids unknown keys and remembers its file and line."""
 

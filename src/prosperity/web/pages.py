@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 from prosperity import __version__
 from prosperity.assess.sentences import fmt, target_words
 from prosperity.errors import NotFound
-from prosperity.framework.model import LIVE_PUBLISHERS
+from prosperity.framework.model import live_publisher
 from prosperity.safe import http_url
 from prosperity.web import charts, methodology, postcodes, topo
 from prosperity.web import queries as q
@@ -69,7 +69,7 @@ def env() -> Environment:
                     lstrip_blocks=True)  # fmt: skip
     e.globals.update(version=__version__, buckets=q.STATUS_BUCKETS, judged=q.st.JUDGED, status_class=q.status_class,
                      urlencode=urlencode, target_words=target_words,
-                     publisher_of=lambda source: LIVE_PUBLISHERS.get(source, source))  # fmt: skip
+                     publisher_of=live_publisher)  # fmt: skip
     e.filters.update(date=_date, pct=_pct, fmt=fmt, value_text=q.value_text, number=q.number_text, http_url=http_url,
                      linked=linked)
     return e
